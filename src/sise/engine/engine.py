@@ -1,0 +1,595 @@
+"""The market engine: folds event batches into market state, bars, indices and flows.
+
+One engine holds one trading day at a time (``start_day`` … ``end_day``). ``apply`` validates a
+whole batch first and only then mutates, so a rejected batch leaves the state untouched.
+
+State is kept for KRX, for NXT and for the combined (통합) view; the combined view folds every
+trade. Indices are computed from KRX prices only, as KRX does.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, time
+
+import numpy as np
+import numpy.typing as npt
+
+from sise.engine.bars import BAR_DTYPE, BarBuilder, combine, group_by_instrument
+from sise.engine.batches import (
+    BOOK_DTYPE,
+    PROGRAM_KIND_MASK,
+    PROGRAM_PROPRIETARY,
+    Batch,
+    StatusKind,
+    empty_trades,
+)
+from sise.engine.errors import BatchError, EngineStateError
+from sise.engine.indices import IndexBook, IndexSpec
+from sise.engine.timeutil import NS, kst_ns, kst_second_of_day
+from sise.engine.venue_state import VenueState, combined
+from sise.market.instruments import Instrument, InstrumentTable
+from sise.market.limits import price_limits_array, sign_codes
+from sise.market.ticks import tick_sizes
+from sise.market.types import FOREIGNERS, N_INVESTORS, Venue
+
+I64 = npt.NDArray[np.int64]
+F64 = npt.NDArray[np.float64]
+
+#: Bars folded on the hot path are 10 s; 1 min and 10 min roll up from them on read.
+BAR_BASE_S = 10
+BAR_PERIODS_S = (10, 60, 600)
+_KRX, _NXT = int(Venue.KRX), int(Venue.NXT)
+_MAX_STATUS = max(StatusKind)
+
+DAILY_DTYPE = np.dtype(
+    [
+        ("inst", np.int32),
+        ("venue", np.uint8),
+        ("date", np.int32),  # YYYYMMDD
+        ("base", np.int64),
+        ("open", np.int64),
+        ("high", np.int64),
+        ("low", np.int64),
+        ("close", np.int64),
+        ("volume", np.int64),
+        ("value", np.int64),
+        ("count", np.int64),
+    ]
+)
+
+
+@dataclass(frozen=True, slots=True)
+class IndexUniverse:
+    """Index definitions in engine form: specs plus (indices × instruments) membership."""
+
+    specs: list[IndexSpec]
+    membership: npt.NDArray[np.bool_]
+    levels: F64  # starting levels
+
+
+class Engine:
+    """Market state for one trading day at a time."""
+
+    def __init__(self, instruments: InstrumentTable, indices: IndexUniverse, n_members: int) -> None:
+        self.instruments = instruments
+        n = len(instruments)
+        self.n = n
+        self.n_members = n_members
+        self.venues = [VenueState(n, n_members) for _ in (Venue.KRX, Venue.NXT)]
+        self.bar_builders = [BarBuilder(BAR_BASE_S * NS, n) for _ in (Venue.KRX, Venue.NXT)]
+        self._combined: VenueState | None = None
+        self.books = [np.zeros(n, BOOK_DTYPE) for _ in (Venue.KRX, Venue.NXT)]
+        self.phase = np.zeros((2, n), np.int16)
+        self.indicative_price = np.zeros((2, n), np.int64)
+        self.indicative_qty = np.zeros((2, n), np.int64)
+        self.vi = np.zeros((2, n), np.int8)  # 0 none, 1 static, 2 dynamic, 3 both
+        self.vi_price = np.zeros((2, n), np.int64)
+        self.halted = np.zeros((2, n), np.bool_)
+        self.base = instruments.prev_close.copy()
+        self.prev_close = instruments.prev_close.copy()
+        self.upper = np.zeros(n, np.int64)
+        self.lower = np.zeros(n, np.int64)
+        self.index_price = self.base.copy()  # KRX last, else base: what indices are computed from
+        self.foreign_start = np.zeros(n, np.int64)  # foreign holdings at the start of the day
+        self.high52 = np.zeros(n, np.int64)  # 52-week high/low before today (daily closes' H/L)
+        self.low52 = np.zeros(n, np.int64)
+
+        weights = np.where(
+            np.array([s.float_adjusted for s in indices.specs])[:, None],
+            instruments.float_shares[None, :],
+            instruments.listed_shares[None, :],
+        )
+        self.index = IndexBook(indices.specs, indices.membership, weights)
+        self.index.reset_caps(self.index_price)
+        self.index.set_levels(indices.levels)
+        self.index.prev_close = np.round(self.index.levels(), 2)
+
+        self.day: date | None = None
+        self.last_time = np.iinfo(np.int64).min
+        self._next_pub = 0
+        self._pub_until = -1
+        self._compute_limits()
+
+    # -- day life cycle ---------------------------------------------------------------------
+
+    def start_day(
+        self,
+        day: date,
+        *,
+        index_from: time = time(9, 0, 10),
+        index_until: time = time(15, 30),
+        base: I64 | None = None,
+        high52: I64 | None = None,
+        low52: I64 | None = None,
+    ) -> None:
+        """Open ``day``: today's base price is yesterday's close unless ``base`` is given.
+
+        Indices publish on the 1-second grid from ``index_from`` through ``index_until`` (KST).
+        ``high52``/``low52`` are the 52-week high and low before today, from history; without
+        them the engine keeps a running high and low of the days it has seen.
+        """
+        self.day = day
+        if base is not None:
+            self.base = np.asarray(base, np.int64).copy()
+        else:
+            self.base = self.prev_close.copy()
+        if high52 is not None and low52 is not None:
+            self.high52 = np.asarray(high52, np.int64).copy()
+            self.low52 = np.asarray(low52, np.int64).copy()
+        self._compute_limits()
+        n, nm = self.n, self.n_members
+        self.venues = [VenueState(n, nm) for _ in (Venue.KRX, Venue.NXT)]
+        self.bar_builders = [BarBuilder(BAR_BASE_S * NS, n) for _ in (Venue.KRX, Venue.NXT)]
+        self._combined = None
+        self.books = [np.zeros(n, BOOK_DTYPE) for _ in (Venue.KRX, Venue.NXT)]
+        for arr in (self.phase, self.indicative_price, self.indicative_qty, self.vi, self.vi_price):
+            arr[:] = 0
+        self.halted[:] = False
+        # Index caps move to the new base (corporate actions already rescaled their bases).
+        delta = self.base - self.index_price
+        changed = np.flatnonzero(delta)
+        self.index.fold_prices(changed, delta[changed])
+        self.index_price = self.base.copy()
+        self.index.start_day()
+        self._next_pub = kst_ns(day, index_from)
+        self._pub_until = kst_ns(day, index_until)
+
+    def end_day(self) -> npt.NDArray[np.void]:
+        """Close the day: flush bars, roll closes; returns the day's daily bars per venue."""
+        day = self._require_day()
+        if self._pub_until >= self._next_pub:
+            self._advance_indices(empty_trades(), self._pub_until)
+        for b in self.bar_builders:
+            b.flush()
+        out = self.daily_bars(day)
+        krx = self.venues[_KRX]
+        self.prev_close = np.where(krx.last > 0, krx.last, self.base)
+        self.foreign_start = self.foreign_holdings()
+        self.high52, self.low52 = self.week52()
+        self.day = None
+        return out
+
+    def daily_bars(self, day: date) -> npt.NDArray[np.void]:
+        """Today's daily bar for every instrument that traded, per venue."""
+        parts = []
+        for venue in Venue:
+            v = self.state(venue)
+            traded = np.flatnonzero(v.count > 0)
+            rows = np.zeros(len(traded), DAILY_DTYPE)
+            rows["inst"] = traded
+            rows["venue"] = venue
+            rows["date"] = day.year * 10_000 + day.month * 100 + day.day
+            rows["base"] = self.base[traded]
+            for f in ("open", "high", "low", "volume", "value", "count"):
+                rows[f] = getattr(v, f)[traded]
+            rows["close"] = v.last[traded]
+            parts.append(rows)
+        return np.concatenate(parts)
+
+    # -- applying events ----------------------------------------------------------------------
+
+    def apply(self, batch: Batch) -> None:
+        """Validate and fold one batch. Raises ``BatchError`` (state untouched) on a bad row."""
+        self._require_day()
+        self._validate(batch)
+        trades = batch.trades
+        if len(trades):
+            self._fold_trades(trades)
+        if len(batch.books):
+            self._fold_books(batch.books)
+        if len(batch.statuses):
+            self._fold_statuses(batch.statuses)
+        until = batch.last_time
+        krx = trades[trades["venue"] == _KRX] if len(trades) else trades
+        if until is not None:
+            self._advance_indices(krx, until)
+            self.last_time = max(self.last_time, until)
+        self._combined = None
+
+    def advance_to(self, t_ns: int) -> None:
+        """Tell the engine market time has reached ``t_ns`` (publishes indices in quiet times)."""
+        self.apply(Batch(end_time=t_ns))
+
+    def _fold_trades(self, trades: npt.NDArray[np.void]) -> None:
+        venue = trades["venue"]
+        for v in (_KRX, _NXT):
+            m = venue == v
+            sub = trades if m.all() else trades[m]
+            if len(sub):
+                g = group_by_instrument(sub["inst"], sub["time"], sub["price"], sub["qty"])
+                self.venues[v].fold(sub, g)
+                self.bar_builders[v].fold(g)
+
+    def _fold_books(self, books: npt.NDArray[np.void]) -> None:
+        for v in (_KRX, _NXT):
+            rows = books[books["venue"] == v]
+            if len(rows):
+                idx = _last_per_key(rows["inst"].astype(np.int64))
+                self.books[v][rows["inst"][idx]] = rows[idx]
+
+    def _fold_statuses(self, st: npt.NDArray[np.void]) -> None:
+        key = st["venue"].astype(np.int64) * self.n + st["inst"]
+        kind = st["kind"]
+        groups = (
+            (StatusKind.PHASE,),
+            (StatusKind.INDICATIVE,),
+            (StatusKind.VI_START, StatusKind.VI_END),
+            (StatusKind.HALT, StatusKind.RESUME),
+        )
+        for kinds in groups:
+            m = np.isin(kind, kinds)
+            if not m.any():
+                continue
+            rows = st[m]
+            idx = _last_per_key(key[m])
+            r = rows[idx]
+            v, i = r["venue"].astype(np.intp), r["inst"].astype(np.intp)
+            k0 = kinds[0]
+            if k0 == StatusKind.PHASE:
+                self.phase[v, i] = r["value"]
+            elif k0 == StatusKind.INDICATIVE:
+                self.indicative_price[v, i] = r["price"]
+                self.indicative_qty[v, i] = r["qty"]
+            elif k0 == StatusKind.VI_START:
+                start = r["kind"] == StatusKind.VI_START
+                self.vi[v, i] = np.where(start, r["value"], 0)
+                self.vi_price[v, i] = np.where(start, r["price"], 0)
+            else:
+                self.halted[v, i] = r["kind"] == StatusKind.HALT
+
+    def _advance_indices(self, krx: npt.NDArray[np.void], until: int) -> None:
+        """Fold KRX trades into index prices, publishing at each 1-second boundary ≤ ``until``."""
+        t = krx["time"]
+        pos = 0
+        while self._next_pub <= until and self._next_pub <= self._pub_until:
+            b = self._next_pub
+            end = int(np.searchsorted(t, b, side="left"))
+            self._fold_index_segment(krx[pos:end])
+            pos = end
+            self.index.publish(b, kst_second_of_day(b))
+            self._next_pub = b + NS
+        self._fold_index_segment(krx[pos:])
+
+    def _fold_index_segment(self, seg: npt.NDArray[np.void]) -> None:
+        if not len(seg):
+            return
+        inst = seg["inst"].astype(np.intp)
+        last = _last_per_key(inst)
+        u = inst[last]
+        new = seg["price"][last]
+        self.index.fold_prices(u, new - self.index_price[u])
+        self.index_price[u] = new
+        uniq, inv = np.unique(inst, return_inverse=True)
+        qty = np.bincount(inv, weights=seg["qty"]).astype(np.int64)
+        val = np.bincount(inv, weights=seg["price"] * seg["qty"])
+        # Float sums are exact below 2**53; a second of one stock's trading is far below that.
+        self.index.fold_volume(uniq, qty, np.rint(val).astype(np.int64))
+
+    # -- validation -----------------------------------------------------------------------------
+
+    def _validate(self, batch: Batch) -> None:
+        for name, arr in (("trades", batch.trades), ("books", batch.books), ("statuses", batch.statuses)):
+            if len(arr):
+                self._validate_common(name, arr)
+        if batch.end_time is not None and batch.end_time < self.last_time:
+            raise BatchError("batch", 0, f"end_time {batch.end_time} is before the engine's time")
+        if len(batch.trades):
+            self._validate_trades(batch.trades)
+        if len(batch.books):
+            self._validate_books(batch.books)
+        if len(batch.statuses):
+            kinds = batch.statuses["kind"]
+            bad = kinds > _MAX_STATUS
+            if bad.any():
+                r = int(np.argmax(bad))
+                raise BatchError("statuses", r, f"unknown status kind {int(kinds[r])}")
+
+    def _validate_common(self, name: str, arr: npt.NDArray[np.void]) -> None:
+        """Checks every event array shares: time order, instrument and venue."""
+        t = arr["time"]
+        if t[0] < self.last_time:
+            raise BatchError(name, 0, f"time {int(t[0])} is before the engine's time {self.last_time}")
+        back = t[1:] < t[:-1]
+        if back.any():
+            raise BatchError(name, int(np.argmax(back)) + 1, "time goes backwards")
+        inst = arr["inst"]
+        bad = (inst < 0) | (inst >= self.n)
+        if bad.any():
+            r = int(np.argmax(bad))
+            raise BatchError(name, r, f"unknown instrument number {int(inst[r])}")
+        venue = arr["venue"]
+        checks = (
+            (~self.instruments.active[inst], "is not listed"),
+            (venue > _NXT, "has a venue that is not KRX (0) or NXT (1)"),
+            ((venue == _NXT) & ~self.instruments.nxt[inst], "does not trade on NXT"),
+        )
+        for mask, why in checks:
+            if mask.any():
+                r = int(np.argmax(mask))
+                raise BatchError(name, r, f"instrument {self.instruments.code[int(inst[r])]} {why}")
+
+    def _validate_trades(self, tr: npt.NDArray[np.void]) -> None:
+        inst = tr["inst"]
+        price = tr["price"]
+        qty = tr["qty"]
+
+        def fail(mask: npt.NDArray[np.bool_], why: str) -> None:
+            if mask.any():
+                r = int(np.argmax(mask))
+                code = self.instruments.code[int(inst[r])]
+                raise BatchError("trades", r, f"{why} ({code}, price {int(price[r])}, qty {int(qty[r])})")
+
+        fail(qty <= 0, "quantity must be positive")
+        fail(price <= 0, "price must be positive")
+        ticks = tick_sizes(price, self.instruments.tick_table[inst])
+        fail(price % ticks != 0, "price is off its tick grid")
+        fail(price > self.upper[inst], "price is above the upper limit")
+        fail(price < self.lower[inst], "price is below the lower limit")
+        fail((tr["side"] < 1) | (tr["side"] > 2), "side must be 1 (buy) or 2 (sell)")
+        fail((tr["buyer"] >= N_INVESTORS) | (tr["seller"] >= N_INVESTORS), "unknown investor category")
+        fail(
+            (tr["buyer_member"] >= self.n_members) | (tr["seller_member"] >= self.n_members),
+            "unknown member firm",
+        )
+        allowed = PROGRAM_KIND_MASK | PROGRAM_PROPRIETARY
+        for col in ("buy_program", "sell_program"):
+            f = tr[col]
+            fail(((f & np.uint8(0xFF ^ allowed)) != 0) | ((f & PROGRAM_KIND_MASK) == 3), f"bad {col} flags")
+
+    def _validate_books(self, bk: npt.NDArray[np.void]) -> None:
+        inst = bk["inst"]
+        ask, bid = bk["ask_price"], bk["bid_price"]
+
+        def fail(mask: npt.NDArray[np.bool_], why: str) -> None:
+            if mask.any():
+                r = int(np.argmax(mask))
+                raise BatchError("books", r, f"{why} ({self.instruments.code[int(inst[r])]})")
+
+        fail((bk["ask_qty"] < 0).any(axis=1) | (bk["bid_qty"] < 0).any(axis=1), "negative quantity")
+        fail((ask < 0).any(axis=1) | (bid < 0).any(axis=1), "negative price")
+        both = (ask[:, 0] > 0) & (bid[:, 0] > 0)
+        fail(both & (bid[:, 0] >= ask[:, 0]), "best bid is not below best ask")
+        a1, a0 = ask[:, 1:], ask[:, :-1]
+        fail(((a1 > 0) & (a1 <= a0)).any(axis=1), "ask levels are not ascending")
+        b1, b0 = bid[:, 1:], bid[:, :-1]
+        fail(((b1 > 0) & ((b1 >= b0) | (b0 == 0))).any(axis=1), "bid levels are not descending")
+        tables = np.repeat(self.instruments.tick_table[inst], ask.shape[1])
+        for side, px in (("ask", ask), ("bid", bid)):
+            flat = px.reshape(-1)
+            on = (flat == 0) | (flat % tick_sizes(np.maximum(flat, 1), tables) == 0)
+            fail(~on.reshape(px.shape).all(axis=1), f"{side} price off its tick grid")
+
+    # -- listings and corporate actions ------------------------------------------------------
+
+    def list_instrument(self, rec: Instrument, index_keys: list[str]) -> int:
+        """List a new instrument (between or during days); it joins ``index_keys``."""
+        (i,) = self.instruments.extend([rec])
+        self._grow(len(self.instruments))
+        self.base[i] = self.prev_close[i] = self.index_price[i] = rec.prev_close
+        self.upper[i], self.lower[i] = self._limits_of(np.array([i]))
+        member = np.array([k in index_keys for k in self.index.keys], np.bool_)
+        self.index.change_weights(i, member, self._weight_column(i), self.index_price)
+        return i
+
+    def delist(self, i: int) -> None:
+        """Remove instrument ``i`` from trading and from every index."""
+        self.instruments.active[i] = False
+        none = np.zeros(len(self.index.keys), np.bool_)
+        self.index.change_weights(i, none, self._weight_column(i), self.index_price)
+
+    def corporate_action(self, i: int, listed_shares: int, base_price: int) -> None:
+        """Apply a share-count / theoretical-price change (split, rights or bonus issue) to ``i``.
+
+        Takes effect for the index at once; ``base_price`` becomes the next day's base.
+        """
+        ins = self.instruments
+        ins.listed_shares[i] = listed_shares
+        ins.float_shares[i] = int(round(listed_shares * float(ins.float_ratio[i])))
+        self.prev_close[i] = base_price
+        self.index_price[i] = base_price
+        self.index.change_weights(i, self.index.member[:, i].copy(), self._weight_column(i), self.index_price)
+
+    def _weight_column(self, i: int) -> I64:
+        ins = self.instruments
+        fa = np.array([s.float_adjusted for s in self.index.specs])
+        return np.where(fa, ins.float_shares[i], ins.listed_shares[i]).astype(np.int64)
+
+    def _grow(self, n: int) -> None:
+        extra = n - self.n
+        if extra <= 0:
+            return
+        for v in self.venues:
+            v.grow(n)
+        for b in self.bar_builders:
+            b.grow(n)
+        self.books = [np.concatenate([b, np.zeros(extra, BOOK_DTYPE)]) for b in self.books]
+        for name in ("phase", "indicative_price", "indicative_qty", "vi", "vi_price", "halted"):
+            a = getattr(self, name)
+            setattr(self, name, np.concatenate([a, np.zeros((2, extra), a.dtype)], axis=1))
+        for name in (
+            "base",
+            "prev_close",
+            "upper",
+            "lower",
+            "index_price",
+            "foreign_start",
+            "high52",
+            "low52",
+        ):
+            a = getattr(self, name)
+            setattr(self, name, np.concatenate([a, np.zeros(extra, a.dtype)]))
+        self.index.grow(n)
+        self.n = n
+
+    def _compute_limits(self) -> None:
+        self.upper, self.lower = self._limits_of(np.arange(self.n))
+
+    def _limits_of(self, idx: npt.NDArray[np.intp]) -> tuple[I64, I64]:
+        ins = self.instruments
+        base = np.maximum(self.base[idx], 1)
+        return price_limits_array(base, ins.tick_table[idx], ins.limit_rate_pct[idx])
+
+    # -- reading ------------------------------------------------------------------------------------
+
+    def state(self, venue: Venue = Venue.KRX) -> VenueState:
+        """Today's aggregates on ``venue``; the combined view is derived and cached until the next batch."""
+        if venue == Venue.ALL:
+            if self._combined is None:
+                self._combined = combined(self.venues[_KRX], self.venues[_NXT])
+            return self._combined
+        return self.venues[venue]
+
+    def bars(
+        self, venue: Venue = Venue.KRX, period_s: int = 60, include_open: bool = True
+    ) -> npt.NDArray[np.void]:
+        """Today's intraday bars of ``period_s`` (a multiple of 10) in (instrument, start) order."""
+        if period_s % BAR_BASE_S:
+            raise ValueError(f"bar period must be a multiple of {BAR_BASE_S} s, got {period_s}")
+        if venue == Venue.ALL:
+            base = np.concatenate([b.bars(include_open) for b in self.bar_builders])
+        else:
+            base = self.bar_builders[venue].bars(include_open)
+        if period_s == BAR_BASE_S and venue != Venue.ALL:
+            return base
+        return combine(base, period_s * NS)
+
+    def signs(self, venue: Venue = Venue.KRX) -> npt.NDArray[np.int8]:
+        """Sign code (1–5) of every instrument's current price against its base."""
+        last = self.state(venue).last
+        price = np.where(last > 0, last, self.base)
+        return sign_codes(price, self.base, self.upper, self.lower)
+
+    def current_price(self, venue: Venue = Venue.KRX) -> I64:
+        """Last trade price, or the base price before the first trade."""
+        last = self.state(venue).last
+        return np.where(last > 0, last, self.base)
+
+    def foreign_holdings(self) -> I64:
+        """Foreign holdings now: start of day plus today's foreign net buying on every venue."""
+        v = self.state(Venue.ALL)
+        f = list(FOREIGNERS)
+        return self.foreign_start + v.inv_buy_qty[:, f].sum(axis=1) - v.inv_sell_qty[:, f].sum(axis=1)
+
+    def week52(self) -> tuple[I64, I64]:
+        """52-week high and low including today (KRX)."""
+        krx = self.venues[_KRX]
+        hi = np.maximum(self.high52, krx.high)
+        lo_today = np.where(krx.low > 0, krx.low, np.iinfo(np.int64).max)
+        lo_hist = np.where(self.low52 > 0, self.low52, np.iinfo(np.int64).max)
+        lo = np.minimum(lo_hist, lo_today)
+        return hi, np.where(lo == np.iinfo(np.int64).max, 0, lo)
+
+    def breadth(self, venue: Venue = Venue.KRX) -> npt.NDArray[np.int64]:
+        """Per index: counts of constituents by sign code (columns 1–5; column 0 traded count)."""
+        sg = self.signs(venue)
+        onehot = np.zeros((self.n, 6), np.int64)
+        onehot[np.arange(self.n), sg] = 1
+        onehot[:, 0] = self.state(venue).count > 0
+        return self.index.member_i @ onehot
+
+    def index_investor_flows(self, venue: Venue = Venue.KRX) -> tuple[I64, I64, I64, I64]:
+        """Per index and investor: (buy qty, sell qty, buy value, sell value)."""
+        v = self.state(venue)
+        m = self.index.member_i
+        return m @ v.inv_buy_qty, m @ v.inv_sell_qty, m @ v.inv_buy_val, m @ v.inv_sell_val
+
+    def index_program(self, venue: Venue = Venue.KRX) -> tuple[I64, I64]:
+        """Per index: program-trading (qty, value) cells shaped (indices, side, kind, account)."""
+        v = self.state(venue)
+        m = self.index.member_i
+        q = m @ v.prog_qty.reshape(self.n, -1)
+        val = m @ v.prog_val.reshape(self.n, -1)
+        return q.reshape(-1, 2, 2, 2), val.reshape(-1, 2, 2, 2)
+
+    def index_totals(self, venue: Venue = Venue.KRX) -> tuple[I64, I64]:
+        """Per index: today's constituent volume (shares) and value (KRW) on ``venue``."""
+        v = self.state(venue)
+        return self.index.member_i @ v.volume, self.index.member_i @ v.value
+
+    def top_members(self, i: int, venue: Venue = Venue.KRX, k: int = 5) -> tuple[I64, I64, I64, I64]:
+        """Top-``k`` members of instrument ``i``: (sell members, sell qty, buy members, buy qty)."""
+        v = self.state(venue)
+        sell, buy = v.mem_sell_qty[i], v.mem_buy_qty[i]
+        so = np.lexsort((np.arange(len(sell)), -sell))[:k]
+        bo = np.lexsort((np.arange(len(buy)), -buy))[:k]
+        return so, sell[so], bo, buy[bo]
+
+    def state_arrays(self) -> Iterator[tuple[str, npt.NDArray[np.generic]]]:
+        """Every array of state, by name, in a fixed order (for digests and equality tests)."""
+        for vi, v in enumerate(self.venues):
+            for name, arr in v.arrays().items():
+                yield f"venue{vi}.{name}", arr
+            yield f"venue{vi}.bars", self.bar_builders[vi].bars()
+        for vi, bk in enumerate(self.books):
+            yield f"book{vi}", bk
+        for name in (
+            "phase",
+            "indicative_price",
+            "indicative_qty",
+            "vi",
+            "vi_price",
+            "halted",
+            "base",
+            "upper",
+            "lower",
+            "index_price",
+        ):
+            yield name, getattr(self, name)
+        ix = self.index
+        yield "index.cap", ix.cap
+        yield "index.base_cap", ix.base_cap
+        yield "index.volume", ix.volume
+        yield "index.value", ix.value
+        for s in (ix.series_fast, ix.series_slow):
+            yield "series.time", s.time[: s.n]
+            yield "series.level", s.level[: s.n]
+            yield "series.volume", s.volume[: s.n]
+            yield "series.value", s.value[: s.n]
+
+    def digest(self) -> str:
+        """SHA-256 over every state array: equal digests mean identical state."""
+        h = hashlib.sha256()
+        for name, arr in self.state_arrays():
+            h.update(name.encode())
+            h.update(np.ascontiguousarray(arr).tobytes())
+        return h.hexdigest()
+
+    # -- helpers -------------------------------------------------------------------------------------
+
+    def _require_day(self) -> date:
+        if self.day is None:
+            raise EngineStateError("no trading day is open: call start_day first")
+        return self.day
+
+
+def _last_per_key(keys: npt.NDArray[np.integer]) -> npt.NDArray[np.intp]:
+    """Row index of the last occurrence of each distinct key (rows are in time order)."""
+    rev = keys[::-1]
+    _, first_in_rev = np.unique(rev, return_index=True)
+    return (len(keys) - 1 - first_in_rev).astype(np.intp)
+
+
+__all__ = ["BAR_DTYPE", "DAILY_DTYPE", "Engine", "IndexUniverse"]

@@ -1,0 +1,178 @@
+"""Index levels recomputed from constituents: (market cap / base market cap) × base value.
+
+Market caps are kept exactly, in int64 KRW, and updated incrementally from price changes:
+``cap += W[:, changed] @ Δprice[changed]``. The weight matrix ``W`` holds each constituent's share
+count (float-adjusted where the index is), so the level is a pure function of prices, shares and
+float ratios. Listings, delistings and corporate actions rescale the *base* market cap
+(``B_new = B_old × M_after / M_before``) so the level stays continuous (krx_rules §4.2).
+
+Levels are published on a 1-second grid of market time; an index with a 10-second cadence
+publishes on the seconds divisible by 10 (KST wall clock). Each publication records the level and
+the constituents' cumulative volume and value at that moment.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+I64 = npt.NDArray[np.int64]
+F64 = npt.NDArray[np.float64]
+
+NS = 1_000_000_000
+
+
+@dataclass(frozen=True, slots=True)
+class IndexSpec:
+    """What the engine needs to compute one index."""
+
+    key: str
+    base_value: float
+    cadence_s: int
+    float_adjusted: bool
+
+
+class _Series:
+    """Growable published series: times and one row of values per publication."""
+
+    def __init__(self, width: int) -> None:
+        self.n = 0
+        self.time = np.zeros(256, dtype=np.int64)
+        self.level = np.zeros((256, width), dtype=np.float64)
+        self.volume = np.zeros((256, width), dtype=np.int64)
+        self.value = np.zeros((256, width), dtype=np.int64)
+
+    def append(self, t: int, level: F64, volume: I64, value: I64) -> None:
+        if self.n == len(self.time):
+            cap = 2 * len(self.time)
+            self.time = np.resize(self.time, cap)
+            self.level = np.resize(self.level, (cap, self.level.shape[1]))
+            self.volume = np.resize(self.volume, (cap, self.volume.shape[1]))
+            self.value = np.resize(self.value, (cap, self.value.shape[1]))
+        self.time[self.n] = t
+        self.level[self.n] = level
+        self.volume[self.n] = volume
+        self.value[self.n] = value
+        self.n += 1
+
+
+class IndexBook:
+    """Every index of the market, computed from KRX prices."""
+
+    def __init__(self, specs: list[IndexSpec], membership: npt.NDArray[np.bool_], weights: I64) -> None:
+        """``membership`` and ``weights`` are (indices × instruments)."""
+        self.specs = specs
+        self.keys = [s.key for s in specs]
+        self.position = {k: i for i, k in enumerate(self.keys)}
+        self.member = membership.astype(np.bool_)
+        self.member_i = self.member.astype(np.int64)
+        self.weights = np.where(self.member, weights, 0).astype(np.int64)
+        self.base_value = np.array([s.base_value for s in specs], dtype=np.float64)
+        self.cadence = np.array([s.cadence_s for s in specs], dtype=np.int64)
+        self.fast = np.flatnonzero(self.cadence == 1)
+        self.slow = np.flatnonzero(self.cadence != 1)
+        m = len(specs)
+        self.cap = np.zeros(m, dtype=np.int64)
+        self.base_cap = np.ones(m, dtype=np.float64)
+        self.volume = np.zeros(m, dtype=np.int64)  # today's constituent volume, shares
+        self.value = np.zeros(m, dtype=np.int64)  # today's constituent value, KRW
+        self.open = np.full(m, np.nan)
+        self.high = np.full(m, np.nan)
+        self.low = np.full(m, np.nan)
+        self.prev_close = np.zeros(m, dtype=np.float64)
+        self.series_fast = _Series(len(self.fast))
+        self.series_slow = _Series(len(self.slow))
+
+    # -- set-up -------------------------------------------------------------------------------
+
+    def grow(self, n: int) -> None:
+        """Room for instruments up to ``n`` (new listings join no index until ``add_member``)."""
+        extra = n - self.member.shape[1]
+        if extra > 0:
+            m = self.member.shape[0]
+            self.member = np.concatenate([self.member, np.zeros((m, extra), np.bool_)], axis=1)
+            self.member_i = self.member.astype(np.int64)
+            self.weights = np.concatenate([self.weights, np.zeros((m, extra), np.int64)], axis=1)
+
+    def reset_caps(self, prices: I64) -> None:
+        """Recompute every market cap from scratch at ``prices``."""
+        self.cap = self.weights @ prices
+
+    def set_levels(self, levels: F64) -> None:
+        """Choose base caps so that today's caps give ``levels`` (used once, at start-up)."""
+        self.base_cap = self.cap.astype(np.float64) * self.base_value / levels
+
+    def levels(self) -> F64:
+        """Current levels, unrounded."""
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(self.base_cap > 0, self.cap / self.base_cap * self.base_value, 0.0)
+
+    def start_day(self) -> None:
+        """Yesterday's close becomes the reference; reset today's aggregates and series."""
+        self.prev_close = np.round(self.levels(), 2)
+        self.volume[:] = 0
+        self.value[:] = 0
+        self.open[:] = np.nan
+        self.high[:] = np.nan
+        self.low[:] = np.nan
+        self.series_fast = _Series(len(self.fast))
+        self.series_slow = _Series(len(self.slow))
+
+    # -- the hot path -------------------------------------------------------------------------
+
+    def fold_prices(self, inst: npt.NDArray[np.intp], delta: I64) -> None:
+        """Apply price changes ``delta`` (new − old) of instruments ``inst``."""
+        if len(inst):
+            self.cap += self.weights[:, inst] @ delta
+
+    def fold_volume(self, inst: npt.NDArray[np.intp], qty: I64, value: I64) -> None:
+        """Add per-instrument volume and value (already summed per instrument)."""
+        if len(inst):
+            mi = self.member_i[:, inst]
+            self.volume += mi @ qty
+            self.value += mi @ value
+
+    def publish(self, t_ns: int, kst_second: int) -> None:
+        """Publish at market time ``t_ns``; ``kst_second`` is its KST second of the day."""
+        lv = np.round(self.levels(), 2)
+        self._track(lv, self.fast)
+        self.series_fast.append(t_ns, lv[self.fast], self.volume[self.fast], self.value[self.fast])
+        if kst_second % 10 == 0:
+            self._track(lv, self.slow)
+            self.series_slow.append(t_ns, lv[self.slow], self.volume[self.slow], self.value[self.slow])
+
+    def _track(self, lv: F64, rows: npt.NDArray[np.intp]) -> None:
+        first = np.isnan(self.open[rows])
+        self.open[rows[first]] = lv[rows[first]]
+        self.high[rows] = np.fmax(self.high[rows], lv[rows])
+        self.low[rows] = np.fmin(self.low[rows], lv[rows])
+
+    # -- membership and corporate actions ------------------------------------------------------
+
+    def rescale(self, before: F64, after: F64) -> None:
+        """Rescale base caps so levels are unchanged across a cap change ``before`` → ``after``."""
+        with np.errstate(divide="ignore", invalid="ignore"):
+            factor = np.where(before > 0, after / before, 1.0)
+        self.base_cap = self.base_cap * factor
+
+    def change_weights(self, inst: int, member: npt.NDArray[np.bool_], weight: I64, prices: I64) -> None:
+        """Set instrument ``inst``'s membership and weight in every index, keeping levels continuous."""
+        before = self.cap.astype(np.float64)
+        self.member[:, inst] = member
+        self.member_i[:, inst] = member
+        self.weights[:, inst] = np.where(member, weight, 0)
+        self.cap = self.weights @ prices
+        self.rescale(before, self.cap.astype(np.float64))
+
+    # -- reading --------------------------------------------------------------------------------
+
+    def series(self, key: str) -> tuple[I64, F64, I64, I64]:
+        """(times, levels, volumes, values) published today for index ``key``."""
+        i = self.position[key]
+        if self.cadence[i] == 1:
+            s, col = self.series_fast, int(np.searchsorted(self.fast, i))
+        else:
+            s, col = self.series_slow, int(np.searchsorted(self.slow, i))
+        return s.time[: s.n], s.level[: s.n, col], s.volume[: s.n, col], s.value[: s.n, col]
