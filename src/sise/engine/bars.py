@@ -56,8 +56,10 @@ def group_by_instrument(inst: npt.NDArray[np.int32], time: I64, price: I64, qty:
     si = inst[order]
     p = price[order]
     q = qty[order]
-    n = len(si)
-    starts, ends = _runs(si != np.roll(si, 1) if n else np.zeros(0, np.bool_))
+    brk = np.empty(len(si), np.bool_)
+    if len(si):
+        brk[1:] = si[1:] != si[:-1]
+    starts, ends = _runs(brk)
     return GroupedTrades(si, time[order], p, q, p * q, starts, ends)
 
 

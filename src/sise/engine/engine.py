@@ -10,30 +10,30 @@ trade. Indices are computed from KRX prices only, as KRX does.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, time
 
 import numpy as np
 import numpy.typing as npt
 
-from sise.engine.bars import BAR_DTYPE, BarBuilder, combine, group_by_instrument
+from sise.engine.bars import BAR_DTYPE, BarBuilder, GroupedTrades, combine, group_by_instrument
 from sise.engine.batches import (
     BOOK_DTYPE,
     PROGRAM_KIND_MASK,
     PROGRAM_PROPRIETARY,
     Batch,
     StatusKind,
-    empty_trades,
 )
 from sise.engine.errors import BatchError, EngineStateError
 from sise.engine.indices import IndexBook, IndexSpec
-from sise.engine.timeutil import NS, kst_ns, kst_second_of_day
+from sise.engine.timeutil import NS, kst_ns
 from sise.engine.venue_state import VenueState, combined
 from sise.market.instruments import Instrument, InstrumentTable
 from sise.market.limits import price_limits_array, sign_codes
-from sise.market.ticks import tick_sizes
+from sise.market.ticks import TICK_TABLES, TickTableId, tick_sizes
 from sise.market.types import FOREIGNERS, N_INVESTORS, Venue
+from sise.market.universe import Universe
 
 I64 = npt.NDArray[np.int64]
 F64 = npt.NDArray[np.float64]
@@ -43,6 +43,7 @@ BAR_BASE_S = 10
 BAR_PERIODS_S = (10, 60, 600)
 _KRX, _NXT = int(Venue.KRX), int(Venue.NXT)
 _MAX_STATUS = max(StatusKind)
+_NOT_PROGRAM_BITS = np.uint8(0xFF ^ (PROGRAM_KIND_MASK | PROGRAM_PROPRIETARY))
 
 DAILY_DTYPE = np.dtype(
     [
@@ -78,10 +79,10 @@ class Engine:
         n = len(instruments)
         self.n = n
         self.n_members = n_members
-        self.venues = [VenueState(n, n_members) for _ in (Venue.KRX, Venue.NXT)]
-        self.bar_builders = [BarBuilder(BAR_BASE_S * NS, n) for _ in (Venue.KRX, Venue.NXT)]
+        self._new_day_state()
         self._combined: VenueState | None = None
-        self.books = [np.zeros(n, BOOK_DTYPE) for _ in (Venue.KRX, Venue.NXT)]
+        self.book_rows = np.zeros(2 * n, BOOK_DTYPE)  # row 2 × instrument + venue, like the state
+        self.books = [self.book_rows[_KRX::2], self.book_rows[_NXT::2]]
         self.phase = np.zeros((2, n), np.int16)
         self.indicative_price = np.zeros((2, n), np.int64)
         self.indicative_qty = np.zeros((2, n), np.int64)
@@ -113,6 +114,13 @@ class Engine:
         self._pub_until = -1
         self._compute_limits()
 
+    @classmethod
+    def from_universe(cls, universe: Universe) -> Engine:
+        """An engine over a built or loaded universe (``sise.market.universe``)."""
+        specs = [IndexSpec(*spec) for spec in universe.index_specs()]
+        indices = IndexUniverse(specs, universe.membership, universe.levels)
+        return cls(universe.instruments, indices, len(universe.members))
+
     # -- day life cycle ---------------------------------------------------------------------
 
     def start_day(
@@ -141,17 +149,17 @@ class Engine:
             self.low52 = np.asarray(low52, np.int64).copy()
         self._compute_limits()
         n, nm = self.n, self.n_members
-        self.venues = [VenueState(n, nm) for _ in (Venue.KRX, Venue.NXT)]
-        self.bar_builders = [BarBuilder(BAR_BASE_S * NS, n) for _ in (Venue.KRX, Venue.NXT)]
+        self._new_day_state()
         self._combined = None
-        self.books = [np.zeros(n, BOOK_DTYPE) for _ in (Venue.KRX, Venue.NXT)]
+        self.book_rows = np.zeros(2 * n, BOOK_DTYPE)
+        self.books = [self.book_rows[_KRX::2], self.book_rows[_NXT::2]]
         for arr in (self.phase, self.indicative_price, self.indicative_qty, self.vi, self.vi_price):
             arr[:] = 0
         self.halted[:] = False
         # Index caps move to the new base (corporate actions already rescaled their bases).
         delta = self.base - self.index_price
         changed = np.flatnonzero(delta)
-        self.index.fold_prices(changed, delta[changed])
+        self.index.shift_prices(changed, delta[changed])
         self.index_price = self.base.copy()
         self.index.start_day()
         self._next_pub = kst_ns(day, index_from)
@@ -161,9 +169,8 @@ class Engine:
         """Close the day: flush bars, roll closes; returns the day's daily bars per venue."""
         day = self._require_day()
         if self._pub_until >= self._next_pub:
-            self._advance_indices(empty_trades(), self._pub_until)
-        for b in self.bar_builders:
-            b.flush()
+            self._advance_indices(None, self._pub_until)
+        self.bar_builder.flush()
         out = self.daily_bars(day)
         krx = self.venues[_KRX]
         self.prev_close = np.where(krx.last > 0, krx.last, self.base)
@@ -194,18 +201,17 @@ class Engine:
     def apply(self, batch: Batch) -> None:
         """Validate and fold one batch. Raises ``BatchError`` (state untouched) on a bad row."""
         self._require_day()
-        self._validate(batch)
-        trades = batch.trades
-        if len(trades):
-            self._fold_trades(trades)
+        tc = _columns(batch.trades)
+        bc = _columns(batch.books)
+        self._validate(batch, tc, bc)
+        g = self._fold_trades(tc) if len(batch.trades) else None
         if len(batch.books):
-            self._fold_books(batch.books)
+            self._fold_books(batch.books, bc)
         if len(batch.statuses):
             self._fold_statuses(batch.statuses)
         until = batch.last_time
-        krx = trades[trades["venue"] == _KRX] if len(trades) else trades
         if until is not None:
-            self._advance_indices(krx, until)
+            self._advance_indices(g, until)
             self.last_time = max(self.last_time, until)
         self._combined = None
 
@@ -213,25 +219,27 @@ class Engine:
         """Tell the engine market time has reached ``t_ns`` (publishes indices in quiet times)."""
         self.apply(Batch(end_time=t_ns))
 
-    def _fold_trades(self, trades: npt.NDArray[np.void]) -> None:
-        venue = trades["venue"]
-        for v in (_KRX, _NXT):
-            m = venue == v
-            sub = trades if m.all() else trades[m]
-            if len(sub):
-                g = group_by_instrument(sub["inst"], sub["time"], sub["price"], sub["qty"])
-                self.venues[v].fold(sub, g)
-                self.bar_builders[v].fold(g)
+    def _new_day_state(self) -> None:
+        self.rows = VenueState(2 * self.n, self.n_members)
+        self.venues = [self.rows.half(_KRX), self.rows.half(_NXT)]
+        self.bar_builder = BarBuilder(BAR_BASE_S * NS, 2 * self.n)
 
-    def _fold_books(self, books: npt.NDArray[np.void]) -> None:
-        for v in (_KRX, _NXT):
-            rows = books[books["venue"] == v]
-            if len(rows):
-                idx = _last_per_key(rows["inst"].astype(np.int64))
-                self.books[v][rows["inst"][idx]] = rows[idx]
+    def _fold_trades(self, tc: dict[str, npt.NDArray[np.generic]]) -> GroupedTrades:
+        """Fold trades into both venues at once (row = 2 × instrument + venue)."""
+        tc["row"] = tc["inst"].astype(np.intp) * 2 + tc["venue"]
+        g = group_by_instrument(tc["row"], tc["time"], tc["price"], tc["qty"])
+        self.rows.fold(tc, g)
+        self.bar_builder.fold(g)
+        return g
+
+    def _fold_books(self, books: npt.NDArray[np.void], bc: dict[str, npt.NDArray[np.generic]]) -> None:
+        """Keep the latest snapshot per (instrument, venue)."""
+        row = bc["inst"].astype(np.intp) * 2 + bc["venue"]
+        idx = _last_per_key(row, 2 * self.n)
+        self.book_rows[row[idx]] = books[idx]
 
     def _fold_statuses(self, st: npt.NDArray[np.void]) -> None:
-        key = st["venue"].astype(np.int64) * self.n + st["inst"]
+        key = st["venue"].astype(np.intp) * self.n + st["inst"]
         kind = st["kind"]
         groups = (
             (StatusKind.PHASE,),
@@ -244,7 +252,7 @@ class Engine:
             if not m.any():
                 continue
             rows = st[m]
-            idx = _last_per_key(key[m])
+            idx = _last_per_key(key[m], 2 * self.n)
             r = rows[idx]
             v, i = r["venue"].astype(np.intp), r["inst"].astype(np.intp)
             k0 = kinds[0]
@@ -260,127 +268,133 @@ class Engine:
             else:
                 self.halted[v, i] = r["kind"] == StatusKind.HALT
 
-    def _advance_indices(self, krx: npt.NDArray[np.void], until: int) -> None:
+    def _advance_indices(self, g: GroupedTrades | None, until: int) -> None:
         """Fold KRX trades into index prices, publishing at each 1-second boundary ≤ ``until``."""
-        t = krx["time"]
-        pos = 0
-        while self._next_pub <= until and self._next_pub <= self._pub_until:
-            b = self._next_pub
-            end = int(np.searchsorted(t, b, side="left"))
-            self._fold_index_segment(krx[pos:end])
-            pos = end
-            self.index.publish(b, kst_second_of_day(b))
-            self._next_pub = b + NS
-        self._fold_index_segment(krx[pos:])
-
-    def _fold_index_segment(self, seg: npt.NDArray[np.void]) -> None:
-        if not len(seg):
+        last_b = min(until, self._pub_until)
+        if last_b >= self._next_pub:
+            boundaries = np.arange(self._next_pub, last_b + 1, NS, dtype=np.int64)
+            self._next_pub = int(boundaries[-1]) + NS
+        else:
+            boundaries = np.zeros(0, np.int64)
+        krx = np.flatnonzero((g.inst & 1) == 0) if g is not None else np.zeros(0, np.intp)
+        if g is not None and len(krx):
+            # Runs: an instrument's KRX trades between two boundaries (g is sorted by row, time).
+            inst = g.inst[krx] >> 1
+            price = g.price[krx]
+            n = len(inst)
+            seg = np.searchsorted(boundaries, g.time[krx], side="right")
+            brk = np.empty(n, np.bool_)
+            brk[0] = True
+            brk[1:] = (inst[1:] != inst[:-1]) | (seg[1:] != seg[:-1])
+            s = np.flatnonzero(brk)
+            e = np.empty_like(s)
+            e[:-1] = s[1:] - 1
+            e[-1] = n - 1
+            r_inst = inst[s].astype(np.intp)
+            r_last = price[e]
+            new_inst = np.zeros(len(s), np.bool_)
+            new_inst[0] = True
+            new_inst[1:] = r_inst[1:] != r_inst[:-1]
+            prev = np.empty_like(r_last)
+            prev[1:] = r_last[:-1]
+            prev[new_inst] = self.index_price[r_inst[new_inst]]
+            last_run = np.empty(len(s), np.bool_)
+            last_run[-1] = True
+            last_run[:-1] = new_inst[1:]
+            self.index_price[r_inst[last_run]] = r_last[last_run]
+            r_qty = np.add.reduceat(g.qty[krx], s)
+            r_val = np.add.reduceat(g.value[krx], s)
+            runs = (r_inst, seg[s], r_last - prev, r_qty, r_val)
+        elif len(boundaries):
+            z = np.zeros(0, np.int64)
+            runs = (z.astype(np.intp), z.astype(np.intp), z, z, z)
+        else:
             return
-        inst = seg["inst"].astype(np.intp)
-        last = _last_per_key(inst)
-        u = inst[last]
-        new = seg["price"][last]
-        self.index.fold_prices(u, new - self.index_price[u])
-        self.index_price[u] = new
-        uniq, inv = np.unique(inst, return_inverse=True)
-        qty = np.bincount(inv, weights=seg["qty"]).astype(np.int64)
-        val = np.bincount(inv, weights=seg["price"] * seg["qty"])
-        # Float sums are exact below 2**53; a second of one stock's trading is far below that.
-        self.index.fold_volume(uniq, qty, np.rint(val).astype(np.int64))
+        kst = (boundaries // NS + 9 * 3600) % 86_400
+        self.index.fold(*runs, boundaries, kst)
 
     # -- validation -----------------------------------------------------------------------------
 
-    def _validate(self, batch: Batch) -> None:
-        for name, arr in (("trades", batch.trades), ("books", batch.books), ("statuses", batch.statuses)):
-            if len(arr):
-                self._validate_common(name, arr)
+    def _validate(
+        self, batch: Batch, tc: dict[str, npt.NDArray[np.generic]], bc: dict[str, npt.NDArray[np.generic]]
+    ) -> None:
+        sc = _columns(batch.statuses)
+        for name, cols in (("trades", tc), ("books", bc), ("statuses", sc)):
+            if len(cols["inst"]):
+                self._validate_common(name, cols)
         if batch.end_time is not None and batch.end_time < self.last_time:
             raise BatchError("batch", 0, f"end_time {batch.end_time} is before the engine's time")
-        if len(batch.trades):
-            self._validate_trades(batch.trades)
-        if len(batch.books):
-            self._validate_books(batch.books)
-        if len(batch.statuses):
-            kinds = batch.statuses["kind"]
-            bad = kinds > _MAX_STATUS
+        if len(tc["inst"]):
+            self._validate_trades(tc)
+        if len(bc["inst"]):
+            self._validate_books(bc)
+        if len(sc["inst"]):
+            bad = sc["kind"] > _MAX_STATUS
             if bad.any():
                 r = int(np.argmax(bad))
-                raise BatchError("statuses", r, f"unknown status kind {int(kinds[r])}")
+                raise BatchError("statuses", r, f"unknown status kind {int(sc['kind'][r])}")
 
-    def _validate_common(self, name: str, arr: npt.NDArray[np.void]) -> None:
+    def _validate_common(self, name: str, cols: dict[str, npt.NDArray[np.generic]]) -> None:
         """Checks every event array shares: time order, instrument and venue."""
-        t = arr["time"]
-        if t[0] < self.last_time:
-            raise BatchError(name, 0, f"time {int(t[0])} is before the engine's time {self.last_time}")
-        back = t[1:] < t[:-1]
-        if back.any():
-            raise BatchError(name, int(np.argmax(back)) + 1, "time goes backwards")
-        inst = arr["inst"]
-        bad = (inst < 0) | (inst >= self.n)
-        if bad.any():
-            r = int(np.argmax(bad))
-            raise BatchError(name, r, f"unknown instrument number {int(inst[r])}")
-        venue = arr["venue"]
-        checks = (
-            (~self.instruments.active[inst], "is not listed"),
-            (venue > _NXT, "has a venue that is not KRX (0) or NXT (1)"),
-            ((venue == _NXT) & ~self.instruments.nxt[inst], "does not trade on NXT"),
+        t = cols["time"]
+        inst = cols["inst"]
+        venue = cols["venue"]
+        known = (inst >= 0) & (inst < self.n)
+        safe = np.where(known, inst, 0)
+        checks: tuple[tuple[npt.NDArray[np.bool_], str], ...] = (
+            (t < np.maximum.accumulate(np.concatenate([[self.last_time], t[:-1]])), "time goes backwards"),
+            (~known, "unknown instrument number"),
+            (~self.instruments.active[safe], "instrument is not listed"),
+            (venue > _NXT, "venue is not KRX (0) or NXT (1)"),
+            ((venue == _NXT) & ~self.instruments.nxt[safe], "instrument does not trade on NXT"),
         )
-        for mask, why in checks:
-            if mask.any():
-                r = int(np.argmax(mask))
-                raise BatchError(name, r, f"instrument {self.instruments.code[int(inst[r])]} {why}")
+        _raise_first(name, checks, lambda r: f"instrument {int(inst[r])}, time {int(t[r])}")
 
-    def _validate_trades(self, tr: npt.NDArray[np.void]) -> None:
-        inst = tr["inst"]
-        price = tr["price"]
-        qty = tr["qty"]
-
-        def fail(mask: npt.NDArray[np.bool_], why: str) -> None:
-            if mask.any():
-                r = int(np.argmax(mask))
-                code = self.instruments.code[int(inst[r])]
-                raise BatchError("trades", r, f"{why} ({code}, price {int(price[r])}, qty {int(qty[r])})")
-
-        fail(qty <= 0, "quantity must be positive")
-        fail(price <= 0, "price must be positive")
-        ticks = tick_sizes(price, self.instruments.tick_table[inst])
-        fail(price % ticks != 0, "price is off its tick grid")
-        fail(price > self.upper[inst], "price is above the upper limit")
-        fail(price < self.lower[inst], "price is below the lower limit")
-        fail((tr["side"] < 1) | (tr["side"] > 2), "side must be 1 (buy) or 2 (sell)")
-        fail((tr["buyer"] >= N_INVESTORS) | (tr["seller"] >= N_INVESTORS), "unknown investor category")
-        fail(
-            (tr["buyer_member"] >= self.n_members) | (tr["seller_member"] >= self.n_members),
-            "unknown member firm",
+    def _validate_trades(self, tc: dict[str, npt.NDArray[np.generic]]) -> None:
+        inst = tc["inst"]
+        price = tc["price"]
+        qty = tc["qty"]
+        f_buy, f_sell = tc["buy_program"], tc["sell_program"]
+        checks: tuple[tuple[npt.NDArray[np.bool_], str], ...] = (
+            (qty <= 0, "quantity must be positive"),
+            (price <= 0, "price must be positive"),
+            (_off_tick(price, self.instruments.tick_table[inst]), "price is off its tick grid"),
+            (price > self.upper[inst], "price is above the upper limit"),
+            (price < self.lower[inst], "price is below the lower limit"),
+            ((tc["side"] < 1) | (tc["side"] > 2), "side must be 1 (buy) or 2 (sell)"),
+            ((tc["buyer"] >= N_INVESTORS) | (tc["seller"] >= N_INVESTORS), "unknown investor category"),
+            (
+                (tc["buyer_member"] >= self.n_members) | (tc["seller_member"] >= self.n_members),
+                "unknown member firm",
+            ),
+            (((f_buy | f_sell) & _NOT_PROGRAM_BITS) != 0, "bad program flags"),
+            (((f_buy & PROGRAM_KIND_MASK) == 3) | ((f_sell & PROGRAM_KIND_MASK) == 3), "bad program kind"),
         )
-        allowed = PROGRAM_KIND_MASK | PROGRAM_PROPRIETARY
-        for col in ("buy_program", "sell_program"):
-            f = tr[col]
-            fail(((f & np.uint8(0xFF ^ allowed)) != 0) | ((f & PROGRAM_KIND_MASK) == 3), f"bad {col} flags")
 
-    def _validate_books(self, bk: npt.NDArray[np.void]) -> None:
-        inst = bk["inst"]
-        ask, bid = bk["ask_price"], bk["bid_price"]
+        def where(r: int) -> str:
+            code = self.instruments.code[int(inst[r])]
+            return f"{code}, price {int(price[r])}, qty {int(qty[r])}, limits {self.lower[inst[r]]}..{self.upper[inst[r]]}"
 
-        def fail(mask: npt.NDArray[np.bool_], why: str) -> None:
-            if mask.any():
-                r = int(np.argmax(mask))
-                raise BatchError("books", r, f"{why} ({self.instruments.code[int(inst[r])]})")
+        _raise_first("trades", checks, where)
 
-        fail((bk["ask_qty"] < 0).any(axis=1) | (bk["bid_qty"] < 0).any(axis=1), "negative quantity")
-        fail((ask < 0).any(axis=1) | (bid < 0).any(axis=1), "negative price")
-        both = (ask[:, 0] > 0) & (bid[:, 0] > 0)
-        fail(both & (bid[:, 0] >= ask[:, 0]), "best bid is not below best ask")
+    def _validate_books(self, bc: dict[str, npt.NDArray[np.generic]]) -> None:
+        inst = bc["inst"]
+        ask, bid = bc["ask_price"], bc["bid_price"]
         a1, a0 = ask[:, 1:], ask[:, :-1]
-        fail(((a1 > 0) & (a1 <= a0)).any(axis=1), "ask levels are not ascending")
         b1, b0 = bid[:, 1:], bid[:, :-1]
-        fail(((b1 > 0) & ((b1 >= b0) | (b0 == 0))).any(axis=1), "bid levels are not descending")
         tables = np.repeat(self.instruments.tick_table[inst], ask.shape[1])
-        for side, px in (("ask", ask), ("bid", bid)):
-            flat = px.reshape(-1)
-            on = (flat == 0) | (flat % tick_sizes(np.maximum(flat, 1), tables) == 0)
-            fail(~on.reshape(px.shape).all(axis=1), f"{side} price off its tick grid")
+        off = _off_tick(np.concatenate([ask.reshape(-1), bid.reshape(-1)]), np.concatenate([tables, tables]))
+        off_rows = off.reshape(2, *ask.shape).any(axis=(0, 2))
+        checks: tuple[tuple[npt.NDArray[np.bool_], str], ...] = (
+            ((bc["ask_qty"] < 0).any(axis=1) | (bc["bid_qty"] < 0).any(axis=1), "negative quantity"),
+            ((ask < 0).any(axis=1) | (bid < 0).any(axis=1), "negative price"),
+            ((ask[:, 0] > 0) & (bid[:, 0] >= ask[:, 0]), "best bid is not below best ask"),
+            # Non-empty levels run strictly outward from the touch, with no gaps.
+            (((a1 > 0) & (a1 <= a0)).any(axis=1), "ask levels are not ascending"),
+            (((b1 > 0) & ((b1 >= b0) | (b0 == 0))).any(axis=1), "bid levels are not descending"),
+            (off_rows, "a price is off its tick grid"),
+        )
+        _raise_first("books", checks, lambda r: self.instruments.code[int(inst[r])])
 
     # -- listings and corporate actions ------------------------------------------------------
 
@@ -389,7 +403,9 @@ class Engine:
         (i,) = self.instruments.extend([rec])
         self._grow(len(self.instruments))
         self.base[i] = self.prev_close[i] = self.index_price[i] = rec.prev_close
-        self.upper[i], self.lower[i] = self._limits_of(np.array([i]))
+        up, lo = self._limits_of(np.array([i]))
+        self.upper[i], self.lower[i] = up[0], lo[0]
+        self._combined = None
         member = np.array([k in index_keys for k in self.index.keys], np.bool_)
         self.index.change_weights(i, member, self._weight_column(i), self.index_price)
         return i
@@ -421,11 +437,11 @@ class Engine:
         extra = n - self.n
         if extra <= 0:
             return
-        for v in self.venues:
-            v.grow(n)
-        for b in self.bar_builders:
-            b.grow(n)
-        self.books = [np.concatenate([b, np.zeros(extra, BOOK_DTYPE)]) for b in self.books]
+        self.rows.grow(2 * n)
+        self.venues = [self.rows.half(_KRX), self.rows.half(_NXT)]
+        self.bar_builder.grow(2 * n)
+        self.book_rows = np.concatenate([self.book_rows, np.zeros(2 * extra, BOOK_DTYPE)])
+        self.books = [self.book_rows[_KRX::2], self.book_rows[_NXT::2]]
         for name in ("phase", "indicative_price", "indicative_qty", "vi", "vi_price", "halted"):
             a = getattr(self, name)
             setattr(self, name, np.concatenate([a, np.zeros((2, extra), a.dtype)], axis=1))
@@ -468,10 +484,10 @@ class Engine:
         """Today's intraday bars of ``period_s`` (a multiple of 10) in (instrument, start) order."""
         if period_s % BAR_BASE_S:
             raise ValueError(f"bar period must be a multiple of {BAR_BASE_S} s, got {period_s}")
-        if venue == Venue.ALL:
-            base = np.concatenate([b.bars(include_open) for b in self.bar_builders])
-        else:
-            base = self.bar_builders[venue].bars(include_open)
+        base = self.bar_builder.bars(include_open)
+        if venue != Venue.ALL:
+            base = base[(base["inst"] & 1) == venue]
+        base["inst"] >>= 1
         if period_s == BAR_BASE_S and venue != Venue.ALL:
             return base
         return combine(base, period_s * NS)
@@ -491,7 +507,7 @@ class Engine:
         """Foreign holdings now: start of day plus today's foreign net buying on every venue."""
         v = self.state(Venue.ALL)
         f = list(FOREIGNERS)
-        return self.foreign_start + v.inv_buy_qty[:, f].sum(axis=1) - v.inv_sell_qty[:, f].sum(axis=1)
+        return self.foreign_start + v.inv_qty[:, 0, f].sum(axis=1) - v.inv_qty[:, 1, f].sum(axis=1)
 
     def week52(self) -> tuple[I64, I64]:
         """52-week high and low including today (KRX)."""
@@ -514,7 +530,7 @@ class Engine:
         """Per index and investor: (buy qty, sell qty, buy value, sell value)."""
         v = self.state(venue)
         m = self.index.member_i
-        return m @ v.inv_buy_qty, m @ v.inv_sell_qty, m @ v.inv_buy_val, m @ v.inv_sell_val
+        return m @ v.inv_qty[:, 0], m @ v.inv_qty[:, 1], m @ v.inv_val[:, 0], m @ v.inv_val[:, 1]
 
     def index_program(self, venue: Venue = Venue.KRX) -> tuple[I64, I64]:
         """Per index: program-trading (qty, value) cells shaped (indices, side, kind, account)."""
@@ -532,19 +548,17 @@ class Engine:
     def top_members(self, i: int, venue: Venue = Venue.KRX, k: int = 5) -> tuple[I64, I64, I64, I64]:
         """Top-``k`` members of instrument ``i``: (sell members, sell qty, buy members, buy qty)."""
         v = self.state(venue)
-        sell, buy = v.mem_sell_qty[i], v.mem_buy_qty[i]
+        buy, sell = v.mem_qty[i, 0], v.mem_qty[i, 1]
         so = np.lexsort((np.arange(len(sell)), -sell))[:k]
         bo = np.lexsort((np.arange(len(buy)), -buy))[:k]
         return so, sell[so], bo, buy[bo]
 
     def state_arrays(self) -> Iterator[tuple[str, npt.NDArray[np.generic]]]:
         """Every array of state, by name, in a fixed order (for digests and equality tests)."""
-        for vi, v in enumerate(self.venues):
-            for name, arr in v.arrays().items():
-                yield f"venue{vi}.{name}", arr
-            yield f"venue{vi}.bars", self.bar_builders[vi].bars()
-        for vi, bk in enumerate(self.books):
-            yield f"book{vi}", bk
+        for name, arr in self.rows.arrays().items():
+            yield f"rows.{name}", arr
+        yield "bars", self.bar_builder.bars()
+        yield "books", self.book_rows
         for name in (
             "phase",
             "indicative_price",
@@ -585,11 +599,49 @@ class Engine:
         return self.day
 
 
-def _last_per_key(keys: npt.NDArray[np.integer]) -> npt.NDArray[np.intp]:
-    """Row index of the last occurrence of each distinct key (rows are in time order)."""
-    rev = keys[::-1]
-    _, first_in_rev = np.unique(rev, return_index=True)
-    return (len(keys) - 1 - first_in_rev).astype(np.intp)
+def _last_per_key(keys: npt.NDArray[np.integer], n_keys: int) -> npt.NDArray[np.intp]:
+    """Row index of the last occurrence of each distinct key in ``range(n_keys)``, O(rows)."""
+    last = np.full(n_keys, -1, np.intp)
+    np.maximum.at(last, keys.astype(np.intp), np.arange(len(keys), dtype=np.intp))
+    return last[last >= 0]
+
+
+def _raise_first(
+    array: str, checks: tuple[tuple[npt.NDArray[np.bool_], str], ...], where: Callable[[int], str]
+) -> None:
+    """Raise for the first row failing any check, naming the first check it fails.
+
+    The common case is a clean batch, so the masks are OR-ed and tested once."""
+    bad = checks[0][0].copy()
+    for mask, _ in checks[1:]:
+        bad |= mask
+    if not bad.any():
+        return
+    r = int(np.argmax(bad))
+    why = next(reason for mask, reason in checks if mask[r])
+    raise BatchError(array, r, f"{why} ({where(r)})")
+
+
+def _off_tick(prices: I64, tables: npt.NDArray[np.uint8]) -> npt.NDArray[np.bool_]:
+    """True where a positive price is off its tick grid (0 means an empty book level: fine).
+
+    Most batches use one tick table; then a ``searchsorted`` over its bounds beats the general
+    per-row lookup several times over."""
+    if len(tables) and (tables == tables[0]).all():
+        table = TICK_TABLES[TickTableId(int(tables[0]))]
+        bounds = np.asarray(table.bounds, np.int64)
+        ticks = np.asarray(table.ticks, np.int64)
+        t = ticks[np.searchsorted(bounds, prices, side="right")]
+    else:
+        t = tick_sizes(np.maximum(prices, 1), tables)
+    return (prices % t != 0) & (prices != 0)
+
+
+def _columns(arr: npt.NDArray[np.void]) -> dict[str, npt.NDArray[np.generic]]:
+    """Contiguous copies of a structured array's fields: one strided pass per field, after
+    which every vectorised operation reads dense memory."""
+    names = arr.dtype.names or ()
+    return {name: np.ascontiguousarray(arr[name]) for name in names}
 
 
 __all__ = ["BAR_DTYPE", "DAILY_DTYPE", "Engine", "IndexUniverse"]

@@ -44,18 +44,19 @@ class _Series:
         self.volume = np.zeros((256, width), dtype=np.int64)
         self.value = np.zeros((256, width), dtype=np.int64)
 
-    def append(self, t: int, level: F64, volume: I64, value: I64) -> None:
-        if self.n == len(self.time):
-            cap = 2 * len(self.time)
+    def extend(self, t: I64, level: F64, volume: I64, value: I64) -> None:
+        k = len(t)
+        if self.n + k > len(self.time):
+            cap = max(2 * len(self.time), self.n + k)
             self.time = np.resize(self.time, cap)
             self.level = np.resize(self.level, (cap, self.level.shape[1]))
             self.volume = np.resize(self.volume, (cap, self.volume.shape[1]))
             self.value = np.resize(self.value, (cap, self.value.shape[1]))
-        self.time[self.n] = t
-        self.level[self.n] = level
-        self.volume[self.n] = volume
-        self.value[self.n] = value
-        self.n += 1
+        self.time[self.n : self.n + k] = t
+        self.level[self.n : self.n + k] = level
+        self.volume[self.n : self.n + k] = volume
+        self.value[self.n : self.n + k] = value
+        self.n += k
 
 
 class IndexBook:
@@ -84,6 +85,19 @@ class IndexBook:
         self.prev_close = np.zeros(m, dtype=np.float64)
         self.series_fast = _Series(len(self.fast))
         self.series_slow = _Series(len(self.slow))
+        self._build_csr()
+
+    def _build_csr(self) -> None:
+        """Per-instrument list of (index, weight) memberships: most stocks are in a handful of
+        the ~60 indices, so the hot path touches only those cells."""
+        idx, inst = np.nonzero(self.member)
+        order = np.lexsort((idx, inst))  # by instrument, then index
+        idx, inst = idx[order], inst[order]
+        self.csr_ptr = np.zeros(self.member.shape[1] + 1, np.int64)
+        np.add.at(self.csr_ptr, inst + 1, 1)
+        self.csr_ptr = np.cumsum(self.csr_ptr)
+        self.csr_idx = idx.astype(np.intp)
+        self.csr_w = self.weights[idx, inst]
 
     # -- set-up -------------------------------------------------------------------------------
 
@@ -95,6 +109,7 @@ class IndexBook:
             self.member = np.concatenate([self.member, np.zeros((m, extra), np.bool_)], axis=1)
             self.member_i = self.member.astype(np.int64)
             self.weights = np.concatenate([self.weights, np.zeros((m, extra), np.int64)], axis=1)
+            self._build_csr()
 
     def reset_caps(self, prices: I64) -> None:
         """Recompute every market cap from scratch at ``prices``."""
@@ -122,32 +137,75 @@ class IndexBook:
 
     # -- the hot path -------------------------------------------------------------------------
 
-    def fold_prices(self, inst: npt.NDArray[np.intp], delta: I64) -> None:
-        """Apply price changes ``delta`` (new − old) of instruments ``inst``."""
+    def shift_prices(self, inst: npt.NDArray[np.intp], delta: I64) -> None:
+        """Move caps by price changes ``delta`` (new − old) of ``inst`` without publishing."""
         if len(inst):
             self.cap += self.weights[:, inst] @ delta
 
-    def fold_volume(self, inst: npt.NDArray[np.intp], qty: I64, value: I64) -> None:
-        """Add per-instrument volume and value (already summed per instrument)."""
-        if len(inst):
-            mi = self.member_i[:, inst]
-            self.volume += mi @ qty
-            self.value += mi @ value
+    def fold(
+        self,
+        run_inst: npt.NDArray[np.intp],
+        run_seg: npt.NDArray[np.intp],
+        run_delta: I64,
+        run_qty: I64,
+        run_value: I64,
+        boundaries: I64,
+        kst_seconds: I64,
+    ) -> None:
+        """Fold runs of trades and publish at ``boundaries``.
 
-    def publish(self, t_ns: int, kst_second: int) -> None:
-        """Publish at market time ``t_ns``; ``kst_second`` is its KST second of the day."""
-        lv = np.round(self.levels(), 2)
+        A run is the trades of one instrument between two publication boundaries: ``run_seg`` k
+        means its trades come before ``boundaries[k]`` (k == len(boundaries): after the last one).
+        ``run_delta`` is the run's last price minus the instrument's price before the run.
+        """
+        s = len(boundaries)
+        m = len(self.keys)
+        cnt = self.csr_ptr[run_inst + 1] - self.csr_ptr[run_inst]
+        total = int(cnt.sum())
+        if total:
+            rep = np.repeat(np.arange(len(run_inst)), cnt)
+            first = np.cumsum(cnt) - cnt
+            e = np.arange(total) - np.repeat(first, cnt) + np.repeat(self.csr_ptr[run_inst], cnt)
+            cell = run_seg[rep] * m + self.csr_idx[e]
+            d_cap = np.zeros((s + 1) * m, np.int64)
+            d_vol = np.zeros((s + 1) * m, np.int64)
+            d_val = np.zeros((s + 1) * m, np.int64)
+            np.add.at(d_cap, cell, self.csr_w[e] * run_delta[rep])
+            np.add.at(d_vol, cell, run_qty[rep])
+            np.add.at(d_val, cell, run_value[rep])
+            cum_cap = np.cumsum(d_cap.reshape(s + 1, m), axis=0)
+            cum_vol = np.cumsum(d_vol.reshape(s + 1, m), axis=0)
+            cum_val = np.cumsum(d_val.reshape(s + 1, m), axis=0)
+        else:
+            cum_cap = cum_vol = cum_val = np.zeros((s + 1, m), np.int64)
+        if s:
+            caps = self.cap + cum_cap[:s]
+            with np.errstate(divide="ignore", invalid="ignore"):
+                lv = np.round(np.where(self.base_cap > 0, caps / self.base_cap * self.base_value, 0.0), 2)
+            vol = self.volume + cum_vol[:s]
+            val = self.value + cum_val[:s]
+            self._publish_block(boundaries, kst_seconds, lv, vol, val)
+        self.cap += cum_cap[s]
+        self.volume += cum_vol[s]
+        self.value += cum_val[s]
+
+    def _publish_block(self, times: I64, kst_seconds: I64, lv: F64, vol: I64, val: I64) -> None:
         self._track(lv, self.fast)
-        self.series_fast.append(t_ns, lv[self.fast], self.volume[self.fast], self.value[self.fast])
-        if kst_second % 10 == 0:
-            self._track(lv, self.slow)
-            self.series_slow.append(t_ns, lv[self.slow], self.volume[self.slow], self.value[self.slow])
+        self.series_fast.extend(times, lv[:, self.fast], vol[:, self.fast], val[:, self.fast])
+        tens = kst_seconds % 10 == 0
+        if tens.any():
+            self._track(lv[tens], self.slow)
+            self.series_slow.extend(
+                times[tens], lv[tens][:, self.slow], vol[tens][:, self.slow], val[tens][:, self.slow]
+            )
 
-    def _track(self, lv: F64, rows: npt.NDArray[np.intp]) -> None:
-        first = np.isnan(self.open[rows])
-        self.open[rows[first]] = lv[rows[first]]
-        self.high[rows] = np.fmax(self.high[rows], lv[rows])
-        self.low[rows] = np.fmin(self.low[rows], lv[rows])
+    def _track(self, lv: F64, cols: npt.NDArray[np.intp]) -> None:
+        """Today's open/high/low of each index from its published levels (rows: publications)."""
+        block = lv[:, cols]
+        first = np.isnan(self.open[cols])
+        self.open[cols[first]] = block[0, first]
+        self.high[cols] = np.fmax(self.high[cols], block.max(axis=0))
+        self.low[cols] = np.fmin(self.low[cols], block.min(axis=0))
 
     # -- membership and corporate actions ------------------------------------------------------
 
@@ -165,6 +223,7 @@ class IndexBook:
         self.weights[:, inst] = np.where(member, weight, 0)
         self.cap = self.weights @ prices
         self.rescale(before, self.cap.astype(np.float64))
+        self._build_csr()
 
     # -- reading --------------------------------------------------------------------------------
 

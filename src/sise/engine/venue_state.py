@@ -1,5 +1,9 @@
-"""Per-venue market state: the daily aggregates one venue (KRX or NXT) has for each instrument,
-the vectorised fold of a batch of trades into them, and the combined (통합) view derived from both.
+"""Per-venue market state: the daily aggregates each venue has for each instrument, the
+vectorised fold of a batch of trades into them, and the combined (통합) view derived from both.
+
+KRX and NXT live interleaved in one set of arrays, row ``2 × instrument + venue``, so one fold
+covers both venues (half the numpy calls per batch) and rows stay valid when instruments are
+appended. ``half(venue)`` gives a view of one venue's rows.
 
 The combined view is not folded on the hot path: every field is a sum, a max/min or a
 "later of the two" of the venue fields, so it is derived on read (``combined``)."""
@@ -21,7 +25,8 @@ PROGRAM_SHAPE = (2, 2, 2)
 
 
 class VenueState:
-    """Daily state of one venue. Arrays are indexed by instrument number."""
+    """Daily state. The folded state has a row per (instrument, venue); views from ``half`` and
+    ``combined`` have a row per instrument."""
 
     def __init__(self, n: int, n_members: int) -> None:
         self.n_members = n_members
@@ -36,16 +41,23 @@ class VenueState:
         self.last_time = np.zeros(n, np.int64)
         self.last_qty = np.zeros(n, np.int64)
         self.buy_volume = np.zeros(n, np.int64)  # buyer-initiated (체결강도)
-        self.inv_buy_qty = np.zeros((n, N_INVESTORS), np.int64)
-        self.inv_sell_qty = np.zeros((n, N_INVESTORS), np.int64)
-        self.inv_buy_val = np.zeros((n, N_INVESTORS), np.int64)
-        self.inv_sell_val = np.zeros((n, N_INVESTORS), np.int64)
+        # Investor flows: [instrument, side (0 buy, 1 sell), investor], in shares and in value.
+        self.inv_qty = np.zeros((n, 2, N_INVESTORS), np.int64)
+        self.inv_val = np.zeros((n, 2, N_INVESTORS), np.int64)
         self.prog_qty = np.zeros((n, *PROGRAM_SHAPE), np.int64)
         self.prog_val = np.zeros((n, *PROGRAM_SHAPE), np.int64)
         self.short_qty = np.zeros(n, np.int64)
         self.short_val = np.zeros(n, np.int64)
-        self.mem_buy_qty = np.zeros((n, n_members), np.int64)
-        self.mem_sell_qty = np.zeros((n, n_members), np.int64)
+        # Member-firm volume: [instrument, side (0 buy, 1 sell), member].
+        self.mem_qty = np.zeros((n, 2, n_members), np.int64)
+
+    def half(self, venue: int) -> VenueState:
+        """View of one venue's rows (writes go through to this state)."""
+        out = VenueState.__new__(VenueState)
+        out.n_members = self.n_members
+        for name, arr in self.arrays().items():
+            setattr(out, name, arr[venue::2])
+        return out
 
     def arrays(self) -> dict[str, npt.NDArray[np.int64]]:
         """Every per-instrument array, by name (for growth, digests and tests)."""
@@ -58,8 +70,8 @@ class VenueState:
                 pad = np.zeros((extra, *arr.shape[1:]), arr.dtype)
                 setattr(self, name, np.concatenate([arr, pad]))
 
-    def fold(self, trades: npt.NDArray[np.void], g: GroupedTrades) -> None:
-        """Fold ``trades`` (time-sorted) whose by-instrument grouping is ``g``."""
+    def fold(self, tc: dict[str, npt.NDArray[np.generic]], g: GroupedTrades) -> None:
+        """Fold trades given as contiguous columns ``tc`` whose by-instrument grouping is ``g``."""
         if len(g.inst) == 0:
             return
         s, e = g.starts, g.ends
@@ -78,32 +90,42 @@ class VenueState:
         self.value[u] += np.add.reduceat(g.value, s)
         self.count[u] += e - s + 1
 
-        inst = trades["inst"]
-        qty = trades["qty"]
-        val = trades["price"] * qty
-        buyer = trades["buyer"]
-        seller = trades["seller"]
-        up = trades["side"] == 1
+        # Scatter-adds go through flat 1-D indices: several times faster than tuple indices.
+        inst = tc["row"]
+        qty = tc["qty"]
+        val = tc["price"] * qty
+        up = tc["side"] == 1
         np.add.at(self.buy_volume, inst[up], qty[up])
-        np.add.at(self.inv_buy_qty, (inst, buyer), qty)
-        np.add.at(self.inv_sell_qty, (inst, seller), qty)
-        np.add.at(self.inv_buy_val, (inst, buyer), val)
-        np.add.at(self.inv_sell_val, (inst, seller), val)
-        np.add.at(self.mem_buy_qty, (inst, trades["buyer_member"]), qty)
-        np.add.at(self.mem_sell_qty, (inst, trades["seller_member"]), qty)
+        ni = N_INVESTORS
+        buy_cell = inst * (2 * ni) + tc["buyer"]
+        sell_cell = inst * (2 * ni) + ni + tc["seller"]
+        cells = np.concatenate([buy_cell, sell_cell])
+        np.add.at(self.inv_qty.reshape(-1), cells, np.concatenate([qty, qty]))
+        np.add.at(self.inv_val.reshape(-1), cells, np.concatenate([val, val]))
+        nm = self.n_members
+        mem_cells = np.concatenate(
+            [inst * (2 * nm) + tc["buyer_member"], inst * (2 * nm) + nm + tc["seller_member"]]
+        )
+        np.add.at(self.mem_qty.reshape(-1), mem_cells, np.concatenate([qty, qty]))
 
+        pcells = []
+        pidx = []
         for side, col in ((0, "buy_program"), (1, "sell_program")):
-            flags = trades[col]
+            flags = tc[col]
             kind = flags & PROGRAM_KIND_MASK
-            m = kind != 0
-            if m.any():
+            m = np.flatnonzero(kind)
+            if len(m):
                 acct = (flags[m] & PROGRAM_PROPRIETARY) >> 2
-                cell = (inst[m], np.full(int(m.sum()), side), kind[m].astype(np.intp) - 1, acct)
-                np.add.at(self.prog_qty, cell, qty[m])
-                np.add.at(self.prog_val, cell, val[m])
+                pcells.append(inst[m] * 8 + side * 4 + (kind[m].astype(np.intp) - 1) * 2 + acct)
+                pidx.append(m)
+        if pcells:
+            cell = np.concatenate(pcells)
+            rows = np.concatenate(pidx)
+            np.add.at(self.prog_qty.reshape(-1), cell, qty[rows])
+            np.add.at(self.prog_val.reshape(-1), cell, val[rows])
 
-        short = trades["short"]
-        if short.any():
+        short = np.flatnonzero(tc["short"])
+        if len(short):
             np.add.at(self.short_qty, inst[short], qty[short])
             np.add.at(self.short_val, inst[short], val[short])
 

@@ -5,11 +5,21 @@ Every price in sise is an integer number of *price units*: KRW for stocks, ETFs,
 those units to the tick that applies at it. Band bounds are "at least X, less than Y": a price
 exactly on a bound takes the coarser tick (krx_rules §1.1).
 
-Tables are numpy arrays so a whole batch is checked with one ``searchsorted`` per table.
+A price is *valid* in a table when it is positive and a multiple of the tick of its own band.
+Every table satisfies two invariants, checked when the table is built:
+
+* each tick divides the next (coarser) one, so a valid price minus a multiple of its tick is still
+  valid when it falls into a finer band (this keeps the lower price limit on the grid);
+* each band bound is a multiple of the tick on both sides of it, so rounding to the grid never jumps
+  over a bound: rounding up lands at most *on* the bound, which is valid in the coarser band.
+
+Vectorised lookups use one ``searchsorted`` over the union of every table's bounds and a single
+gather from a (table × segment) tick matrix, so a batch of any mix of tables costs the same.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import date
 from enum import IntEnum
@@ -27,7 +37,8 @@ ETF_REFORM_DATE = date(2023, 12, 18)
 
 @dataclass(frozen=True, slots=True)
 class TickTable:
-    """Bands: ``ticks[i]`` applies to ``bounds[i-1] <= price < bounds[i]``."""
+    """Bands: ``ticks[0]`` below ``bounds[0]``, ``ticks[i]`` for ``bounds[i-1] <= price < bounds[i]``,
+    ``ticks[-1]`` from ``bounds[-1]`` up."""
 
     name: str
     bounds: tuple[int, ...]
@@ -36,21 +47,30 @@ class TickTable:
     def __post_init__(self) -> None:
         if len(self.ticks) != len(self.bounds) + 1:
             raise ValueError(f"{self.name}: need one more tick than bounds")
+        if any(t <= 0 for t in self.ticks):
+            raise ValueError(f"{self.name}: ticks must be positive")
+        if any(lo >= hi for lo, hi in zip(self.bounds, self.bounds[1:], strict=False)):
+            raise ValueError(f"{self.name}: bounds must be strictly ascending")
+        for finer, coarser in zip(self.ticks, self.ticks[1:], strict=False):
+            if coarser % finer:
+                raise ValueError(f"{self.name}: tick {finer} does not divide the next tick {coarser}")
+        for bound, tick in zip(self.bounds, self.ticks[1:], strict=True):
+            if bound % tick:
+                raise ValueError(f"{self.name}: bound {bound} is not on the grid of the band it starts")
+        if self.bounds and self.bounds[0] <= self.ticks[0]:
+            raise ValueError(f"{self.name}: the first band holds no valid price")
 
     def tick(self, price: int) -> int:
         """Tick that applies at ``price``."""
-        for bound, tick in zip(self.bounds, self.ticks, strict=False):
-            if price < bound:
-                return tick
-        return self.ticks[-1]
+        return self.ticks[bisect_right(self.bounds, price)]
 
 
 class TickTableId(IntEnum):
     """Index into ``TICK_TABLES``; stored per instrument in the engine."""
 
-    STOCK = 0  # 2023-01-25 onward, all stock markets
-    STOCK_OLD_KOSPI = 1
-    STOCK_OLD_KOSDAQ = 2  # also KONEX before the reform (inferred)
+    STOCK = 0  # 2023-01-25 onward, all stock markets (and single-stock futures)
+    STOCK_OLD_KOSPI = 1  # KOSPI before 2023-01-25
+    STOCK_OLD_KOSDAQ = 2  # KOSDAQ before 2023-01-25; also KONEX then (inferred)
     ETF = 3  # 2023-12-18 onward, ETF and ETN
     FLAT_5 = 4  # ETF/ETN before 2023-12-18, ELW; 0.05 pt index futures
     FLAT_1 = 5  # KTB futures (0.01 pt)
@@ -69,6 +89,7 @@ TICK_TABLES: dict[TickTableId, TickTable] = {
         (1_000, 5_000, 10_000, 50_000, 100_000, 500_000),
         (1, 5, 10, 50, 100, 500, 1_000),
     ),
+    # Same as KOSPI up to 50,000, then 100 KRW for every higher price.
     TickTableId.STOCK_OLD_KOSDAQ: TickTable(
         "stock-kosdaq-pre-2023", (1_000, 5_000, 10_000, 50_000), (1, 5, 10, 50, 100)
     ),
@@ -80,15 +101,20 @@ TICK_TABLES: dict[TickTableId, TickTable] = {
     TickTableId.KOSPI200_OPTION: TickTable("kospi200-option", (1_000,), (1, 5)),
     TickTableId.KOSDAQ150_OPTION: TickTable("kosdaq150-option", (5_000,), (10, 50)),
 }
+if sorted(TICK_TABLES) != list(range(len(TICK_TABLES))):  # pragma: no cover - module invariant
+    raise RuntimeError("TICK_TABLES must hold exactly one table per TickTableId, numbered from 0")
 
-# Padded numpy form of every table, for vectorised lookups: one row per table id.
-_MAX_BOUNDS = max(len(t.bounds) for t in TICK_TABLES.values())
-_BOUNDS = np.full((len(TICK_TABLES), _MAX_BOUNDS), np.iinfo(np.int64).max, dtype=np.int64)
-_TICKS = np.zeros((len(TICK_TABLES), _MAX_BOUNDS + 1), dtype=np.int64)
-for _tid, _table in TICK_TABLES.items():
-    _BOUNDS[_tid, : len(_table.bounds)] = _table.bounds
-    _TICKS[_tid, : len(_table.ticks)] = _table.ticks
-    _TICKS[_tid, len(_table.ticks) :] = _table.ticks[-1]
+# Vectorised form. The union of all bounds cuts the price axis into segments in which every
+# table has a single tick; _SEG_TICKS[table * _N_SEG + segment] is that tick.
+_UNION_BOUNDS: npt.NDArray[np.int64] = np.unique(
+    np.array([b for t in TICK_TABLES.values() for b in t.bounds], dtype=np.int64)
+)
+_N_SEG = len(_UNION_BOUNDS) + 1
+_SEG_STARTS = [0, *(int(b) for b in _UNION_BOUNDS)]
+_SEG_TICKS: npt.NDArray[np.int64] = np.array(
+    [[TICK_TABLES[TickTableId(i)].tick(s) for s in _SEG_STARTS] for i in range(len(TICK_TABLES))],
+    dtype=np.int64,
+).ravel()
 
 
 def stock_tick_table(market: Market, on_date: date) -> TickTableId:
@@ -114,42 +140,56 @@ def tick_size(price: int, table: TickTableId) -> int:
     return TICK_TABLES[table].tick(price)
 
 
-def tick_sizes(prices: npt.NDArray[np.int64], tables: npt.NDArray[np.integer]) -> npt.NDArray[np.int64]:
-    """Vectorised ``tick_size``: one tick per (price, table id) pair."""
-    tables = np.asarray(tables, dtype=np.intp)
-    band = (prices[:, None] >= _BOUNDS[tables]).sum(axis=1)
-    return _TICKS[tables, band]
+def tick_sizes(prices: npt.ArrayLike, tables: npt.ArrayLike) -> npt.NDArray[np.int64]:
+    """Vectorised ``tick_size``: one tick per (price, table id) pair; the two arrays broadcast."""
+    seg = np.searchsorted(_UNION_BOUNDS, np.asarray(prices, dtype=np.int64), side="right")
+    idx = np.asarray(tables, dtype=np.intp) * _N_SEG + seg
+    return np.asarray(_SEG_TICKS.take(idx), dtype=np.int64)
 
 
-def on_tick(prices: npt.NDArray[np.int64], tables: npt.NDArray[np.integer]) -> npt.NDArray[np.bool_]:
-    """True where a price sits on its band's tick grid."""
-    return (prices % tick_sizes(prices, tables)) == 0
+def on_tick(prices: npt.ArrayLike, tables: npt.ArrayLike) -> npt.NDArray[np.bool_]:
+    """True where a price is a multiple of its own band's tick (positivity is checked separately)."""
+    p = np.asarray(prices, dtype=np.int64)
+    return np.asarray(p % tick_sizes(p, tables) == 0, dtype=np.bool_)
 
 
 def round_down(price: int, table: TickTableId) -> int:
-    """Largest valid price not above ``price``."""
+    """Largest price on the grid not above ``price`` (0 when ``price`` is below the smallest tick).
+
+    Rounding down never leaves the band, because every band starts on its own grid.
+    """
     t = tick_size(price, table)
     return price // t * t
 
 
 def round_up(price: int, table: TickTableId) -> int:
-    """Smallest valid price not below ``price`` (the band of the rounded value decides the tick)."""
-    t = tick_size(price, table)
-    up = -(-price // t) * t
-    # Rounding up can land on a coarser band's bound, which is itself on the coarser grid.
-    return up
+    """Smallest price on the grid not below ``price``.
+
+    The ceiling on the band's own tick can land exactly on the next (coarser) band's lower bound,
+    e.g. 19,995 → 20,000 or 49,990 → 50,000 on the stock table; that bound is on the coarser grid.
+    The loop re-checks the tick at the result, so it stays correct even for a table without that
+    invariant.
+    """
+    up = price
+    while True:
+        t = tick_size(up, table)
+        nxt = -(-up // t) * t
+        if nxt == up:
+            return up
+        up = nxt
 
 
 def shift_ticks(price: int, n: int, table: TickTableId) -> int:
-    """Move ``n`` ticks up (n > 0) or down (n < 0) from a valid ``price``.
+    """The valid price ``n`` ticks above (n > 0) or below (n < 0) ``price``.
 
-    One tick below 2,000 on the stock table is 1,999, not 1,995: stepping down uses the tick of
-    the price below.
+    Each step goes to the next valid price strictly above or below, so the tick of the band being
+    stepped *into* applies: one tick below 2,000 on the stock table is 1,999, not 1,995, and one
+    tick above 1,999 is 2,000. An off-grid ``price`` first moves to the grid in the step direction.
+    Raises ``ValueError`` when stepping below the smallest valid price.
     """
     p = price
     for _ in range(abs(n)):
-        if n > 0:
-            p += tick_size(p, table)
-        else:
-            p -= tick_size(p - 1, table)
+        p = round_up(p + 1, table) if n > 0 else round_down(p - 1, table)
+        if p <= 0:
+            raise ValueError(f"no valid price {abs(n)} ticks below {price} in {TICK_TABLES[table].name}")
     return p

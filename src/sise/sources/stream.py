@@ -76,7 +76,7 @@ def stream(
     for sec in range(0, spec.seconds, spec.batch_seconds):
         counts = per_second[sec : sec + spec.batch_seconds]
         k = int(counts.sum())
-        end = t0 + (sec + spec.batch_seconds) * NS - 1
+        end = t0 + min(sec + spec.batch_seconds, spec.seconds) * NS
         if k == 0:
             yield Batch(end_time=end)
             continue
