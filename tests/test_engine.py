@@ -52,7 +52,8 @@ class NaiveIndex:
         self.float_adj = [s.float_adjusted for s in engine.index.specs]
         self.base_value = [s.base_value for s in engine.index.specs]
         self.price = {i: int(p) for i, p in enumerate(self.table.prev_close)}
-        self.base = [self.cap(k) * bv / lv for k, (bv, lv) in enumerate(zip(self.base_value, start_levels))]
+        levels = zip(self.base_value, start_levels, strict=True)
+        self.base = [self.cap(k) * bv / lv for k, (bv, lv) in enumerate(levels)]
 
     def shares(self, k: int, i: int) -> int:
         t = self.table
@@ -235,7 +236,7 @@ def test_foreign_holdings_move_by_foreign_net_buying(traded: tuple[Engine, list[
 def test_top_members_are_the_largest_by_volume(traded: tuple[Engine, list[Batch]]) -> None:
     e, batches = traded
     i = int(np.argmax(e.state(Venue.KRX).volume))
-    sell_m, sell_q, buy_m, buy_q = e.top_members(i, Venue.KRX)
+    _sell_m, sell_q, buy_m, buy_q = e.top_members(i, Venue.KRX)
     trades = np.concatenate([b.trades for b in batches])
     mine = trades[(trades["inst"] == i) & (trades["venue"] == Venue.KRX)]
     by_member = np.bincount(mine["buyer_member"], weights=mine["qty"], minlength=N_MEMBERS).astype(np.int64)
@@ -405,7 +406,7 @@ def test_books_are_checked_and_the_latest_snapshot_kept(engine: Engine) -> None:
         engine.apply(Batch(books=bad))
     assert err.value.row == 1
     engine.apply(Batch(books=bk))
-    np.testing.assert_array_equal(engine.books[Venue.KRX]["ask_price"][0], bk["ask_price"][1])
+    np.testing.assert_array_equal(engine.books[Venue.KRX].ask_price[0], bk["ask_price"][1])
 
 
 def test_statuses_set_phase_vi_and_halt(engine: Engine) -> None:

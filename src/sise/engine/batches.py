@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import IntEnum
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -77,6 +78,8 @@ STATUS_DTYPE = np.dtype(
 )
 
 TradeArray = npt.NDArray[np.void]
+#: A batch array as contiguous per-field columns (what the engine's hot path works on).
+Columns = dict[str, npt.NDArray[Any]]
 
 
 def empty_trades(n: int = 0) -> TradeArray:

@@ -13,25 +13,27 @@ import hashlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, time
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from sise.engine.bars import BAR_DTYPE, BarBuilder, GroupedTrades, combine, group_by_instrument
 from sise.engine.batches import (
-    BOOK_DTYPE,
     PROGRAM_KIND_MASK,
     PROGRAM_PROPRIETARY,
     Batch,
+    Columns,
     StatusKind,
 )
+from sise.engine.books import BookState
 from sise.engine.errors import BatchError, EngineStateError
 from sise.engine.indices import IndexBook, IndexSpec
 from sise.engine.timeutil import NS, kst_ns
 from sise.engine.venue_state import VenueState, combined
 from sise.market.instruments import Instrument, InstrumentTable
 from sise.market.limits import price_limits_array, sign_codes
-from sise.market.ticks import TICK_TABLES, TickTableId, tick_sizes
+from sise.market.ticks import tick_sizes
 from sise.market.types import FOREIGNERS, N_INVESTORS, Venue
 from sise.market.universe import Universe
 
@@ -81,8 +83,8 @@ class Engine:
         self.n_members = n_members
         self._new_day_state()
         self._combined: VenueState | None = None
-        self.book_rows = np.zeros(2 * n, BOOK_DTYPE)  # row 2 × instrument + venue, like the state
-        self.books = [self.book_rows[_KRX::2], self.book_rows[_NXT::2]]
+        self.book_rows = BookState(2 * n)  # row 2 × instrument + venue, like the state
+        self.books = [self.book_rows.half(_KRX), self.book_rows.half(_NXT)]
         self.phase = np.zeros((2, n), np.int16)
         self.indicative_price = np.zeros((2, n), np.int64)
         self.indicative_qty = np.zeros((2, n), np.int64)
@@ -148,11 +150,11 @@ class Engine:
             self.high52 = np.asarray(high52, np.int64).copy()
             self.low52 = np.asarray(low52, np.int64).copy()
         self._compute_limits()
-        n, nm = self.n, self.n_members
+        n, _nm = self.n, self.n_members
         self._new_day_state()
         self._combined = None
-        self.book_rows = np.zeros(2 * n, BOOK_DTYPE)
-        self.books = [self.book_rows[_KRX::2], self.book_rows[_NXT::2]]
+        self.book_rows = BookState(2 * n)
+        self.books = [self.book_rows.half(_KRX), self.book_rows.half(_NXT)]
         for arr in (self.phase, self.indicative_price, self.indicative_qty, self.vi, self.vi_price):
             arr[:] = 0
         self.halted[:] = False
@@ -206,7 +208,7 @@ class Engine:
         self._validate(batch, tc, bc)
         g = self._fold_trades(tc) if len(batch.trades) else None
         if len(batch.books):
-            self._fold_books(batch.books, bc)
+            self._fold_books(bc)
         if len(batch.statuses):
             self._fold_statuses(batch.statuses)
         until = batch.last_time
@@ -224,7 +226,7 @@ class Engine:
         self.venues = [self.rows.half(_KRX), self.rows.half(_NXT)]
         self.bar_builder = BarBuilder(BAR_BASE_S * NS, 2 * self.n)
 
-    def _fold_trades(self, tc: dict[str, npt.NDArray[np.generic]]) -> GroupedTrades:
+    def _fold_trades(self, tc: Columns) -> GroupedTrades:
         """Fold trades into both venues at once (row = 2 × instrument + venue)."""
         tc["row"] = tc["inst"].astype(np.intp) * 2 + tc["venue"]
         g = group_by_instrument(tc["row"], tc["time"], tc["price"], tc["qty"])
@@ -232,11 +234,11 @@ class Engine:
         self.bar_builder.fold(g)
         return g
 
-    def _fold_books(self, books: npt.NDArray[np.void], bc: dict[str, npt.NDArray[np.generic]]) -> None:
+    def _fold_books(self, bc: Columns) -> None:
         """Keep the latest snapshot per (instrument, venue)."""
         row = bc["inst"].astype(np.intp) * 2 + bc["venue"]
         idx = _last_per_key(row, 2 * self.n)
-        self.book_rows[row[idx]] = books[idx]
+        self.book_rows.fold(bc, row[idx], idx)
 
     def _fold_statuses(self, st: npt.NDArray[np.void]) -> None:
         key = st["venue"].astype(np.intp) * self.n + st["inst"]
@@ -315,9 +317,7 @@ class Engine:
 
     # -- validation -----------------------------------------------------------------------------
 
-    def _validate(
-        self, batch: Batch, tc: dict[str, npt.NDArray[np.generic]], bc: dict[str, npt.NDArray[np.generic]]
-    ) -> None:
+    def _validate(self, batch: Batch, tc: Columns, bc: Columns) -> None:
         sc = _columns(batch.statuses)
         for name, cols in (("trades", tc), ("books", bc), ("statuses", sc)):
             if len(cols["inst"]):
@@ -334,14 +334,14 @@ class Engine:
                 r = int(np.argmax(bad))
                 raise BatchError("statuses", r, f"unknown status kind {int(sc['kind'][r])}")
 
-    def _validate_common(self, name: str, cols: dict[str, npt.NDArray[np.generic]]) -> None:
+    def _validate_common(self, name: str, cols: Columns) -> None:
         """Checks every event array shares: time order, instrument and venue."""
         t = cols["time"]
         inst = cols["inst"]
         venue = cols["venue"]
         known = (inst >= 0) & (inst < self.n)
         safe = np.where(known, inst, 0)
-        checks: tuple[tuple[npt.NDArray[np.bool_], str], ...] = (
+        checks: tuple[tuple[Any, str], ...] = (
             (t < np.maximum.accumulate(np.concatenate([[self.last_time], t[:-1]])), "time goes backwards"),
             (~known, "unknown instrument number"),
             (~self.instruments.active[safe], "instrument is not listed"),
@@ -350,12 +350,12 @@ class Engine:
         )
         _raise_first(name, checks, lambda r: f"instrument {int(inst[r])}, time {int(t[r])}")
 
-    def _validate_trades(self, tc: dict[str, npt.NDArray[np.generic]]) -> None:
+    def _validate_trades(self, tc: Columns) -> None:
         inst = tc["inst"]
         price = tc["price"]
         qty = tc["qty"]
         f_buy, f_sell = tc["buy_program"], tc["sell_program"]
-        checks: tuple[tuple[npt.NDArray[np.bool_], str], ...] = (
+        checks: tuple[tuple[Any, str], ...] = (
             (qty <= 0, "quantity must be positive"),
             (price <= 0, "price must be positive"),
             (_off_tick(price, self.instruments.tick_table[inst]), "price is off its tick grid"),
@@ -373,26 +373,27 @@ class Engine:
 
         def where(r: int) -> str:
             code = self.instruments.code[int(inst[r])]
-            return f"{code}, price {int(price[r])}, qty {int(qty[r])}, limits {self.lower[inst[r]]}..{self.upper[inst[r]]}"
+            lo, up = int(self.lower[inst[r]]), int(self.upper[inst[r]])
+            return f"{code}, price {int(price[r])}, qty {int(qty[r])}, limits {lo}..{up}"
 
         _raise_first("trades", checks, where)
 
-    def _validate_books(self, bc: dict[str, npt.NDArray[np.generic]]) -> None:
+    def _validate_books(self, bc: Columns) -> None:
         inst = bc["inst"]
         ask, bid = bc["ask_price"], bc["bid_price"]
         a1, a0 = ask[:, 1:], ask[:, :-1]
         b1, b0 = bid[:, 1:], bid[:, :-1]
-        tables = np.repeat(self.instruments.tick_table[inst], ask.shape[1])
-        off = _off_tick(np.concatenate([ask.reshape(-1), bid.reshape(-1)]), np.concatenate([tables, tables]))
-        off_rows = off.reshape(2, *ask.shape).any(axis=(0, 2))
-        checks: tuple[tuple[npt.NDArray[np.bool_], str], ...] = (
-            ((bc["ask_qty"] < 0).any(axis=1) | (bc["bid_qty"] < 0).any(axis=1), "negative quantity"),
-            ((ask < 0).any(axis=1) | (bid < 0).any(axis=1), "negative price"),
+        px = np.concatenate([ask, bid], axis=1)
+        tables = self.instruments.tick_table[inst][:, None]
+        # A negative value anywhere makes the OR negative: one pass instead of four.
+        negative = (px.min(axis=1) < 0) | (np.minimum(bc["ask_qty"], bc["bid_qty"]).min(axis=1) < 0)
+        checks: tuple[tuple[Any, str], ...] = (
+            (negative, "negative price or quantity"),
             ((ask[:, 0] > 0) & (bid[:, 0] >= ask[:, 0]), "best bid is not below best ask"),
             # Non-empty levels run strictly outward from the touch, with no gaps.
             (((a1 > 0) & (a1 <= a0)).any(axis=1), "ask levels are not ascending"),
             (((b1 > 0) & ((b1 >= b0) | (b0 == 0))).any(axis=1), "bid levels are not descending"),
-            (off_rows, "a price is off its tick grid"),
+            ((px % tick_sizes(px, tables) != 0).any(axis=1), "a price is off its tick grid"),
         )
         _raise_first("books", checks, lambda r: self.instruments.code[int(inst[r])])
 
@@ -423,7 +424,7 @@ class Engine:
         """
         ins = self.instruments
         ins.listed_shares[i] = listed_shares
-        ins.float_shares[i] = int(round(listed_shares * float(ins.float_ratio[i])))
+        ins.float_shares[i] = round(listed_shares * float(ins.float_ratio[i]))
         self.prev_close[i] = base_price
         self.index_price[i] = base_price
         self.index.change_weights(i, self.index.member[:, i].copy(), self._weight_column(i), self.index_price)
@@ -431,7 +432,7 @@ class Engine:
     def _weight_column(self, i: int) -> I64:
         ins = self.instruments
         fa = np.array([s.float_adjusted for s in self.index.specs])
-        return np.where(fa, ins.float_shares[i], ins.listed_shares[i]).astype(np.int64)
+        return np.asarray(np.where(fa, ins.float_shares[i], ins.listed_shares[i]), np.int64)
 
     def _grow(self, n: int) -> None:
         extra = n - self.n
@@ -440,8 +441,8 @@ class Engine:
         self.rows.grow(2 * n)
         self.venues = [self.rows.half(_KRX), self.rows.half(_NXT)]
         self.bar_builder.grow(2 * n)
-        self.book_rows = np.concatenate([self.book_rows, np.zeros(2 * extra, BOOK_DTYPE)])
-        self.books = [self.book_rows[_KRX::2], self.book_rows[_NXT::2]]
+        self.book_rows.grow(2 * n)
+        self.books = [self.book_rows.half(_KRX), self.book_rows.half(_NXT)]
         for name in ("phase", "indicative_price", "indicative_qty", "vi", "vi_price", "halted"):
             a = getattr(self, name)
             setattr(self, name, np.concatenate([a, np.zeros((2, extra), a.dtype)], axis=1))
@@ -507,7 +508,8 @@ class Engine:
         """Foreign holdings now: start of day plus today's foreign net buying on every venue."""
         v = self.state(Venue.ALL)
         f = list(FOREIGNERS)
-        return self.foreign_start + v.inv_qty[:, 0, f].sum(axis=1) - v.inv_qty[:, 1, f].sum(axis=1)
+        net = v.inv_qty[:, 0, f].sum(axis=1) - v.inv_qty[:, 1, f].sum(axis=1)
+        return np.asarray(self.foreign_start + net, np.int64)
 
     def week52(self) -> tuple[I64, I64]:
         """52-week high and low including today (KRX)."""
@@ -558,7 +560,8 @@ class Engine:
         for name, arr in self.rows.arrays().items():
             yield f"rows.{name}", arr
         yield "bars", self.bar_builder.bars()
-        yield "books", self.book_rows
+        for name, arr in self.book_rows.arrays().items():
+            yield f"books.{name}", arr
         for name in (
             "phase",
             "indicative_price",
@@ -606,9 +609,7 @@ def _last_per_key(keys: npt.NDArray[np.integer], n_keys: int) -> npt.NDArray[np.
     return last[last >= 0]
 
 
-def _raise_first(
-    array: str, checks: tuple[tuple[npt.NDArray[np.bool_], str], ...], where: Callable[[int], str]
-) -> None:
+def _raise_first(array: str, checks: tuple[tuple[Any, str], ...], where: Callable[[int], str]) -> None:
     """Raise for the first row failing any check, naming the first check it fails.
 
     The common case is a clean batch, so the masks are OR-ed and tested once."""
@@ -623,21 +624,11 @@ def _raise_first(
 
 
 def _off_tick(prices: I64, tables: npt.NDArray[np.uint8]) -> npt.NDArray[np.bool_]:
-    """True where a positive price is off its tick grid (0 means an empty book level: fine).
-
-    Most batches use one tick table; then a ``searchsorted`` over its bounds beats the general
-    per-row lookup several times over."""
-    if len(tables) and (tables == tables[0]).all():
-        table = TICK_TABLES[TickTableId(int(tables[0]))]
-        bounds = np.asarray(table.bounds, np.int64)
-        ticks = np.asarray(table.ticks, np.int64)
-        t = ticks[np.searchsorted(bounds, prices, side="right")]
-    else:
-        t = tick_sizes(np.maximum(prices, 1), tables)
-    return (prices % t != 0) & (prices != 0)
+    """True where a price is off its tick grid (0, an empty book level, is on every grid)."""
+    return np.asarray(prices % tick_sizes(prices, tables) != 0, np.bool_)
 
 
-def _columns(arr: npt.NDArray[np.void]) -> dict[str, npt.NDArray[np.generic]]:
+def _columns(arr: npt.NDArray[np.void]) -> Columns:
     """Contiguous copies of a structured array's fields: one strided pass per field, after
     which every vectorised operation reads dense memory."""
     names = arr.dtype.names or ()

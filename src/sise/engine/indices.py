@@ -181,7 +181,8 @@ class IndexBook:
         if s:
             caps = self.cap + cum_cap[:s]
             with np.errstate(divide="ignore", invalid="ignore"):
-                lv = np.round(np.where(self.base_cap > 0, caps / self.base_cap * self.base_value, 0.0), 2)
+                raw = np.where(self.base_cap > 0, caps / self.base_cap * self.base_value, 0.0)
+            lv: F64 = np.asarray(np.round(raw, 2), np.float64)
             vol = self.volume + cum_vol[:s]
             val = self.value + cum_val[:s]
             self._publish_block(boundaries, kst_seconds, lv, vol, val)

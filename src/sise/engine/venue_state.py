@@ -14,7 +14,7 @@ import numpy as np
 import numpy.typing as npt
 
 from sise.engine.bars import GroupedTrades
-from sise.engine.batches import PROGRAM_KIND_MASK, PROGRAM_PROPRIETARY
+from sise.engine.batches import PROGRAM_KIND_MASK, PROGRAM_PROPRIETARY, Columns
 from sise.market.types import N_INVESTORS
 
 I64 = npt.NDArray[np.int64]
@@ -70,7 +70,7 @@ class VenueState:
                 pad = np.zeros((extra, *arr.shape[1:]), arr.dtype)
                 setattr(self, name, np.concatenate([arr, pad]))
 
-    def fold(self, tc: dict[str, npt.NDArray[np.generic]], g: GroupedTrades) -> None:
+    def fold(self, tc: Columns, g: GroupedTrades) -> None:
         """Fold trades given as contiguous columns ``tc`` whose by-instrument grouping is ``g``."""
         if len(g.inst) == 0:
             return

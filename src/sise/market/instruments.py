@@ -60,7 +60,7 @@ class Instrument:
     @property
     def float_shares(self) -> int:
         """Float-adjusted share count used by float-adjusted indices."""
-        return int(round(self.listed_shares * self.float_ratio))
+        return round(self.listed_shares * self.float_ratio)
 
 
 @dataclass(slots=True)

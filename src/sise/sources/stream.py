@@ -44,7 +44,7 @@ class StreamSpec:
     book_ratio: float = 1.0  # book snapshots per trade
     nxt_share: float = 0.08  # share of NXT trades among NXT-eligible instruments
     seed: int = 0
-    start: time = time(9, 0)
+    offset: int = 0  # generate the window [09:00 + offset, + seconds) of the day
     seconds: int = REGULAR_SECONDS
 
 
@@ -55,18 +55,19 @@ def stream(
     lower: I64,
     n_members: int,
     spec: StreamSpec,
+    prices: I64 | None = None,
 ) -> Iterator[Batch]:
-    """Yield the day's batches in time order."""
+    """Yield the window's batches in time order, walking from ``prices`` (default: ``base``)."""
     rng = np.random.default_rng(spec.seed)
-    n = len(instruments)
     active = np.flatnonzero(instruments.active & (base > 0))
     cap = (base * np.maximum(instruments.listed_shares, 1)).astype(np.float64)[active]
     liq = cap**0.6
     liq /= liq.sum()
     tables = instruments.tick_table
-    price = base.copy()
-    t0 = kst_ns(spec.day, spec.start)
-    per_second = rng.poisson(u_profile(spec.seconds) * spec.trades)
+    price = (base if prices is None else prices).copy()
+    t0 = kst_ns(spec.day, time(9, 0)) + spec.offset * NS
+    window = u_profile(REGULAR_SECONDS)[spec.offset : spec.offset + spec.seconds]
+    per_second = rng.poisson(window * spec.trades)
     nxt_ok = instruments.nxt
     inv_p = np.array([3, 2, 3, 2, 1, 1, 4, 0.3, 6, 55, 22, 0.7])
     inv_p = inv_p / inv_p.sum()
@@ -121,7 +122,6 @@ def stream(
         nb = int(k * spec.book_ratio)
         books = book_snapshots(tr[:nb] if nb <= k else tr, tables, upper, lower) if nb else empty_books()
         yield Batch(trades=tr, books=books, end_time=end)
-    del n
 
 
 def book_snapshots(

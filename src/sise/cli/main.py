@@ -1,0 +1,138 @@
+"""The ``sise`` command."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+
+from sise import __version__
+from sise.engine.engine import Engine
+from sise.market.calendar import is_trading_day, previous_trading_day
+from sise.market.codes import AGGREGATES
+from sise.market.types import Investor, Market, Venue
+from sise.market.universe import build_universe, load_universe_csv, write_universe_csv
+from sise.sources.stream import REGULAR_SECONDS, StreamSpec, stream
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="sise", description="sise (시세): a local Korean market-data service."
+    )
+    parser.add_argument("--version", action="version", version=f"sise {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    uni = sub.add_parser("universe", help="summarise the instrument universe, or export it as CSV")
+    uni.add_argument("--seed", type=int, default=0, help="seed of the generated long tail (default 0)")
+    uni.add_argument("--csv", type=Path, help="load this universe CSV instead of the built-in one")
+    uni.add_argument("--out", type=Path, help="write the universe to this CSV file")
+
+    demo = sub.add_parser("demo", help="run a synthetic trading day through the engine and summarise it")
+    demo.add_argument("--seed", type=int, default=0)
+    demo.add_argument(
+        "--date", type=_date, default=None, help="trading day (default: the last one up to today)"
+    )
+    demo.add_argument("--trades", type=int, default=1_000_000, help="trades in the day (default 1,000,000)")
+    demo.add_argument("--csv", type=Path, help="universe CSV to use instead of the built-in one")
+
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "universe":
+            return _universe(args)
+        return _demo(args)
+    except (ValueError, OSError) as err:
+        print(f"sise: error: {err}", file=sys.stderr)
+        return 2
+
+
+def _universe(args: argparse.Namespace) -> int:
+    u = load_universe_csv(args.csv) if args.csv else build_universe(seed=args.seed)
+    t = u.instruments
+    if args.out:
+        write_universe_csv(u, args.out)
+        print(f"wrote {len(t):,} instruments to {args.out}")
+        return 0
+    for market in (Market.KOSPI, Market.KOSDAQ):
+        m = t.market == market
+        stocks = m & (t.kind == 0)
+        cap = t.market_cap()[stocks].sum()
+        print(f"{market.name:7s} {int(stocks.sum()):5,} stocks, market cap {cap / 1e12:,.0f} trillion KRW")
+    print(f"ETF     {int((t.kind == 1).sum()):5,}    ETN {int((t.kind == 2).sum()):,}")
+    print(f"indices {len(u.indices)}: " + ", ".join(d.key for d in u.indices[:8]) + ", …")
+    print(f"member firms {len(u.members)}")
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    day = args.date or date.today()
+    if not is_trading_day(day):
+        day = previous_trading_day(day)
+    u = load_universe_csv(args.csv) if args.csv else build_universe(seed=args.seed)
+    engine = Engine.from_universe(u)
+    engine.start_day(day)
+    spec = StreamSpec(day, trades=args.trades, batch_seconds=10, seed=args.seed)
+    events = 0
+    started = time.perf_counter()
+    hour = 3600
+    for h0 in range(0, REGULAR_SECONDS, hour):
+        window = replace(spec, offset=h0, seconds=min(hour, REGULAR_SECONDS - h0), seed=args.seed * 1000 + h0)
+        prices = engine.current_price(Venue.KRX)
+        for batch in stream(
+            u.instruments, engine.base, engine.upper, engine.lower, engine.n_members, window, prices
+        ):
+            engine.apply(batch)
+            events += len(batch)
+        done = min(h0 + hour, REGULAR_SECONDS) / REGULAR_SECONDS
+        bar = "#" * int(done * 30)
+        print(f"\r[{bar:30s}] {done:4.0%}  {events:,} events", end="", file=sys.stderr, flush=True)
+    print(file=sys.stderr)
+    engine.end_day()
+    elapsed = time.perf_counter() - started
+    print(f"{day.isoformat()}  synthetic day: {events:,} events in {elapsed:.1f} s\n")
+    _summary(engine, u.indices)
+    return 0
+
+
+def _summary(engine: Engine, indices: Sequence[object]) -> None:
+    ix = engine.index
+    levels = np.round(ix.levels(), 2)
+    breadth = engine.breadth(Venue.KRX)
+    vol, val = engine.index_totals(Venue.KRX)
+    buy_v = engine.index_investor_flows(Venue.KRX)[2]
+    sell_v = engine.index_investor_flows(Venue.KRX)[3]
+    inst_leaves = [int(i) for i in AGGREGATES["기관계"]]
+    print(
+        f"{'index':14s} {'level':>10s} {'change':>8s} {'vol(천주)':>10s} {'value(백만원)':>12s}  "
+        "상승/보합/하락   개인   외국인   기관 (억원)"
+    )
+    for key in ("KOSPI", "KOSPI200", "KOSPI_LARGE", "KOSDAQ", "KOSDAQ150", "KRX100"):
+        if key not in ix.position:
+            continue
+        k = ix.position[key]
+        prev = ix.prev_close[k]
+        chg = (levels[k] / prev - 1) * 100 if prev else 0.0
+        up = breadth[k, 1] + breadth[k, 2]
+        down = breadth[k, 4] + breadth[k, 5]
+        net = (buy_v[k] - sell_v[k]) / 1e8
+        print(
+            f"{key:14s} {levels[k]:10,.2f} {chg:+7.2f}% {vol[k] // 1000:10,} {val[k] // 1_000_000:12,}  "
+            f"{up:4d}/{breadth[k, 3]:4d}/{down:4d}  {net[Investor.INDIVIDUAL]:+6,.0f} "
+            f"{net[Investor.FOREIGN] + net[Investor.OTHER_FOREIGN]:+8,.0f} {net[inst_leaves].sum():+6,.0f}"
+        )
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
