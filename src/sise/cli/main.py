@@ -48,10 +48,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     demo.add_argument("--trades", type=int, default=1_000_000, help="trades in the day (default 1,000,000)")
     demo.add_argument("--csv", type=Path, help="universe CSV to use instead of the built-in one")
 
+    sim = sub.add_parser("simulate", help="simulate one trading day and write it to Parquet files")
+    sim.add_argument("--seed", type=int, default=0)
+    sim.add_argument("--date", type=_date, required=True, help="trading day, YYYY-MM-DD")
+    sim.add_argument("--out", type=Path, required=True, help="output directory")
+    sim.add_argument("--scale", type=float, default=1.0, help="1.0 ≈ 10 M trades (default 1.0)")
+    sim.add_argument("--csv", type=Path, help="universe CSV to use instead of the built-in one")
+
     args = parser.parse_args(argv)
     try:
         if args.command == "universe":
             return _universe(args)
+        if args.command == "simulate":
+            return _simulate(args)
         return _demo(args)
     except (ValueError, OSError) as err:
         print(f"sise: error: {err}", file=sys.stderr)
@@ -73,6 +82,27 @@ def _universe(args: argparse.Namespace) -> int:
     print(f"ETF     {int((t.kind == 1).sum()):5,}    ETN {int((t.kind == 2).sum()):,}")
     print(f"indices {len(u.indices)}: " + ", ".join(d.key for d in u.indices[:8]) + ", …")
     print(f"member firms {len(u.members)}")
+    return 0
+
+
+def _simulate(args: argparse.Namespace) -> int:
+    from sise.cli.simulate import progress_bar, simulate_day
+    from sise.sources.simulator import SimConfig
+
+    if not is_trading_day(args.date):
+        raise ValueError(
+            f"{args.date} is not a KRX trading day (the previous one is {previous_trading_day(args.date)})"
+        )
+    if not 0 < args.scale <= 10:
+        raise ValueError(f"--scale must be in (0, 10], got {args.scale}")
+    u = load_universe_csv(args.csv) if args.csv else build_universe(seed=args.seed)
+    config = SimConfig(args.date, seed=args.seed, scale=args.scale)
+    result = simulate_day(u, config, args.out, progress=progress_bar(args.date.isoformat()))
+    speed = 23_400 / result.seconds
+    print(f"{result.trades:,} trades, {result.events:,} events in {result.seconds:.1f} s", end="")
+    print(f" ({speed:,.0f}× real time)")
+    for f in result.files:
+        print(f"  {f}  {f.stat().st_size / 1e6:,.1f} MB")
     return 0
 
 

@@ -1,0 +1,706 @@
+"""The market simulator: a KRX (and NXT) trading day as event batches.
+
+The simulator walks market time in fixed steps (default 10 s) from the NXT pre-market to the end
+of the NXT after-market and, for each step, emits one ``Batch`` of trades, book snapshots and
+status changes for the whole market. Everything is vectorised over instruments; the only Python
+loop is over steps.
+
+The model, in short:
+
+- **Prices.** Each instrument has a latent log price driven by a market factor, an industry
+  factor and Student-t idiosyncratic noise (betas, volatilities and jump rates from
+  ``SimParams``), with a U-shaped volatility profile, Poisson jumps and an overnight gap realised
+  through the pre-open. Trades print at the touch around the latent price, on the tick grid and
+  inside the day's limits; at a limit the book locks (heavy resting size, few trades).
+- **Arrivals.** Trades arrive as a discretised Hawkes process per instrument: a baseline that
+  follows the intraday U-profile plus self-excitation decaying with the step, so activity
+  clusters. Trade sizes are heavy-tailed in KRW.
+- **Microstructure.** Opening call (indicative price and volume from 08:50, one print at the
+  open), continuous trading, closing call (indicative prices, one print at a random end up to
+  30 s after the close), post-close closing-price trades, single-price calls every 10 minutes to
+  18:00 within ±10 % of the close; static and dynamic VI start 2-minute auctions with a random
+  end; NXT pre-, main and after-market for NXT-eligible stocks with a smaller share of volume.
+- **Who trades.** Each trade gets a buyer and a seller investor category from daily mixes by
+  market (foreigners tilted to buy what rises), member firms conditional on the investor, program
+  flags (arbitrage in KOSPI200 names following a basis process, non-arbitrage baskets; 자기 for
+  securities firms), and short sales from institutional and foreign sellers (almost none during
+  the 2023-11-06..2025-03-30 ban). Net flows balance by construction.
+
+Determinism: every random draw comes from one ``numpy.random.SeedSequence(seed)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+import numpy as np
+import numpy.typing as npt
+
+from sise.engine.batches import (
+    BOOK_LEVELS,
+    PROGRAM_PROPRIETARY,
+    Batch,
+    StatusKind,
+    empty_books,
+    empty_statuses,
+    empty_trades,
+)
+from sise.engine.timeutil import NS, kst_ns
+from sise.market.sessions import Phase, schedule_for
+from sise.market.ticks import tick_sizes
+from sise.market.types import INSTITUTIONS, InstrumentKind, Investor, Market, ProgramKind, Venue
+from sise.market.universe import Universe
+from sise.sources.stream import u_profile
+
+I64 = npt.NDArray[np.int64]
+F64 = npt.NDArray[np.float64]
+B = npt.NDArray[np.bool_]
+
+#: Trades in a whole-market day at scale 1.0 (KRX + NXT).
+FULL_SCALE_TRADES = 10_000_000
+SHORT_BAN = (date(2023, 11, 6), date(2025, 3, 30))
+
+# Value shares by investor leaf (order of ``Investor``), per market; each side is drawn from these.
+_MIX = {
+    Market.KOSPI: [6.0, 1.5, 2.5, 2.0, 0.5, 0.5, 8.0, 1.0, 3.0, 45.0, 29.0, 1.0],
+    Market.KOSDAQ: [3.0, 0.5, 1.5, 1.5, 0.2, 0.3, 2.0, 0.2, 5.0, 68.0, 16.5, 0.8],
+}
+_FOREIGN = np.array([Investor.FOREIGN, Investor.OTHER_FOREIGN])
+_INST = np.array([int(i) for i in INSTITUTIONS])
+
+
+@dataclass(frozen=True, slots=True)
+class SimConfig:
+    """What to simulate."""
+
+    day: date
+    seed: int = 0
+    scale: float = 1.0  # 1.0 ≈ 10 M trades in the day
+    step_s: int = 10  # market seconds per batch
+    book_ratio: float = 1.0  # book snapshots per trade
+    nxt_share: float = 0.08  # NXT's share of an eligible stock's continuous-session trades
+    branching: float = 0.6  # Hawkes branching ratio (clustering)
+    decay_s: float = 20.0  # Hawkes excitation half-life, seconds
+
+
+@dataclass(slots=True)
+class SimParams:
+    """Per-instrument model parameters."""
+
+    beta: F64
+    vol_day: F64  # daily σ of log returns (intraday part)
+    vol_overnight: F64
+    industry: npt.NDArray[np.intp]  # industry number per instrument
+    jump_rate: F64  # jumps per day
+    activity: F64  # share of the day's trades
+    tradable: B  # stocks, ETFs, ETNs that are listed
+
+    @classmethod
+    def from_universe(cls, universe: Universe, rng: np.random.Generator) -> SimParams:
+        t = universe.instruments
+        n = len(t)
+        cap = (t.prev_close * np.maximum(t.listed_shares, 1)).astype(np.float64)
+        kospi = t.market == Market.KOSPI
+        kind = t.kind
+        stock = kind == InstrumentKind.STOCK
+        etp = (kind == InstrumentKind.ETF) | (kind == InstrumentKind.ETN)
+        rank = np.zeros(n)
+        # Size percentile within the market: large caps are calmer.
+        for m in (Market.KOSPI, Market.KOSDAQ):
+            sel = np.flatnonzero(stock & (t.market == m))
+            order = np.argsort(-cap[sel])
+            rank[sel[order]] = np.linspace(0.0, 1.0, len(sel))
+        vol = np.where(kospi, 0.017 + 0.020 * rank, 0.024 + 0.022 * rank)
+        vol = vol * np.exp(rng.normal(0.0, 0.15, n))
+        lev = np.abs(t.leverage.astype(np.float64))
+        vol = np.where(etp, 0.010 * np.maximum(lev, 1.0), vol)
+        beta = np.clip(rng.normal(1.0, 0.12, n) + 0.1 * (rank - 0.5), 0.6, 1.4)
+        beta = np.where(etp, t.leverage.astype(np.float64), beta)
+        industries = sorted(set(t.industry))
+        lookup = {name: i for i, name in enumerate(industries)}
+        ind = np.array([lookup[x] for x in t.industry], np.intp)
+        jump = np.where(stock, 0.02 + 0.04 * rank, 0.0)
+        # Activity: concave in cap, KOSDAQ busier than its cap (retail), ETFs liquid for their size.
+        act = cap**0.55 * np.where(kospi, 1.0, 2.2) * np.where(etp, 1.5, 1.0)
+        act = act * np.exp(rng.normal(0.0, 0.5, n))
+        tradable = t.active & (kind <= InstrumentKind.ETN) & (t.prev_close > 0)
+        act = np.where(tradable, act, 0.0)
+        return cls(beta, vol, 0.7 * vol, ind, jump, act / act.sum(), tradable)
+
+
+@dataclass(slots=True)
+class _Latent:
+    logp: F64  # latent log price
+    gap: F64  # overnight gap still to realise before the open
+    exc: F64  # Hawkes excitation, trades per second
+    last: I64  # last trade price (KRX); 0 before the first trade
+    static_ref: I64  # static-VI reference: the last auction price
+    vi_until: I64  # ns; 0 when no VI auction runs
+    close: I64  # today's closing price, once printed
+    day_ret: F64 = field(default_factory=lambda: np.zeros(0))
+
+
+class MarketSimulator:
+    """Generates one trading day for a universe, given today's base prices and limits."""
+
+    def __init__(
+        self,
+        universe: Universe,
+        base: I64,
+        upper: I64,
+        lower: I64,
+        config: SimConfig,
+        params: SimParams | None = None,
+    ) -> None:
+        self.u = universe
+        self.t = universe.instruments
+        self.cfg = config
+        ss = np.random.SeedSequence([config.seed, config.day.toordinal()])
+        streams = ss.spawn(8)
+        self.rng_price = np.random.default_rng(streams[0])
+        self.rng_flow = np.random.default_rng(streams[1])
+        self.rng_book = np.random.default_rng(streams[2])
+        self.rng_arrival = np.random.default_rng(streams[3])
+        self.rng_auction = np.random.default_rng(streams[4])
+        self.p = params or SimParams.from_universe(universe, np.random.default_rng(streams[5]))
+        self.base, self.upper, self.lower = base, upper, lower
+        n = len(self.t)
+        self.n = n
+        self.sched = schedule_for(config.day, Venue.KRX)
+        self.nxt_sched = schedule_for(config.day, Venue.NXT)
+        if not self.sched.windows or self.sched.open_time is None or self.sched.close_time is None:
+            raise ValueError(f"{config.day} is not a KRX trading day")
+        self.open_time: time = self.sched.open_time
+        self.close_time: time = self.sched.close_time
+        gap_m = self.rng_price.normal(0.0, 0.006)
+        gap = self.p.beta * gap_m + self.p.vol_overnight * self.rng_price.standard_t(5, n) * 0.6
+        self.lat = _Latent(
+            logp=np.log(np.maximum(base, 1)).astype(np.float64),
+            gap=np.where(self.p.tradable, gap, 0.0),
+            exc=np.zeros(n),
+            last=np.zeros(n, np.int64),
+            static_ref=base.copy(),
+            vi_until=np.zeros(n, np.int64),
+            close=np.zeros(n, np.int64),
+        )
+        self.tables = self.t.tick_table
+        self.kospi200 = self.t.kospi200
+        self.dyn_rate = np.where(self.t.kospi200, 0.03, 0.06)
+        self.nxt_ok = self.t.nxt & self.p.tradable
+        self.total_trades = FULL_SCALE_TRADES * config.scale
+        self.reg_s = self._seconds(self.open_time, self.close_time)
+        self.profile = u_profile(self.reg_s)
+        self.vol_profile = np.sqrt(self.profile * self.reg_s)
+        self.mix = {m: np.asarray(v, np.float64) / sum(v) for m, v in _MIX.items()}
+        self.members_foreign = np.array([m.foreign for m in universe.members], np.bool_)
+        w = np.array([m.weight for m in universe.members], np.float64)
+        self.mem_p_dom = (
+            np.where(~self.members_foreign, w, 0.0) / np.where(~self.members_foreign, w, 0.0).sum()
+        )
+        self.mem_p_for = np.where(self.members_foreign, w, 0.0) / max(
+            np.where(self.members_foreign, w, 0.0).sum(), 1
+        )
+        self.basis = 0.0
+        self.in_ban = SHORT_BAN[0] <= config.day <= SHORT_BAN[1]
+        self.t_open = self._ns(self.open_time)
+        self.t_close = self._ns(self.close_time)
+        self.close_print = self.t_close + (self.rng_auction.random(n) * 30 * NS).astype(np.int64)
+
+    # -- time helpers -----------------------------------------------------------------------------
+
+    def _ns(self, t: time) -> int:
+        return kst_ns(self.cfg.day, t)
+
+    @staticmethod
+    def _seconds(a: time, b: time) -> int:
+        d = date(2000, 1, 1)
+        return int((datetime.combine(d, b) - datetime.combine(d, a)).total_seconds())
+
+    def _window(self, phase: Phase, venue: Venue = Venue.KRX) -> tuple[int, int] | None:
+        sched = self.sched if venue == Venue.KRX else self.nxt_sched
+        w = sched.window(phase)
+        if w is None:
+            return None
+        start = w.trades_from or w.start
+        return self._ns(start), self._ns(w.end)
+
+    # -- the day ----------------------------------------------------------------------------------
+
+    @property
+    def index_window(self) -> tuple[time, time]:
+        """(first, last) index publication times for the engine: open + 10 s to close + 30 s."""
+        first = (datetime.combine(self.cfg.day, self.open_time) + timedelta(seconds=10)).time()
+        last = (datetime.combine(self.cfg.day, self.close_time) + timedelta(seconds=30)).time()
+        return first, last
+
+    def batches(self) -> Iterator[Batch]:
+        """The day's batches, in time order, from the first pre-market to the last after-market."""
+        starts = [self._ns(w.start) for s in (self.sched, self.nxt_sched) for w in s.windows]
+        ends = [self._ns(w.end) for s in (self.sched, self.nxt_sched) for w in s.windows]
+        t0, t_end = min(starts), max(ends)
+        step = self.cfg.step_s * NS
+        phase_events = self._phase_events()
+        t = t0
+        while t < t_end:
+            t1 = min(t + step, t_end)
+            parts: list[Batch] = [ev for (at, ev) in phase_events if t <= at < t1]
+            parts.extend(self._step(t, t1))
+            batch = Batch.concat(parts) if parts else Batch()
+            batch.end_time = t1
+            yield batch
+            t = t1
+
+    def _phase_events(self) -> list[tuple[int, Batch]]:
+        """PHASE status rows for every instrument at each session boundary of both venues."""
+        out: list[tuple[int, Batch]] = []
+        for venue, sched, who in (
+            (Venue.KRX, self.sched, self.p.tradable),
+            (Venue.NXT, self.nxt_sched, self.nxt_ok),
+        ):
+            insts = np.flatnonzero(who)
+            for w in sched.windows:
+                if w.secondary:
+                    continue
+                at = self._ns(w.start)
+                st = empty_statuses(len(insts))
+                st["inst"] = insts
+                st["time"] = at
+                st["venue"] = venue
+                st["kind"] = StatusKind.PHASE
+                st["value"] = int(w.phase)
+                out.append((at, Batch(statuses=st)))
+            end = self._ns(max(w.end for w in sched.windows))
+            st = empty_statuses(len(insts))
+            st["inst"], st["time"], st["venue"], st["kind"] = insts, end, venue, StatusKind.PHASE
+            st["value"] = int(Phase.CLOSED)
+            out.append((end, Batch(statuses=st)))
+        return out
+
+    def _step(self, t: int, t1: int) -> list[Batch]:
+        out: list[Batch] = []
+        ko = self._window(Phase.OPENING_AUCTION)
+        kc = self._window(Phase.CONTINUOUS)
+        kca = self._window(Phase.CLOSING_AUCTION)
+        kpc = self._window(Phase.POST_CLOSE_CLOSING_PRICE)
+        kah = self._window(Phase.AFTER_HOURS_SINGLE_PRICE)
+        assert ko and kc and kca
+        # Latent prices move all day; the overnight gap is realised before the open.
+        self._move(t, t1, kc)
+        # KRX opening call: indicative prices from 08:50, the opening print at the open.
+        if self.sched.indicative_from is not None:
+            ind_from = self._ns(self.sched.indicative_from)
+            out += self._indicative(t, t1, max(ind_from, ko[0]), ko[1])
+        if t <= ko[1] < t1:
+            out.append(self._auction_print(ko[1], np.flatnonzero(self.p.tradable), 0.015, static=True))
+        # Continuous session, with VI auctions ending inside it.
+        if t < kc[1] and t1 > kc[0]:
+            out += self._vi_ends(t, t1)
+            out.append(self._continuous(max(t, kc[0]), min(t1, kc[1]), Venue.KRX, kc))
+        # Closing call: indicative prices, then the closing print at a random end per instrument.
+        out += self._indicative(t, t1, kca[0], kca[1])
+        due = np.flatnonzero(self.p.tradable & (self.close_print >= t) & (self.close_print < t1))
+        if len(due):
+            out.append(self._closing_prints(due))
+        # Post-close closing-price trades at the close, then single-price calls every 10 minutes.
+        if kpc and t < kpc[1] and t1 > kpc[0]:
+            out.append(self._at_close_trades(max(t, kpc[0]), min(t1, kpc[1])))
+        if kah:
+            out += self._after_hours_calls(t, t1, kah)
+        # NXT: pre-market, main market, after-market.
+        for phase in (Phase.PRE_MARKET, Phase.MAIN_MARKET, Phase.AFTER_MARKET):
+            w = self._window(phase, Venue.NXT)
+            if w and t < w[1] and t1 > w[0]:
+                out.append(self._continuous(max(t, w[0]), min(t1, w[1]), Venue.NXT, kc))
+        return [b for b in out if len(b)]
+
+    # -- prices -----------------------------------------------------------------------------------
+
+    def _move(self, t: int, t1: int, kc: tuple[int, int]) -> None:
+        """Advance latent prices over [t, t1)."""
+        dt = (t1 - t) / NS
+        p, lat, rng = self.p, self.lat, self.rng_price
+        n = self.n
+        before_open = t < kc[0]
+        if before_open:
+            # Realise the overnight gap linearly over the hour before the open.
+            frac = min(1.0, dt / max((kc[0] - t) / NS, dt))
+            g = lat.gap * frac
+            lat.logp += g
+            lat.gap -= g
+            return
+        in_session = t < self.t_close
+        if in_session:
+            k = int(min(max((t - self.t_open) // NS, 0), self.reg_s - 1))
+            vp = float(self.vol_profile[k])
+        else:
+            vp = 0.25  # quiet after-hours drift (NXT after-market, single-price calls)
+        scale = np.sqrt(dt / self.reg_s) * vp
+        z_m = rng.standard_normal()
+        n_ind = int(p.industry.max()) + 1
+        z_i = rng.standard_normal(n_ind)
+        eps = rng.standard_t(4, n) / np.sqrt(2.0)
+        m_vol = 0.011
+        ret = p.beta * m_vol * scale * z_m + 0.006 * scale * z_i[p.industry]
+        idio = np.sqrt(np.maximum(p.vol_day**2 - (p.beta * m_vol) ** 2 - 0.006**2, 1e-6))
+        ret += idio * scale * eps
+        if in_session:
+            jumps = rng.random(n) < p.jump_rate * dt / self.reg_s
+            if jumps.any():
+                size = rng.uniform(0.03, 0.10, int(jumps.sum())) * rng.choice([-1.0, 1.0], int(jumps.sum()))
+                ret[jumps] += size
+            # Rare news: a move large enough to reach the daily limit (mostly small caps, mostly up).
+            news = rng.random(n) < p.jump_rate * 0.08 * dt / self.reg_s
+            if news.any():
+                k = int(news.sum())
+                ret[news] += rng.uniform(0.15, 0.30, k) * np.where(rng.random(k) < 0.7, 1.0, -1.0)
+        # Keep the latent price within the limits' log band (a locked stock stays pinned).
+        lat.logp = np.clip(lat.logp + np.where(p.tradable, ret, 0.0), np.log(self.lower), np.log(self.upper))
+        self.basis = 0.9 * self.basis + rng.normal(0.0, 0.05)
+
+    def _touch_price(self, logp: F64, insts: npt.NDArray[np.intp], buy: B) -> I64:
+        """Trade prices at the touch around the latent price: the ask for buys, the bid for sells."""
+        m = np.exp(logp)
+        tab = self.tables[insts]
+        raw = np.floor(m).astype(np.int64)
+        bid = raw - raw % tick_sizes(raw, tab)
+        ask = bid + tick_sizes(bid, tab)
+        px = np.where(buy, ask, bid)
+        return np.clip(px, self.lower[insts], self.upper[insts])
+
+    # -- continuous trading ------------------------------------------------------------------------
+
+    def _continuous(self, t: int, t1: int, venue: Venue, kc: tuple[int, int]) -> Batch:
+        dt = (t1 - t) / NS
+        if dt <= 0:
+            return Batch()
+        p, lat = self.p, self.lat
+        rng = self.rng_arrival
+        if venue == Venue.KRX:
+            ok = p.tradable & (lat.vi_until == 0)
+            k = int(min(max((t - self.t_open) // NS, 0), self.reg_s - 1))
+            prof = float(self.profile[k]) * self.reg_s  # relative to a flat day
+            rate = self.total_trades * (1 - self.cfg.nxt_share * self.nxt_ok.mean()) / self.reg_s * prof
+        else:
+            ok = self.nxt_ok & (lat.vi_until == 0)
+            in_main = kc[0] <= t < kc[1]
+            prof = float(self.profile[int(min(max((t - self.t_open) // NS, 0), self.reg_s - 1))]) * self.reg_s
+            share = self.cfg.nxt_share if in_main else self.cfg.nxt_share * 0.08
+            rate = self.total_trades * share / self.reg_s * (prof if in_main else 1.0)
+        # KRX arrivals self-excite (the baseline is scaled down so the mean stays on target).
+        base_rate = rate * p.activity * ((1 - self.cfg.branching) if venue == Venue.KRX else 1.0)
+        mu = np.where(ok, base_rate, 0.0)
+        # At a limit the book is locked: few trades.
+        price_now = np.exp(lat.logp)
+        locked = (price_now >= self.upper) | (price_now <= self.lower)
+        mu = np.where(locked, mu * 0.05, mu)
+        lam = mu + (lat.exc if venue == Venue.KRX else 0.0)
+        counts = rng.poisson(lam * dt)
+        if venue == Venue.KRX:
+            decay = 0.5 ** (dt / self.cfg.decay_s)
+            # Each trade adds intensity whose integral over the future is the branching ratio.
+            lat.exc = lat.exc * decay + self.cfg.branching * (1 - decay) * counts / dt
+        k_tot = int(counts.sum())
+        if k_tot == 0:
+            return Batch()
+        insts = np.repeat(np.arange(self.n), counts)
+        times = t + np.sort(rng.integers(0, t1 - t, k_tot))
+        # Shuffle trades' times across instruments, then order everything by time.
+        order = rng.permutation(k_tot)
+        insts = insts[order]
+        order = np.argsort(times, kind="stable")
+        times = times[order]
+        # Price path within the step: small noise around the latent price, trades at the touch.
+        noise = rng.normal(0.0, 0.0008, k_tot)
+        buy = rng.random(k_tot) < 0.5 + np.clip(noise * 150, -0.2, 0.2)
+        logp = lat.logp[insts] + noise
+        px = self._touch_price(logp, insts, buy)
+        tr = self._trades(insts, times, px, buy, venue)
+        vi = empty_statuses()
+        if venue == Venue.KRX:
+            tr, vi = self._vi_check(tr)
+            if len(tr):
+                last_rows = _last_rows(tr["inst"], self.n)
+                lat.last[tr["inst"][last_rows]] = tr["price"][last_rows]
+        return Batch(trades=tr, books=self._books(tr), statuses=vi)
+
+    def _vi_check(self, tr: npt.NDArray[np.void]) -> tuple[npt.NDArray[np.void], npt.NDArray[np.void]]:
+        """Start VI where a trade would cross the dynamic or static threshold: drop that
+        instrument's trades from there on and return VI_START rows (the auction prints at the end)."""
+        lat = self.lat
+        inst = tr["inst"].astype(np.intp)
+        price = tr["price"]
+        order = np.argsort(inst, kind="stable")
+        si, sp = inst[order], price[order]
+        prev = np.empty_like(sp)
+        prev[1:] = sp[:-1]
+        first = np.ones(len(si), np.bool_)
+        first[1:] = si[1:] != si[:-1]
+        prev[first] = np.where(lat.last[si[first]] > 0, lat.last[si[first]], self.base[si[first]])
+        dyn = np.abs(sp - prev) >= self.dyn_rate[si] * prev
+        stat = np.abs(sp - lat.static_ref[si]) >= 0.10 * lat.static_ref[si]
+        hit = (dyn | stat) & ~((sp >= self.upper[si]) | (sp <= self.lower[si]))
+        if not hit.any():
+            return tr, empty_statuses()
+        # First hit per instrument; drop that instrument's trades from it on.
+        hit_rows = order[hit]
+        hit_inst = inst[hit_rows]
+        first_hit = np.full(self.n, np.iinfo(np.int64).max)
+        np.minimum.at(first_hit, hit_inst, tr["time"][hit_rows])
+        keep = tr["time"] < first_hit[inst]
+        started = np.flatnonzero(first_hit < np.iinfo(np.int64).max)
+        t_start = first_hit[started]
+        lat.vi_until[started] = (
+            t_start + (120 + self.rng_auction.random(len(started)) * 30).astype(np.int64) * NS
+        )
+        kind_dyn = np.zeros(self.n, np.bool_)
+        kind_dyn[inst[order][dyn & hit]] = True
+        kind_stat = np.zeros(self.n, np.bool_)
+        kind_stat[inst[order][stat & hit]] = True
+        st = empty_statuses(len(started))
+        st["inst"] = started
+        st["time"] = t_start
+        st["venue"] = Venue.KRX
+        st["kind"] = StatusKind.VI_START
+        st["value"] = np.where(kind_stat[started], 1, 0) + np.where(kind_dyn[started], 2, 0)
+        st["price"] = self._touch_price(lat.logp[started], started, np.ones(len(started), np.bool_))
+        return tr[keep], st[np.argsort(t_start, kind="stable")]
+
+    def _vi_ends(self, t: int, t1: int) -> list[Batch]:
+        lat = self.lat
+        due = np.flatnonzero((lat.vi_until > 0) & (lat.vi_until < t1))
+        out: list[Batch] = []
+        if len(due):
+            at = np.maximum(lat.vi_until[due], t)
+            b = self._auction_print_at(at, due, 0.004, static=True)
+            st = empty_statuses(len(due))
+            st["inst"], st["time"], st["venue"], st["kind"] = due, at, Venue.KRX, StatusKind.VI_END
+            lat.vi_until[due] = 0
+            out.append(b)
+            order = np.argsort(at, kind="stable")
+            out.append(Batch(statuses=st[order]))
+        return out
+
+    # -- auctions --------------------------------------------------------------------------------
+
+    def _auction_qty(self, insts: npt.NDArray[np.intp], share: float) -> I64:
+        """A call auction's volume: ``share`` of the instrument's expected daily volume."""
+        px = np.exp(self.lat.logp[insts])
+        daily_value = self.total_trades * self.p.activity[insts] * 2.0e6
+        qty = daily_value * share * np.exp(self.rng_auction.normal(0.0, 0.4, len(insts))) / px
+        return np.maximum(1, qty.astype(np.int64))
+
+    def _auction_print(self, at: int, insts: npt.NDArray[np.intp], share: float, static: bool) -> Batch:
+        return self._auction_print_at(np.full(len(insts), at, np.int64), insts, share, static)
+
+    def _auction_print_at(self, at: I64, insts: npt.NDArray[np.intp], share: float, static: bool) -> Batch:
+        lat = self.lat
+        buy = self.rng_auction.random(len(insts)) < 0.5
+        px = self._touch_price(lat.logp[insts], insts, buy)
+        order = np.argsort(at, kind="stable")
+        insts, at, px, buy = insts[order], at[order], px[order], buy[order]
+        tr = self._trades(insts, at, px, buy, Venue.KRX, qty=self._auction_qty(insts, share))
+        lat.last[insts] = px
+        if static:
+            lat.static_ref[insts] = px
+        return Batch(trades=tr, books=self._books(tr))
+
+    def _indicative(self, t: int, t1: int, start: int, end: int) -> list[Batch]:
+        """INDICATIVE rows every 10 s of a call auction: the price it would match at now."""
+        out: list[Batch] = []
+        first = max(start, t + (-(t - start) % (10 * NS)) if t > start else start)
+        insts = np.flatnonzero(self.p.tradable & (self.lat.vi_until == 0))
+        for at in range(first, min(t1, end), 10 * NS):
+            buy = self.rng_auction.random(len(insts)) < 0.5
+            st = empty_statuses(len(insts))
+            st["inst"], st["time"], st["venue"], st["kind"] = insts, at, Venue.KRX, StatusKind.INDICATIVE
+            st["price"] = self._touch_price(self.lat.logp[insts], insts, buy)
+            grow = (at - start) / max(end - start, 1)
+            st["qty"] = (self._auction_qty(insts, 0.02) * (0.3 + 0.7 * grow)).astype(np.int64)
+            out.append(Batch(statuses=st))
+        return out
+
+    def _closing_prints(self, due: npt.NDArray[np.intp]) -> Batch:
+        at = self.close_print[due]
+        b = self._auction_print_at(at, due, 0.05, static=True)
+        self.lat.close[due] = self.lat.last[due]
+        return b
+
+    def _at_close_trades(self, t: int, t1: int) -> Batch:
+        """Post-close closing-price trades: few, at today's close."""
+        close = self.lat.close
+        ok = np.flatnonzero(self.p.tradable & (close > 0))
+        lam = self.total_trades * 0.004 / (20 * 60) * self.p.activity[ok] * ((t1 - t) / NS)
+        counts = self.rng_auction.poisson(lam)
+        if counts.sum() == 0:
+            return Batch()
+        insts = np.repeat(ok, counts)
+        times = np.sort(t + self.rng_auction.integers(0, t1 - t, len(insts)))
+        insts = insts[self.rng_auction.permutation(len(insts))]
+        buy = self.rng_auction.random(len(insts)) < 0.5
+        return Batch(trades=self._trades(insts, times, close[insts], buy, Venue.KRX))
+
+    def _after_hours_calls(self, t: int, t1: int, w: tuple[int, int]) -> list[Batch]:
+        """Single-price calls every 10 minutes, within ±10 % of the close."""
+        out: list[Batch] = []
+        for at in range(w[0] + 10 * 60 * NS, w[1] + 1, 10 * 60 * NS):
+            if not t <= at < t1:
+                continue
+            ok = np.flatnonzero(self.p.tradable & (self.lat.close > 0))
+            traded = ok[self.rng_auction.random(len(ok)) < np.clip(self.p.activity[ok] * 3000, 0.02, 0.8)]
+            if not len(traded):
+                continue
+            close = self.lat.close[traded]
+            logp = np.clip(self.lat.logp[traded], np.log(close * 0.9), np.log(close * 1.1))
+            buy = self.rng_auction.random(len(traded)) < 0.5
+            px = self._touch_price(logp, traded, buy)
+            floor_, cap_ = -(-close * 9 // 10), close * 11 // 10
+            px = np.clip(px, floor_, cap_)
+            tab = self.tables[traded]
+            px = px - px % tick_sizes(px, tab)
+            px = np.where(px < floor_, px + tick_sizes(px, tab), px)
+            px = np.clip(px, self.lower[traded], self.upper[traded])
+            qty = self._auction_qty(traded, 0.001)
+            out.append(
+                Batch(trades=self._trades(traded, np.full(len(traded), at), px, buy, Venue.KRX, qty=qty))
+            )
+        return out
+
+    # -- trade rows and who trades ---------------------------------------------------------------------
+
+    def _trades(
+        self,
+        insts: npt.NDArray[np.intp],
+        times: I64,
+        px: I64,
+        buy: B,
+        venue: Venue,
+        qty: I64 | None = None,
+    ) -> npt.NDArray[np.void]:
+        k = len(insts)
+        rng = self.rng_flow
+        tr = empty_trades(k)
+        tr["inst"] = insts
+        tr["time"] = times
+        tr["venue"] = venue
+        tr["price"] = px
+        if qty is None:
+            value = np.exp(rng.normal(np.log(1.0e6), 1.2, k))
+            qty = np.maximum(1, (value / px).astype(np.int64))
+        tr["qty"] = qty
+        tr["side"] = np.where(buy, 1, 2)
+        kosdaq = self.t.market[insts] == Market.KOSDAQ
+        buyer = self._investors(insts, kosdaq, buy_side=True)
+        seller = self._investors(insts, kosdaq, buy_side=False)
+        tr["buyer"], tr["seller"] = buyer, seller
+        tr["buyer_member"] = self._members(buyer)
+        tr["seller_member"] = self._members(seller)
+        tr["buy_program"] = self._program(insts, buyer, side=0)
+        tr["sell_program"] = self._program(insts, seller, side=1)
+        short_p = np.where(np.isin(seller, _FOREIGN) | np.isin(seller, _INST), 0.12, 0.002)
+        if self.in_ban:
+            short_p = np.where(seller == Investor.FIN_INVEST, 0.01, 0.0)
+        tr["short"] = rng.random(k) < short_p
+        return tr
+
+    def _investors(self, insts: npt.NDArray[np.intp], kosdaq: B, buy_side: bool) -> npt.NDArray[np.uint8]:
+        """Investor leaf per trade side; foreigners lean towards buying what rose today."""
+        rng = self.rng_flow
+        k = len(insts)
+        move = np.log(np.exp(self.lat.logp[insts]) / np.maximum(self.base[insts], 1))
+        tilt = np.tanh(move / 0.02) * 0.25 * (1 if buy_side else -1)
+        u = rng.random(k)
+        out = np.empty(k, np.uint8)
+        for market, sel in ((Market.KOSPI, ~kosdaq), (Market.KOSDAQ, kosdaq)):
+            if not sel.any():
+                continue
+            p = self.mix[market]
+            cdf = np.cumsum(p)
+            # Tilt: scale the foreign probability by (1 + tilt), taking it from individuals.
+            f_share = p[_FOREIGN].sum()
+            fu = u[sel]
+            adj = f_share * tilt[sel]
+            draw = np.searchsorted(cdf, fu * cdf[-1], side="right").clip(0, len(p) - 1)
+            to_foreign = (draw == Investor.INDIVIDUAL) & (
+                rng.random(int(sel.sum())) < np.maximum(adj, 0) / p[Investor.INDIVIDUAL]
+            )
+            to_indiv = np.isin(draw, _FOREIGN) & (rng.random(int(sel.sum())) < np.maximum(-adj, 0) / f_share)
+            draw = np.where(to_foreign, Investor.FOREIGN, np.where(to_indiv, Investor.INDIVIDUAL, draw))
+            out[sel] = draw
+        return out
+
+    def _members(self, investor: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint16]:
+        rng = self.rng_flow
+        k = len(investor)
+        foreign = np.isin(investor, _FOREIGN) & (rng.random(k) < 0.75)
+        dom = rng.choice(len(self.mem_p_dom), size=k, p=self.mem_p_dom)
+        if self.members_foreign.any():
+            fo = rng.choice(len(self.mem_p_for), size=k, p=self.mem_p_for)
+            return np.where(foreign, fo, dom).astype(np.uint16)
+        return dom.astype(np.uint16)
+
+    def _program(
+        self, insts: npt.NDArray[np.intp], investor: npt.NDArray[np.uint8], side: int
+    ) -> npt.NDArray[np.uint8]:
+        """Program flags of one side: arbitrage in KOSPI200 names with the basis, baskets elsewhere."""
+        rng = self.rng_flow
+        k = len(insts)
+        pro = np.isin(investor, _INST) | np.isin(investor, _FOREIGN)
+        k200 = self.kospi200[insts]
+        u = rng.random(k)
+        # Buy arbitrage (buy spot) when futures are rich (basis > 0); sell arbitrage when cheap.
+        arb_bias = 0.03 * (1 + np.tanh(self.basis * (1 if side == 0 else -1) * 5))
+        arb = pro & k200 & (u < arb_bias)
+        basket = pro & ~arb & (u < np.where(k200, 0.30, 0.08))
+        kind = np.where(arb, ProgramKind.ARBITRAGE, np.where(basket, ProgramKind.NON_ARBITRAGE, 0))
+        own = np.where((investor == Investor.FIN_INVEST) & (kind > 0), PROGRAM_PROPRIETARY, 0)
+        return (kind | own).astype(np.uint8)
+
+    # -- books -------------------------------------------------------------------------------------------
+
+    def _books(self, tr: npt.NDArray[np.void]) -> npt.NDArray[np.void]:
+        """A 10-level snapshot after each trade (``book_ratio`` of them), locked at a limit."""
+        k = len(tr)
+        if k == 0:
+            return empty_books()
+        nb = min(k, round(k * self.cfg.book_ratio))
+        rows = tr if nb == k else tr[np.sort(self.rng_book.choice(k, nb, replace=False))]
+        inst = rows["inst"].astype(np.intp)
+        tab = self.tables[inst]
+        up, lo = self.upper[inst], self.lower[inst]
+        bk = empty_books(len(rows))
+        bk["inst"], bk["time"], bk["venue"] = inst, rows["time"], rows["venue"]
+        p = rows["price"]
+        ask = np.where(rows["side"] == 1, p, p + tick_sizes(p, tab))
+        bid = np.where(rows["side"] == 1, p - tick_sizes(np.maximum(p - 1, 1), tab), p)
+        at_up, at_lo = p >= up, p <= lo
+        ask = np.where(at_up, 0, ask)  # locked limit-up: no sellers
+        bid = np.where(at_up, up, np.where(at_lo, 0, bid))
+        ask = np.where(at_lo, lo, ask)
+        scale = np.maximum(1, (3.0e6 / np.maximum(p, 1)).astype(np.int64))
+        rng = self.rng_book
+        for lvl in range(BOOK_LEVELS):
+            ok_a = (ask > 0) & (ask <= up)
+            ok_b = (bid > 0) & (bid >= lo)
+            qa = (scale * rng.pareto(1.5, len(rows)) + scale // 3 + 1).astype(np.int64)
+            qb = (scale * rng.pareto(1.5, len(rows)) + scale // 3 + 1).astype(np.int64)
+            bk["ask_price"][:, lvl] = np.where(ok_a, ask, 0)
+            bk["bid_price"][:, lvl] = np.where(ok_b, bid, 0)
+            bk["ask_qty"][:, lvl] = np.where(ok_a, qa, 0)
+            bk["bid_qty"][:, lvl] = np.where(ok_b, qb, 0)
+            bk["ask_count"][:, lvl] = np.where(ok_a, 1 + qa // np.maximum(scale // 2, 1), 0)
+            bk["bid_count"][:, lvl] = np.where(ok_b, 1 + qb // np.maximum(scale // 2, 1), 0)
+            ask = np.where(ask > 0, ask + tick_sizes(ask, tab), 0)
+            bid = np.where(bid > 1, bid - tick_sizes(np.maximum(bid - 1, 1), tab), 0)
+        # A locked limit shows the queue: heavy resting size at the limit price.
+        heavy = np.maximum(1, self.t.listed_shares[inst] // 500)
+        bk["bid_qty"][:, 0] = np.where(at_up, heavy, bk["bid_qty"][:, 0])
+        bk["ask_qty"][:, 0] = np.where(at_lo, heavy, bk["ask_qty"][:, 0])
+        return bk
+
+
+def _last_rows(keys: npt.NDArray[np.integer], n: int) -> npt.NDArray[np.intp]:
+    last = np.full(n, -1, np.intp)
+    np.maximum.at(last, keys.astype(np.intp), np.arange(len(keys), dtype=np.intp))
+    return last[last >= 0]
