@@ -174,8 +174,8 @@ class Engine:
             self._advance_indices(None, self._pub_until)
         self.bar_builder.flush()
         out = self.daily_bars(day)
-        krx = self.venues[_KRX]
-        self.prev_close = np.where(krx.last > 0, krx.last, self.base)
+        # The regular-session close (closing auction), not an after-hours print, is the next base.
+        self.prev_close = self.index_price.copy()
         self.foreign_start = self.foreign_holdings()
         self.high52, self.low52 = self.week52()
         self.day = None
@@ -278,7 +278,12 @@ class Engine:
             self._next_pub = int(boundaries[-1]) + NS
         else:
             boundaries = np.zeros(0, np.int64)
-        krx = np.flatnonzero((g.inst & 1) == 0) if g is not None else np.zeros(0, np.intp)
+        # Index prices (and so the regular close) count KRX trades up to the end of the index
+        # window only: after-hours single-price prints move neither the index nor the next base.
+        if g is not None:
+            krx = np.flatnonzero(((g.inst & 1) == 0) & (g.time <= self._pub_until))
+        else:
+            krx = np.zeros(0, np.intp)
         if g is not None and len(krx):
             # Runs: an instrument's KRX trades between two boundaries (g is sorted by row, time).
             inst = g.inst[krx] >> 1

@@ -294,9 +294,9 @@ class MarketSimulator:
             out += self._indicative(t, t1, max(ind_from, ko[0]), ko[1])
         if t <= ko[1] < t1:
             out.append(self._auction_print(ko[1], np.flatnonzero(self.p.tradable), 0.015, static=True))
-        # Continuous session, with VI auctions ending inside it.
+        # Continuous session; VI auctions end inside it or, at the latest, at the closing print.
+        out += self._vi_ends(t, t1)
         if t < kc[1] and t1 > kc[0]:
-            out += self._vi_ends(t, t1)
             out.append(self._continuous(max(t, kc[0]), min(t1, kc[1]), Venue.KRX, kc))
         # Closing call: indicative prices, then the closing print at a random end per instrument.
         out += self._indicative(t, t1, kca[0], kca[1])
@@ -354,7 +354,7 @@ class MarketSimulator:
             news = rng.random(n) < p.jump_rate * 0.08 * dt / self.reg_s
             if news.any():
                 k = int(news.sum())
-                ret[news] += rng.uniform(0.15, 0.30, k) * np.where(rng.random(k) < 0.7, 1.0, -1.0)
+                ret[news] += rng.uniform(0.22, 0.40, k) * np.where(rng.random(k) < 0.7, 1.0, -1.0)
         # Keep the latent price within the limits' log band (a locked stock stays pinned).
         lat.logp = np.clip(lat.logp + np.where(p.tradable, ret, 0.0), np.log(self.lower), np.log(self.upper))
         self.basis = 0.9 * self.basis + rng.normal(0.0, 0.05)
@@ -395,7 +395,8 @@ class MarketSimulator:
         price_now = np.exp(lat.logp)
         locked = (price_now >= self.upper) | (price_now <= self.lower)
         mu = np.where(locked, mu * 0.05, mu)
-        lam = mu + (lat.exc if venue == Venue.KRX else 0.0)
+        # Nothing trades continuously while its VI auction runs, excitation or not.
+        lam = np.where(ok, mu + (lat.exc if venue == Venue.KRX else 0.0), 0.0)
         counts = rng.poisson(lam * dt)
         if venue == Venue.KRX:
             decay = 0.5 ** (dt / self.cfg.decay_s)
@@ -469,6 +470,8 @@ class MarketSimulator:
 
     def _vi_ends(self, t: int, t1: int) -> list[Batch]:
         lat = self.lat
+        # A VI still running at the end of continuous trading ends with the closing auction.
+        lat.vi_until = np.where(lat.vi_until > self.t_close, self.t_close - NS, lat.vi_until)
         due = np.flatnonzero((lat.vi_until > 0) & (lat.vi_until < t1))
         out: list[Batch] = []
         if len(due):

@@ -30,7 +30,7 @@ REGULAR_SECONDS = 6 * 3600 + 30 * 60  # 09:00–15:30
 def u_profile(seconds: int) -> npt.NDArray[np.float64]:
     """Relative activity per second of the regular session: heavy open, midday trough, rising close."""
     x = np.linspace(0.0, 1.0, seconds, endpoint=False)
-    w = 0.55 + 3.2 * np.exp(-x / 0.035) + 1.1 * np.exp(-(1.0 - x) / 0.08)
+    w = 0.55 + 2.4 * np.exp(-x / 0.035) + 1.1 * np.exp(-(1.0 - x) / 0.08)
     return np.asarray(w / w.sum(), np.float64)
 
 

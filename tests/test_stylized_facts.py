@@ -1,0 +1,226 @@
+"""Stylized facts of a simulated day: does it look like KRX?
+
+One reduced-scale day of the whole built-in universe is simulated once for the module and folded
+through the engine; the tests read the tape, the bars, the statuses and the engine state.
+Ranges come from ../shared/reference/krx_rules.md §8.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, time
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+import pytest
+
+from sise.cli.simulate import simulate_day
+from sise.engine.batches import StatusKind
+from sise.engine.engine import Engine
+from sise.engine.timeutil import NS, kst_ns
+from sise.market.limits import price_limits_array
+from sise.market.ticks import tick_sizes
+from sise.market.types import FOREIGNERS, InstrumentKind, Investor, Market, Venue
+from sise.market.universe import Universe, build_universe
+from sise.sources.simulator import MarketSimulator, SimConfig
+
+DAY = date(2026, 11, 20)
+
+
+@dataclass
+class Day:
+    universe: Universe
+    engine: Engine
+    trades: npt.NDArray[np.void]
+    statuses: npt.NDArray[np.void]
+
+
+@pytest.fixture(scope="module")
+def day() -> Day:
+    u = build_universe()
+    e = Engine.from_universe(u)
+    e.start_day(DAY)
+    sim = MarketSimulator(u, e.base, e.upper, e.lower, SimConfig(DAY, seed=11, scale=0.04, step_s=30))
+    first, last = sim.index_window
+    e.start_day(DAY, index_from=first, index_until=last)
+    trades, statuses = [], []
+    for b in sim.batches():
+        e.apply(b)  # the engine rejects any off-tick, out-of-limit or out-of-order event
+        trades.append(b.trades)
+        statuses.append(b.statuses)
+    return Day(u, e, np.concatenate(trades), np.concatenate(statuses))
+
+
+def krx_regular(d: Day) -> tuple[npt.NDArray[np.void], int, int]:
+    tr = d.trades[d.trades["venue"] == Venue.KRX]
+    return tr, kst_ns(DAY, time(9, 0)), kst_ns(DAY, time(15, 30))
+
+
+def test_every_price_is_on_tick_and_within_the_days_limits(day: Day) -> None:
+    ins = day.universe.instruments
+    tr = day.trades
+    inst = tr["inst"]
+    assert np.all(tr["price"] % tick_sizes(tr["price"], ins.tick_table[inst]) == 0)
+    upper, lower = price_limits_array(ins.prev_close, ins.tick_table, ins.limit_rate_pct)
+    assert np.all(tr["price"] <= upper[inst]) and np.all(tr["price"] >= lower[inst])
+    assert len(tr) > 300_000
+
+
+def test_opening_and_closing_prices_come_from_the_auctions(day: Day) -> None:
+    tr, open_ns, close_ns = krx_regular(day)
+    st = day.engine.state(Venue.KRX)
+    traded = np.flatnonzero(st.count > 0)
+    opening = tr[tr["time"] == open_ns]
+    # One opening print per tradable instrument, at the open, and it is the day's open.
+    assert len(np.unique(opening["inst"])) == len(opening) > 2500
+    np.testing.assert_array_equal(st.open[opening["inst"]], opening["price"])
+    closing = tr[(tr["time"] >= close_ns) & (tr["time"] < close_ns + 30 * NS)]
+    assert len(np.unique(closing["inst"])) == len(closing) > 2500
+    # The close is the closing-auction price; post-close closing-price trades print at it.
+    regular_close = day.engine.index_price
+    np.testing.assert_array_equal(closing["price"], regular_close[closing["inst"]])
+    post = tr[(tr["time"] >= close_ns + 10 * 60 * NS) & (tr["time"] < close_ns + 30 * 60 * NS)]
+    assert len(post) > 0
+    np.testing.assert_array_equal(post["price"], regular_close[post["inst"]])
+    assert set(closing["inst"]) <= set(traded)
+
+
+def test_intraday_value_is_u_shaped(day: Day) -> None:
+    tr, open_ns, close_ns = krx_regular(day)
+    value = tr["price"] * tr["qty"]
+    t = tr["time"]
+    cont = (t > open_ns) & (t < close_ns)
+    buckets = np.bincount((t[cont] - open_ns) // (1800 * NS), weights=value[cont])
+    day_value = value[(t >= open_ns) & (t < close_ns + 30 * NS)].sum()
+    first30 = buckets[0] / day_value
+    assert 0.13 < first30 < 0.22  # ≈15–20 % in the first 30 minutes
+    midday = buckets[5:7].mean()  # 11:30–12:30
+    assert midday < 0.8 * buckets.mean()
+    assert buckets[11] > 1.2 * midday  # the close rises again
+    closing = value[(t >= close_ns) & (t < close_ns + 30 * NS)].sum() / day_value
+    assert 0.03 < closing < 0.08
+    opening = value[t == open_ns].sum() / day_value
+    assert 0.005 < opening < 0.04
+
+
+def test_volatility_by_size_bucket(day: Day) -> None:
+    ins = day.universe.instruments
+    bars = day.engine.bars(Venue.KRX, 600)
+    lr = np.diff(np.log(bars["close"].astype(np.float64)))
+    same = np.diff(bars["inst"]) == 0
+    rv = np.sqrt(np.bincount(bars["inst"][1:][same], weights=lr[same] ** 2, minlength=len(ins)))
+    cap = ins.prev_close * ins.listed_shares
+    for market, top_range, tail_range in (
+        (Market.KOSPI, (0.012, 0.028), None),
+        (Market.KOSDAQ, None, (0.028, 0.055)),
+    ):
+        sel = np.flatnonzero((ins.market == market) & (ins.kind == InstrumentKind.STOCK))
+        ordered = sel[np.argsort(-cap[sel])]
+        if top_range:
+            assert top_range[0] < np.median(rv[ordered[:100]]) < top_range[1]
+        if tail_range:
+            assert tail_range[0] < np.median(rv[ordered[len(ordered) // 2 :]]) < tail_range[1]
+
+
+def test_returns_correlate_more_within_an_industry(day: Day) -> None:
+    ins = day.universe.instruments
+    bars = day.engine.bars(Venue.KRX, 600)
+    starts = np.unique(bars["start"])
+    big = np.argsort(-(ins.prev_close * ins.listed_shares * (ins.kind == InstrumentKind.STOCK)))[:300]
+    grid = np.full((len(big), len(starts)), np.nan)
+    pos = {int(i): k for k, i in enumerate(big)}
+    for row in bars[np.isin(bars["inst"], big)]:
+        grid[pos[int(row["inst"])], np.searchsorted(starts, row["start"])] = row["close"]
+    # Carry the last close through 10-minute buckets without a trade (the base before the first).
+    grid[:, 0] = np.where(np.isnan(grid[:, 0]), day.engine.base[big], grid[:, 0])
+    for j in range(1, grid.shape[1]):
+        grid[:, j] = np.where(np.isnan(grid[:, j]), grid[:, j - 1], grid[:, j])
+    corr = np.corrcoef(np.diff(np.log(grid), axis=1))
+    ind = np.array([ins.industry[i] for i in big])
+    same = ind[:, None] == ind[None, :]
+    off = ~np.eye(len(big), dtype=bool)
+    assert np.nanmean(corr[off]) > 0.02
+    assert np.nanmean(corr[off & same]) > np.nanmean(corr[off & ~same])
+
+
+def test_vi_and_limit_hits_happen_at_plausible_rates(day: Day) -> None:
+    vi = day.statuses[day.statuses["kind"] == StatusKind.VI_START]
+    ends = day.statuses[day.statuses["kind"] == StatusKind.VI_END]
+    assert 20 <= len(vi) <= 600
+    assert len(ends) >= len(vi) - 5  # VIs started late in the day may still run at the close
+    assert set(np.unique(vi["value"])) <= {1, 2, 3}
+    st = day.engine.state(Venue.KRX)
+    at_limit = int(((st.high >= day.engine.upper) | (st.low <= day.engine.lower))[st.count > 0].sum())
+    assert at_limit <= 60  # a handful of limit hits on a normal day, not hundreds
+
+
+def test_investor_mix_and_balance(day: Day) -> None:
+    tr = day.trades[day.trades["venue"] == Venue.KRX]
+    ins = day.universe.instruments
+    value = (tr["price"] * tr["qty"]).astype(np.float64)
+    for market, who, lo, hi in (
+        (Market.KOSDAQ, [Investor.INDIVIDUAL], 0.50, 0.70),
+        (Market.KOSPI, list(FOREIGNERS), 0.25, 0.35),
+    ):
+        sel = (ins.market[tr["inst"]] == market) & (ins.kind[tr["inst"]] == InstrumentKind.STOCK)
+        buy = np.bincount(tr["buyer"][sel], weights=value[sel], minlength=12)
+        sell = np.bincount(tr["seller"][sel], weights=value[sel], minlength=12)
+        share = (buy[who].sum() + sell[who].sum()) / 2 / value[sel].sum()
+        assert lo < share < hi
+    for venue in Venue:
+        s = day.engine.state(venue)
+        assert np.all((s.inv_qty[:, 0] - s.inv_qty[:, 1]).sum(axis=1) == 0)
+        assert np.all((s.inv_val[:, 0] - s.inv_val[:, 1]).sum(axis=1) == 0)
+
+
+def test_program_flow_sits_in_index_names_and_adds_up(day: Day) -> None:
+    e = day.engine
+    s = e.state(Venue.ALL)
+    ins = day.universe.instruments
+    arb = s.prog_qty[:, :, 0].sum(axis=(1, 2))
+    assert arb[~ins.kospi200].sum() == 0  # arbitrage trades are KOSPI200 baskets
+    assert arb[ins.kospi200].sum() > 0
+    total = s.prog_qty.sum(axis=(1, 2, 3))
+    assert np.all(total <= 2 * s.volume)  # each side at most the volume
+    q, _ = e.index_program(Venue.ALL)
+    np.testing.assert_array_equal(q[:, :, 0].sum(axis=2) + q[:, :, 1].sum(axis=2), q.sum(axis=(2, 3)))
+    assert np.all(s.short_qty <= s.volume)
+
+
+def test_index_levels_are_reproducible_from_constituents(day: Day) -> None:
+    e = day.engine
+    u = day.universe
+    prices = e.index_price  # the regular-session close: after-hours prints do not move indices
+    for k, spec in enumerate(e.index.specs):
+        shares = u.instruments.float_shares if spec.float_adjusted else u.instruments.listed_shares
+        cap = int((prices * shares)[u.membership[k]].sum())
+        assert cap == int(e.index.cap[k])
+        _, levels, _, _ = e.index.series(spec.key)
+        assert levels[-1] == pytest.approx(round(cap / e.index.base_cap[k] * spec.base_value, 2), abs=0.006)
+
+
+def test_nxt_trades_eligible_stocks_with_a_smaller_share(day: Day) -> None:
+    tr = day.trades
+    nxt = tr[tr["venue"] == Venue.NXT]
+    assert len(nxt) > 0
+    assert np.all(day.universe.instruments.nxt[nxt["inst"]])
+    assert 0.02 < len(nxt) / len(tr) < 0.15
+    t = nxt["time"]
+    assert t.min() < kst_ns(DAY, time(8, 50))  # pre-market
+    assert t.max() > kst_ns(DAY, time(15, 40))  # after-market
+
+
+def run(tmp: Path, seed: int) -> dict[str, bytes]:
+    cfg = SimConfig(DAY, seed=seed, scale=0.002, step_s=120)
+    result = simulate_day(build_universe(seed=seed), cfg, tmp)
+    return {f.name: f.read_bytes() for f in result.files}
+
+
+def test_same_seed_same_bytes_other_seed_other_day(tmp_path: Path) -> None:
+    a = run(tmp_path / "a", 1)
+    b = run(tmp_path / "b", 1)
+    c = run(tmp_path / "c", 2)
+    assert set(a) == {"trades.parquet", "bars_1m.parquet", "daily.parquet", "indices.parquet"}
+    assert a == b
+    assert a["trades.parquet"] != c["trades.parquet"]
