@@ -224,3 +224,20 @@ def test_same_seed_same_bytes_other_seed_other_day(tmp_path: Path) -> None:
     assert set(a) == {"trades.parquet", "bars_1m.parquet", "daily.parquet", "indices.parquet"}
     assert a == b
     assert a["trades.parquet"] != c["trades.parquet"]
+
+
+def test_etfs_track_their_index_and_trade_near_inav(day: Day) -> None:
+    e = day.engine
+    u = day.universe
+    ins = u.instruments
+    tracked = np.flatnonzero((e.etp_index >= 0) & (e.state(Venue.KRX).count > 0))
+    assert len(tracked) > 100
+    index_move = e.index.levels()[e.etp_index[tracked]] / e.index.prev_close[e.etp_index[tracked]] - 1
+    etf_move = e.index_price[tracked] / e.base[tracked] - 1
+    lev = ins.leverage[tracked].astype(np.float64)
+    # Daily return ≈ leverage × index return: a small tracking error, against index moves of ~1–3 %.
+    assert np.median(np.abs(etf_move - lev * index_move)) < 0.006
+    inav = e.inav()[tracked]
+    premium = e.index_price[tracked] / inav - 1
+    assert np.median(np.abs(premium)) < 0.006
+    assert np.all(np.isnan(e.inav()[ins.kind == InstrumentKind.STOCK]))

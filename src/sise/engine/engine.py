@@ -99,6 +99,9 @@ class Engine:
         self.foreign_start = np.zeros(n, np.int64)  # foreign holdings at the start of the day
         self.high52 = np.zeros(n, np.int64)  # 52-week high/low before today (daily closes' H/L)
         self.low52 = np.zeros(n, np.int64)
+        # ETF/ETN iNAV: the index each tracks (position, -1 none) and the previous day's NAV.
+        self.etp_index = np.full(n, -1, np.intp)
+        self.nav_prev = instruments.prev_close.astype(np.float64)
 
         weights = np.where(
             np.array([s.float_adjusted for s in indices.specs])[:, None],
@@ -121,7 +124,9 @@ class Engine:
         """An engine over a built or loaded universe (``sise.market.universe``)."""
         specs = [IndexSpec(*spec) for spec in universe.index_specs()]
         indices = IndexUniverse(specs, universe.membership, universe.levels)
-        return cls(universe.instruments, indices, len(universe.members))
+        engine = cls(universe.instruments, indices, len(universe.members))
+        engine.etp_index = universe.etp_index()
+        return engine
 
     # -- day life cycle ---------------------------------------------------------------------
 
@@ -134,6 +139,7 @@ class Engine:
         base: I64 | None = None,
         high52: I64 | None = None,
         low52: I64 | None = None,
+        nav: F64 | None = None,
     ) -> None:
         """Open ``day``: today's base price is yesterday's close unless ``base`` is given.
 
@@ -146,6 +152,8 @@ class Engine:
             self.base = np.asarray(base, np.int64).copy()
         else:
             self.base = self.prev_close.copy()
+        if nav is not None:
+            self.nav_prev = np.asarray(nav, np.float64).copy()
         if high52 is not None and low52 is not None:
             self.high52 = np.asarray(high52, np.int64).copy()
             self.low52 = np.asarray(low52, np.int64).copy()
@@ -515,6 +523,18 @@ class Engine:
         f = list(FOREIGNERS)
         net = v.inv_qty[:, 0, f].sum(axis=1) - v.inv_qty[:, 1, f].sum(axis=1)
         return np.asarray(self.foreign_start + net, np.int64)
+
+    def inav(self) -> F64:
+        """Intraday indicative NAV of each ETF/ETN on a domestic index: yesterday's NAV moved by
+        the leverage times the index's move since its previous close; NaN for anything else."""
+        k = self.etp_index
+        tracked = k >= 0
+        prev = self.index.prev_close[np.where(tracked, k, 0)]
+        level = np.round(self.index.levels(), 2)[np.where(tracked, k, 0)]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            move = np.where(prev > 0, level / prev - 1.0, 0.0)
+        lev = self.instruments.leverage.astype(np.float64)
+        return np.asarray(np.where(tracked, self.nav_prev * (1.0 + lev * move), np.nan), np.float64)
 
     def week52(self) -> tuple[I64, I64]:
         """52-week high and low including today (KRX)."""

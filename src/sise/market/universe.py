@@ -104,6 +104,25 @@ class Universe:
             raise KeyError(f"unknown index key {key!r}") from None
         return np.flatnonzero(self.membership[row])
 
+    def etp_index(self) -> npt.NDArray[np.intp]:
+        """Per instrument, the position in ``indices`` of the domestic index an ETF/ETN tracks,
+        or -1 (stocks, and ETPs on foreign, bond, commodity, FX or money-market underlyings)."""
+        pos = {d.key: k for k, d in enumerate(self.indices)}
+        by_industry: dict[str, int] = {}
+        for k, d in enumerate(self.indices):
+            if d.rule == "industry" and len(d.industries) == 1:
+                by_industry.setdefault(d.industries[0], k)  # KOSPI's index first, as listed
+        out = np.full(len(self.instruments), -1, np.intp)
+        for i, und in enumerate(self.instruments.underlying):
+            if not und:
+                continue
+            head = und.split("_")[0]
+            if und.startswith("SECTOR:"):
+                out[i] = by_industry.get(und.split(":", 1)[1], -1)
+            elif head in pos:
+                out[i] = pos[head]
+        return out
+
     def by_code(self, code: str) -> int | None:
         """Instrument number of ``code``, or None."""
         return self.instruments.number(code)

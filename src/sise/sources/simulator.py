@@ -96,6 +96,8 @@ class SimParams:
     jump_rate: F64  # jumps per day
     activity: F64  # share of the day's trades
     tradable: B  # stocks, ETFs, ETNs that are listed
+    tracks: npt.NDArray[np.intp]  # index an ETF/ETN tracks (position in universe.indices), or -1
+    index_weights: F64  # (indices × instruments) cap weights of each index's constituents
 
     @classmethod
     def from_universe(cls, universe: Universe, rng: np.random.Generator) -> SimParams:
@@ -127,7 +129,13 @@ class SimParams:
         act = act * np.exp(rng.normal(0.0, 0.5, n))
         tradable = t.active & (kind <= InstrumentKind.ETN) & (t.prev_close > 0)
         act = np.where(tradable, act, 0.0)
-        return cls(beta, vol, 0.7 * vol, ind, jump, act / act.sum(), tradable)
+        shares = np.where(
+            np.array([d.float_adjusted for d in universe.indices])[:, None], t.float_shares, t.listed_shares
+        )
+        w = np.where(universe.membership, shares * t.prev_close, 0).astype(np.float64)
+        w /= np.maximum(w.sum(axis=1, keepdims=True), 1.0)
+        tracks = universe.etp_index()
+        return cls(beta, vol, 0.7 * vol, ind, jump, act / act.sum(), tradable, tracks, w)
 
 
 @dataclass(slots=True)
@@ -176,6 +184,7 @@ class MarketSimulator:
         self.close_time: time = self.sched.close_time
         gap_m = self.rng_price.normal(0.0, 0.006)
         gap = self.p.beta * gap_m + self.p.vol_overnight * self.rng_price.standard_t(5, n) * 0.6
+        gap = self._track_indices(gap, 0.0005)
         self.lat = _Latent(
             logp=np.log(np.maximum(base, 1)).astype(np.float64),
             gap=np.where(self.p.tradable, gap, 0.0),
@@ -355,9 +364,21 @@ class MarketSimulator:
             if news.any():
                 k = int(news.sum())
                 ret[news] += rng.uniform(0.22, 0.40, k) * np.where(rng.random(k) < 0.7, 1.0, -1.0)
+        ret = self._track_indices(ret, 0.0003 * scale)
         # Keep the latent price within the limits' log band (a locked stock stays pinned).
         lat.logp = np.clip(lat.logp + np.where(p.tradable, ret, 0.0), np.log(self.lower), np.log(self.upper))
         self.basis = 0.9 * self.basis + rng.normal(0.0, 0.05)
+
+    def _track_indices(self, ret: F64, noise: float) -> F64:
+        """ETFs/ETNs on a domestic index move with it (times their leverage), plus tracking noise."""
+        etp = np.flatnonzero(self.p.tracks >= 0)
+        if not len(etp):
+            return ret
+        index_ret = self.p.index_weights @ np.where(self.t.kind == InstrumentKind.STOCK, ret, 0.0)
+        lev = self.t.leverage[etp].astype(np.float64)
+        out = ret.copy()
+        out[etp] = lev * index_ret[self.p.tracks[etp]] + self.rng_price.normal(0.0, noise, len(etp))
+        return out
 
     def _touch_price(self, logp: F64, insts: npt.NDArray[np.intp], buy: B) -> I64:
         """Trade prices at the touch around the latent price: the ask for buys, the bid for sells."""

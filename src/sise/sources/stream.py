@@ -30,7 +30,14 @@ REGULAR_SECONDS = 6 * 3600 + 30 * 60  # 09:00–15:30
 def u_profile(seconds: int) -> npt.NDArray[np.float64]:
     """Relative activity per second of the regular session: heavy open, midday trough, rising close."""
     x = np.linspace(0.0, 1.0, seconds, endpoint=False)
-    w = 0.55 + 2.4 * np.exp(-x / 0.035) + 1.1 * np.exp(-(1.0 - x) / 0.08)
+    # Tuned to KRX's figures: ≈17 % of value in the first 30 minutes, a trough of ≈4.7 % per half
+    # hour around 12:00 (≈0.6× the average), rising into the close (krx_rules §8.3).
+    w = (
+        0.5
+        + 2.2 * np.exp(-x / 0.035)
+        + 1.3 * np.exp(-(1.0 - x) / 0.08)
+        - 0.125 * np.exp(-(((x - 0.5) / 0.18) ** 2))
+    )
     return np.asarray(w / w.sum(), np.float64)
 
 
