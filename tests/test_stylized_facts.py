@@ -241,3 +241,39 @@ def test_etfs_track_their_index_and_trade_near_inav(day: Day) -> None:
     premium = e.index_price[tracked] / inav - 1
     assert np.median(np.abs(premium)) < 0.006
     assert np.all(np.isnan(e.inav()[ins.kind == InstrumentKind.STOCK]))
+
+
+def test_a_crash_triggers_a_circuit_breaker_halt_and_a_reopening_auction() -> None:
+    u = build_universe(n_kospi=300, n_kosdaq=300, n_etf=20, n_etn=5)
+    e = Engine.from_universe(u)
+    e.start_day(DAY)
+    cfg = SimConfig(DAY, seed=3, scale=0.01, step_s=10, shock=(time(10, 0), -0.12))
+    sim = MarketSimulator(u, e.base, e.upper, e.lower, cfg)
+    first, last = sim.index_window
+    e.start_day(DAY, index_from=first, index_until=last)
+    trades, statuses = [], []
+    for b in sim.batches():
+        e.apply(b)
+        trades.append(b.trades)
+        statuses.append(b.statuses)
+    tr, st = np.concatenate(trades), np.concatenate(statuses)
+    ins = u.instruments
+    halts = st[st["kind"] == StatusKind.HALT]
+    kospi_stocks = (ins.market == Market.KOSPI) & (ins.kind == InstrumentKind.STOCK)
+    stocks = ins.kind == InstrumentKind.STOCK
+    # The shock takes both composites down ≥ 8 %: each market halts its own stocks (ETFs trade on).
+    assert set(np.flatnonzero(kospi_stocks)) <= set(halts["inst"]) <= set(np.flatnonzero(stocks))
+    halt_at = int(halts[kospi_stocks[halts["inst"]]]["time"].min())
+    # The index fell 8 % or more for a minute before the halt: it fires between 10:01 and 10:03.
+    assert kst_ns(DAY, time(10, 1)) <= halt_at <= kst_ns(DAY, time(10, 3))
+    # No continuous KOSPI stock trades for 20 minutes of halt and 10 of auction; one reopening print.
+    window = (tr["time"] > halt_at) & (tr["time"] < halt_at + 30 * 60 * NS - 10 * NS)
+    assert not np.any(window & kospi_stocks[tr["inst"]] & (tr["venue"] == Venue.KRX))
+    resumes = st[st["kind"] == StatusKind.RESUME]
+    assert set(resumes["inst"]) == set(halts["inst"])
+    reopen = tr[
+        (tr["time"] >= halt_at + 30 * 60 * NS - 10 * NS) & (tr["time"] <= halt_at + 30 * 60 * NS + 10 * NS)
+    ]
+    assert len(np.unique(reopen["inst"][kospi_stocks[reopen["inst"]]])) > 250
+    kospi = e.index.position["KOSPI"]
+    assert e.index.low[kospi] < 0.92 * e.index.prev_close[kospi]

@@ -49,6 +49,7 @@ from sise.engine.batches import (
 )
 from sise.engine.timeutil import NS, kst_ns
 from sise.market.sessions import Phase, schedule_for
+from sise.market.stabilisers import CBState, cb_halt_windows, cb_step
 from sise.market.ticks import tick_sizes
 from sise.market.types import INSTITUTIONS, InstrumentKind, Investor, Market, ProgramKind, Venue
 from sise.market.universe import Universe
@@ -83,6 +84,8 @@ class SimConfig:
     nxt_share: float = 0.08  # NXT's share of an eligible stock's continuous-session trades
     branching: float = 0.6  # Hawkes branching ratio (clustering)
     decay_s: float = 20.0  # Hawkes excitation half-life, seconds
+    #: A scenario: a market-wide log move (e.g. -0.12) hitting every stock at this KST time.
+    shock: tuple[time, float] | None = None
 
 
 @dataclass(slots=True)
@@ -216,6 +219,16 @@ class MarketSimulator:
         self.t_open = self._ns(self.open_time)
         self.t_close = self._ns(self.close_time)
         self.close_print = self.t_close + (self.rng_auction.random(n) * 30 * NS).astype(np.int64)
+        # Circuit breakers, per market, on the composite index.
+        self.logp0 = self.lat.logp.copy()
+        self.cb_markets = [
+            (Market.KOSPI, universe.indices.index(next(d for d in universe.indices if d.key == "KOSPI"))),
+            (Market.KOSDAQ, universe.indices.index(next(d for d in universe.indices if d.key == "KOSDAQ"))),
+        ]
+        self.cb_state = {m: CBState() for m, _ in self.cb_markets}
+        self.halt_until = np.zeros(n, np.int64)  # CB: no continuous trading before this (ns)
+        self.reopen_at = np.zeros(n, np.int64)  # CB: the reopening auction's print (ns)
+        self.shock_at = self._ns(config.shock[0]) if config.shock else None
 
     # -- time helpers -----------------------------------------------------------------------------
 
@@ -297,6 +310,9 @@ class MarketSimulator:
         assert ko and kc and kca
         # Latent prices move all day; the overnight gap is realised before the open.
         self._move(t, t1, kc)
+        if kc[0] <= t < kc[1]:
+            out += self._circuit_breakers(t1, kc)
+        out += self._reopenings(t, t1)
         # KRX opening call: indicative prices from 08:50, the opening print at the open.
         if self.sched.indicative_from is not None:
             ind_from = self._ns(self.sched.indicative_from)
@@ -354,6 +370,8 @@ class MarketSimulator:
         ret = p.beta * m_vol * scale * z_m + 0.006 * scale * z_i[p.industry]
         idio = np.sqrt(np.maximum(p.vol_day**2 - (p.beta * m_vol) ** 2 - 0.006**2, 1e-6))
         ret += idio * scale * eps
+        if self.shock_at is not None and t <= self.shock_at < t1 and self.cfg.shock is not None:
+            ret += self.cfg.shock[1] * np.where(self.t.kind == InstrumentKind.STOCK, p.beta, 0.0)
         if in_session:
             jumps = rng.random(n) < p.jump_rate * dt / self.reg_s
             if jumps.any():
@@ -380,6 +398,56 @@ class MarketSimulator:
         out[etp] = lev * index_ret[self.p.tracks[etp]] + self.rng_price.normal(0.0, noise, len(etp))
         return out
 
+    def _circuit_breakers(self, t1: int, kc: tuple[int, int]) -> list[Batch]:
+        """Check each market's composite against its previous close; halt the market when a stage
+        fires (20 minutes, then a 10-minute reopening auction; stage 3 ends the day)."""
+        out: list[Batch] = []
+        rel = np.exp(self.lat.logp - self.logp0)
+        for market, k in self.cb_markets:
+            change = (float(self.p.index_weights[k] @ rel) - 1.0) * 100.0
+            now_s = (t1 - kc[0]) / NS
+            close_s = (self.t_close - kc[0]) / NS
+            self.cb_state[market], trigger = cb_step(self.cb_state[market], change, now_s, close_s)
+            if trigger is None:
+                continue
+            insts = np.flatnonzero(
+                self.p.tradable & (self.t.market == market) & (self.t.kind == InstrumentKind.STOCK)
+            )
+            windows = cb_halt_windows(trigger)
+            halt_end, auction_end = (
+                (self.t_close, self.t_close)
+                if windows is None
+                else (kc[0] + int(windows[0] * NS), kc[0] + int(windows[1] * NS))
+            )
+            self.halt_until[insts] = auction_end
+            self.reopen_at[insts] = auction_end if windows is not None else 0
+            # A circuit breaker cancels running VIs.
+            running = insts[self.lat.vi_until[insts] > 0]
+            self.lat.vi_until[running] = 0
+            st = empty_statuses(len(insts) + len(running))
+            st["inst"] = np.concatenate([running, insts])
+            st["time"] = t1 - 1
+            st["venue"] = Venue.KRX
+            st["kind"] = np.concatenate(
+                [np.full(len(running), StatusKind.VI_END), np.full(len(insts), StatusKind.HALT)]
+            )
+            st["value"] = np.concatenate([np.zeros(len(running)), np.full(len(insts), trigger.stage)])
+            out.append(Batch(statuses=st))
+            del halt_end
+        return out
+
+    def _reopenings(self, t: int, t1: int) -> list[Batch]:
+        """The single-price print that reopens a market after a circuit-breaker halt."""
+        due = np.flatnonzero((self.reopen_at >= t) & (self.reopen_at < t1))
+        if not len(due):
+            return []
+        at = self.reopen_at[due]
+        b = self._auction_print_at(at, due, 0.01, static=True)
+        self.reopen_at[due] = 0
+        st = empty_statuses(len(due))
+        st["inst"], st["time"], st["venue"], st["kind"] = due, at, Venue.KRX, StatusKind.RESUME
+        return [b, Batch(statuses=st[np.argsort(at, kind="stable")])]
+
     def _touch_price(self, logp: F64, insts: npt.NDArray[np.intp], buy: B) -> I64:
         """Trade prices at the touch around the latent price: the ask for buys, the bid for sells."""
         m = np.exp(logp)
@@ -399,7 +467,7 @@ class MarketSimulator:
         p, lat = self.p, self.lat
         rng = self.rng_arrival
         if venue == Venue.KRX:
-            ok = p.tradable & (lat.vi_until == 0)
+            ok = p.tradable & (lat.vi_until == 0) & (self.halt_until <= t)
             k = int(min(max((t - self.t_open) // NS, 0), self.reg_s - 1))
             prof = float(self.profile[k]) * self.reg_s  # relative to a flat day
             rate = self.total_trades * (1 - self.cfg.nxt_share * self.nxt_ok.mean()) / self.reg_s * prof
