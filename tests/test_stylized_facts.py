@@ -277,3 +277,22 @@ def test_a_crash_triggers_a_circuit_breaker_halt_and_a_reopening_auction() -> No
     assert len(np.unique(reopen["inst"][kospi_stocks[reopen["inst"]]])) > 250
     kospi = e.index.position["KOSPI"]
     assert e.index.low[kospi] < 0.92 * e.index.prev_close[kospi]
+
+
+def test_ex_dates_move_the_base_price_and_keep_indices_continuous() -> None:
+    from sise.sources.actions import actions_on, apply_actions
+
+    u = build_universe(n_kospi=300, n_kosdaq=300, n_etf=10, n_etn=5)
+    day = next(d for d in (date(2026, 11, k) for k in range(2, 28)) if actions_on(u, d))
+    e = Engine.from_universe(u)
+    levels = e.index.levels().copy()
+    acts = actions_on(u, day)
+    apply_actions(e, acts)
+    e.start_day(day)
+    np.testing.assert_allclose(e.index.levels(), levels, rtol=1e-12)
+    for a in acts:
+        assert e.base[a.inst] == a.ex_price < a.price_before
+        assert u.instruments.listed_shares[a.inst] == a.shares_after
+        # Market cap is about unchanged by a split or bonus issue; a rights issue adds the new money.
+        before, after = a.price_before * a.shares_before, a.ex_price * a.shares_after
+        assert after == pytest.approx(before + a.issue_price * (a.shares_after - a.shares_before), rel=0.02)

@@ -103,6 +103,10 @@ def _simulate(args: argparse.Namespace) -> int:
     print(f" ({speed:,.0f}× real time)")
     for f in result.files:
         print(f"  {f}  {f.stat().st_size / 1e6:,.1f} MB")
+    for a in result.actions:
+        print(
+            f"  ex-date: {a.code} {a.kind.name.lower()} {a.ratio:g}, base {a.price_before:,} → {a.ex_price:,}"
+        )
     return 0
 
 

@@ -28,6 +28,7 @@ from sise.engine.engine import Engine
 from sise.engine.timeutil import NS
 from sise.market.types import Venue
 from sise.market.universe import Universe
+from sise.sources.actions import CorporateAction, actions_on, apply_actions
 from sise.sources.simulator import MarketSimulator, SimConfig
 
 TZ = "+09:00"  # KST as a fixed offset: no time-zone database needed to read the files
@@ -41,6 +42,7 @@ class DayResult:
     events: int
     seconds: float
     files: list[Path]
+    actions: list[CorporateAction]
 
 
 def _time_col(ns: npt.NDArray[np.int64]) -> pa.Array:
@@ -56,6 +58,8 @@ def simulate_day(
     """Simulate ``config.day`` and write the four files into ``out``."""
     out.mkdir(parents=True, exist_ok=True)
     engine = Engine.from_universe(universe)
+    actions = actions_on(universe, config.day, config.seed)
+    apply_actions(engine, actions)  # ex-dates: theoretical ex-prices become today's base
     engine.start_day(config.day)
     sim = MarketSimulator(universe, engine.base, engine.upper, engine.lower, config)
     first, last = sim.index_window
@@ -130,7 +134,7 @@ def simulate_day(
     ]
     engine.end_day()
     del t_last
-    return DayResult(n_trades, n_events, _time.perf_counter() - started, files)
+    return DayResult(n_trades, n_events, _time.perf_counter() - started, files, actions)
 
 
 def _write_bars(engine: Engine, codes: npt.NDArray[np.object_], out: Path) -> Path:
