@@ -15,7 +15,7 @@ from enum import IntEnum
 import numpy as np
 
 from sise.engine.engine import Engine
-from sise.market.ticks import round_down, round_up
+from sise.market.ticks import TickTableId, round_down, round_up
 from sise.market.types import InstrumentKind
 from sise.market.universe import Universe
 
@@ -50,7 +50,7 @@ def actions_on(universe: Universe, day: date, seed: int = 0, per_day: float = 1.
     out: list[CorporateAction] = []
     for i in np.sort(rng.choice(stocks, size=k, replace=False)):
         i = int(i)
-        p, shares, table = int(t.prev_close[i]), int(t.listed_shares[i]), int(t.tick_table[i])
+        p, shares, table = int(t.prev_close[i]), int(t.listed_shares[i]), TickTableId(int(t.tick_table[i]))
         u = rng.random()
         if p >= 100_000 and u < 0.4:
             kind, ratio, issue = ActionKind.SPLIT, float(rng.choice([1.0, 4.0, 9.0])), 0
