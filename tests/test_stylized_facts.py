@@ -296,3 +296,28 @@ def test_ex_dates_move_the_base_price_and_keep_indices_continuous() -> None:
         # Market cap is about unchanged by a split or bonus issue; a rights issue adds the new money.
         before, after = a.price_before * a.shares_before, a.ex_price * a.shares_after
         assert after == pytest.approx(before + a.issue_price * (a.shares_after - a.shares_before), rel=0.02)
+
+
+def test_futures_track_the_index_and_settle_with_open_interest() -> None:
+    from sise.market.derivatives import extend_universe
+
+    u = extend_universe(build_universe(n_kospi=300, n_kosdaq=300, n_etf=10, n_etn=5), DAY, {})
+    e = Engine.from_universe(u)
+    e.start_day(DAY)
+    sim = MarketSimulator(u, e.base, e.upper, e.lower, SimConfig(DAY, seed=4, scale=0.02, step_s=30))
+    first, last = sim.index_window
+    e.start_day(DAY, index_from=first, index_until=last)
+    for b in sim.batches():
+        e.apply(b)
+    ins = u.instruments
+    front = ins.code.index("A016C000")  # KOSPI200 F Dec-2026, the front month on 2026-11-20
+    k200 = e.index.position["KOSPI200"]
+    future = e.state(Venue.KRX).last[front] / 100
+    spot = e.index.levels()[k200]
+    assert e.state(Venue.KRX).count[front] > 50
+    assert abs(future - spot) < 0.01 * spot  # basis = carry (a few tenths) + noise
+    deriv = ins.kind >= InstrumentKind.FUTURE
+    assert np.all(e.open_interest[deriv] >= 0) and e.open_interest[front] > 100_000
+    assert np.all(e.settlement[deriv] > 0)
+    traded = deriv & (e.state(Venue.KRX).count > 0)
+    np.testing.assert_array_equal(e.settlement[traded], e.state(Venue.KRX).last[traded])

@@ -26,6 +26,7 @@ import pyarrow.parquet as pq
 
 from sise.engine.engine import Engine
 from sise.engine.timeutil import NS
+from sise.market.derivatives import extend_universe
 from sise.market.types import Venue
 from sise.market.universe import Universe
 from sise.sources.actions import CorporateAction, actions_on, apply_actions
@@ -54,9 +55,12 @@ def simulate_day(
     config: SimConfig,
     out: Path,
     progress: Callable[[float, int], None] | None = None,
+    derivatives: bool = True,
 ) -> DayResult:
     """Simulate ``config.day`` and write the four files into ``out``."""
     out.mkdir(parents=True, exist_ok=True)
+    if derivatives:
+        universe = extend_universe(universe, config.day, {})
     engine = Engine.from_universe(universe)
     actions = actions_on(universe, config.day, config.seed)
     apply_actions(engine, actions)  # ex-dates: theoretical ex-prices become today's base

@@ -63,6 +63,8 @@ class StatusKind(IntEnum):
     VI_END = 3
     HALT = 4  # trading halt (CB, issuer news): ``value`` a reason code
     RESUME = 5
+    OPEN_INTEREST = 6  # derivatives: ``qty`` is the open interest in contracts
+    SETTLEMENT = 7  # derivatives: ``price`` is the daily settlement price
 
 
 STATUS_DTYPE = np.dtype(

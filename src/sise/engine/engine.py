@@ -91,6 +91,8 @@ class Engine:
         self.vi = np.zeros((2, n), np.int8)  # 0 none, 1 static, 2 dynamic, 3 both
         self.vi_price = np.zeros((2, n), np.int64)
         self.halted = np.zeros((2, n), np.bool_)
+        self.open_interest = np.zeros(n, np.int64)  # derivatives, contracts
+        self.settlement = np.zeros(n, np.int64)  # derivatives, today's settlement price (0 until set)
         self.base = instruments.prev_close.copy()
         self.prev_close = instruments.prev_close.copy()
         self.upper = np.zeros(n, np.int64)
@@ -166,6 +168,7 @@ class Engine:
         for arr in (self.phase, self.indicative_price, self.indicative_qty, self.vi, self.vi_price):
             arr[:] = 0
         self.halted[:] = False
+        self.settlement[:] = 0
         # Index caps move to the new base (corporate actions already rescaled their bases).
         delta = self.base - self.index_price
         changed = np.flatnonzero(delta)
@@ -256,6 +259,8 @@ class Engine:
             (StatusKind.INDICATIVE,),
             (StatusKind.VI_START, StatusKind.VI_END),
             (StatusKind.HALT, StatusKind.RESUME),
+            (StatusKind.OPEN_INTEREST,),
+            (StatusKind.SETTLEMENT,),
         )
         for kinds in groups:
             m = np.isin(kind, kinds)
@@ -275,8 +280,12 @@ class Engine:
                 start = r["kind"] == StatusKind.VI_START
                 self.vi[v, i] = np.where(start, r["value"], 0)
                 self.vi_price[v, i] = np.where(start, r["price"], 0)
-            else:
+            elif k0 == StatusKind.HALT:
                 self.halted[v, i] = r["kind"] == StatusKind.HALT
+            elif k0 == StatusKind.OPEN_INTEREST:
+                self.open_interest[i] = r["qty"]
+            else:
+                self.settlement[i] = r["price"]
 
     def _advance_indices(self, g: GroupedTrades | None, until: int) -> None:
         """Fold KRX trades into index prices, publishing at each 1-second boundary ≤ ``until``."""
@@ -456,6 +465,9 @@ class Engine:
         self.bar_builder.grow(2 * n)
         self.book_rows.grow(2 * n)
         self.books = [self.book_rows.half(_KRX), self.book_rows.half(_NXT)]
+        for name in ("open_interest", "settlement"):
+            a = getattr(self, name)
+            setattr(self, name, np.concatenate([a, np.zeros(extra, a.dtype)]))
         for name in ("phase", "indicative_price", "indicative_qty", "vi", "vi_price", "halted"):
             a = getattr(self, name)
             setattr(self, name, np.concatenate([a, np.zeros((2, extra), a.dtype)], axis=1))
@@ -598,6 +610,8 @@ class Engine:
             "upper",
             "lower",
             "index_price",
+            "open_interest",
+            "settlement",
         ):
             yield name, getattr(self, name)
         ix = self.index

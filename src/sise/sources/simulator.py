@@ -34,6 +34,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
@@ -54,6 +55,9 @@ from sise.market.ticks import tick_sizes
 from sise.market.types import INSTITUTIONS, InstrumentKind, Investor, Market, ProgramKind, Venue
 from sise.market.universe import Universe
 from sise.sources.stream import u_profile
+
+if TYPE_CHECKING:
+    from sise.sources.derivatives_flow import DerivativesFlow
 
 I64 = npt.NDArray[np.int64]
 F64 = npt.NDArray[np.float64]
@@ -229,6 +233,12 @@ class MarketSimulator:
         self.halt_until = np.zeros(n, np.int64)  # CB: no continuous trading before this (ns)
         self.reopen_at = np.zeros(n, np.int64)  # CB: the reopening auction's print (ns)
         self.shock_at = self._ns(config.shock[0]) if config.shock else None
+        # Futures and options, when the universe lists them (``market.derivatives.extend_universe``).
+        self.derivatives: DerivativesFlow | None = None
+        if np.any(self.t.kind >= InstrumentKind.FUTURE):
+            from sise.sources.derivatives_flow import DerivativesFlow
+
+            self.derivatives = DerivativesFlow(self)
 
     # -- time helpers -----------------------------------------------------------------------------
 
@@ -333,6 +343,8 @@ class MarketSimulator:
             out.append(self._at_close_trades(max(t, kpc[0]), min(t1, kpc[1])))
         if kah:
             out += self._after_hours_calls(t, t1, kah)
+        if self.derivatives is not None:
+            out += self.derivatives.step(t, t1)
         # NXT: pre-market, main market, after-market.
         for phase in (Phase.PRE_MARKET, Phase.MAIN_MARKET, Phase.AFTER_MARKET):
             w = self._window(phase, Venue.NXT)
