@@ -1,1 +1,48 @@
+"""History persistence behind one small interface (``HistoryStore``): daily tables keyed by
+(code, YYYYMMDD date). ``MemoryStore`` keeps them in process memory."""
 
+from sise.store.base import (
+    ACTION_BONUS,
+    ACTION_REVERSE_SPLIT,
+    ACTION_RIGHTS,
+    ACTION_SPLIT,
+    CODE_DTYPE,
+    CODE_WIDTH,
+    CORPORATE_ACTIONS,
+    FOREIGN_DAILY,
+    INDEX_DAILY,
+    INVESTOR_DAILY,
+    NAV_DAILY,
+    PROGRAM_DAILY,
+    SHORT_DAILY,
+    STANDARD_TABLES,
+    STOCK_DAILY,
+    HistoryStore,
+    Rows,
+    TableStore,
+    date_int,
+)
+from sise.store.memory import MemoryStore
+
+__all__ = [
+    "ACTION_BONUS",
+    "ACTION_REVERSE_SPLIT",
+    "ACTION_RIGHTS",
+    "ACTION_SPLIT",
+    "CODE_DTYPE",
+    "CODE_WIDTH",
+    "CORPORATE_ACTIONS",
+    "FOREIGN_DAILY",
+    "INDEX_DAILY",
+    "INVESTOR_DAILY",
+    "NAV_DAILY",
+    "PROGRAM_DAILY",
+    "SHORT_DAILY",
+    "STANDARD_TABLES",
+    "STOCK_DAILY",
+    "HistoryStore",
+    "MemoryStore",
+    "Rows",
+    "TableStore",
+    "date_int",
+]
