@@ -1,0 +1,93 @@
+"""The contract between the Kiwoom dispatcher and the TR views.
+
+A TR view is a pure function ``(KiwoomContext, body) -> TrResult``: it reads engine state and
+history, validates the request body, and returns the response's fields in wire order, already
+formatted as the strings Kiwoom sends. It raises ``KiwoomError`` for a bad request. The
+dispatcher (``sise.api.kiwoom.app``) owns everything around it: auth, api-id routing, rate
+limits, continuation (``cont-yn`` / ``next-key``) and the envelope.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sise.engine.engine import Engine
+from sise.market.universe import Universe
+from sise.store.base import HistoryStore
+
+#: ``return_code`` categories and the text Kiwoom puts before the bracketed detail.
+CATEGORY_TEXT: dict[int, str] = {
+    0: "정상적으로 처리되었습니다",
+    1: "잘못된 요청입니다",
+    2: "입력 값 오류입니다",
+    3: "인증에 실패했습니다",
+    5: "허용된 요청 개수를 초과하였습니다",
+    7: "서비스를 처리하는 중에 오류가 발생했습니다",
+}
+OK_MSG = CATEGORY_TEXT[0]
+
+
+class KiwoomError(Exception):
+    """A Kiwoom error: ``{"return_code": code, "return_msg": "<category>[<detail>:<text>]"}``."""
+
+    def __init__(self, return_code: int, detail: int, text: str, http_status: int = 200) -> None:
+        self.return_code = return_code
+        self.detail = detail
+        self.text = text
+        self.http_status = http_status
+        self.message = f"{CATEGORY_TEXT[return_code]}[{detail}:{text}]"
+        super().__init__(self.message)
+
+    def body(self) -> dict[str, Any]:
+        return {"return_code": self.return_code, "return_msg": self.message}
+
+
+def missing_field(name: str) -> KiwoomError:
+    """1511: a required body field is absent or empty."""
+    return KiwoomError(2, 1511, f"필수 입력 값에 값이 존재하지 않습니다. 필수입력 파라미터={name}")
+
+
+def bad_field(name: str, reason: str) -> KiwoomError:
+    """1517: a body field has the wrong format or an unknown value."""
+    # The official table's text, spacing included.
+    return KiwoomError(2, 1517, f"입력 값 형식이 올바르지 않습니다. 파라미터={name} 실패사유= {reason}")
+
+
+@dataclass(frozen=True, slots=True)
+class KiwoomContext:
+    """What a view may read. ``mock`` is the 모의투자 personality (KRX only)."""
+
+    engine: Engine
+    universe: Universe
+    store: HistoryStore | None
+    now_ns: Callable[[], int]  # market time (the clock), ns since the epoch
+    mock: bool = False
+
+
+@dataclass(slots=True)
+class TrResult:
+    """A TR response before the envelope: summary fields (wire order) and at most one list."""
+
+    fields: dict[str, Any] = field(default_factory=dict)
+    list_key: str | None = None
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    page_size: int = 0  # rows per page; 0 = everything in one response
+    list_first: bool = False  # emit the list before the summary fields (as some TRs do)
+
+
+TrHandler = Callable[[KiwoomContext, dict[str, Any]], TrResult]
+
+#: api-id → (path category under /api/dostk/, handler). Views register with ``@tr(...)``.
+REGISTRY: dict[str, tuple[str, TrHandler]] = {}
+
+
+def tr(api_id: str, category: str) -> Callable[[TrHandler], TrHandler]:
+    """Register a TR view for ``POST /api/dostk/<category>`` with header ``api-id: <api_id>``."""
+
+    def register(fn: TrHandler) -> TrHandler:
+        REGISTRY[api_id] = (category, fn)
+        return fn
+
+    return register
