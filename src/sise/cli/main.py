@@ -55,8 +55,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     sim.add_argument("--scale", type=float, default=1.0, help="1.0 ≈ 10 M trades (default 1.0)")
     sim.add_argument("--csv", type=Path, help="universe CSV to use instead of the built-in one")
 
+    srv = sub.add_parser("serve", help="run the market and serve the vendor APIs")
+    srv.add_argument("--host", default="127.0.0.1")
+    srv.add_argument("--port", type=int, default=8000, help="real (실전) personality (default 8000)")
+    srv.add_argument(
+        "--mock-port", type=int, default=8001, help="모의투자 personality; 0 to disable (default 8001)"
+    )
+    srv.add_argument("--seed", type=int, default=0)
+    srv.add_argument("--speed", type=float, default=1.0, help="market-time speed (default 1.0)")
+    srv.add_argument("--date", type=_date, default=None, help="trading day to simulate (default: today's)")
+    srv.add_argument("--data-dir", type=Path, default=Path(".sise"), help="keys and data (default .sise)")
+    srv.add_argument("--scale", type=float, default=1.0, help="order flow, 1.0 ≈ 10 M trades/day")
+    srv.add_argument("--history-years", type=int, default=2, help="years of back-filled history (default 2)")
+    srv.add_argument("--token-lifetime", type=float, default=86_400.0, help="access-token lifetime, seconds")
+    srv.add_argument("--rate-limit", type=float, default=None, help="requests/s per key and api-id; 0 = off")
+    srv.add_argument("--csv", type=Path, help="universe CSV to use instead of the built-in one")
+
     args = parser.parse_args(argv)
     try:
+        if args.command == "serve":
+            return _serve(args)
         if args.command == "universe":
             return _universe(args)
         if args.command == "simulate":
@@ -83,6 +101,29 @@ def _universe(args: argparse.Namespace) -> int:
     print(f"indices {len(u.indices)}: " + ", ".join(d.key for d in u.indices[:8]) + ", …")
     print(f"member firms {len(u.members)}")
     return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from sise.cli.serve import ServeOptions, serve
+    from sise.server.runtime import Settings
+
+    settings = Settings(
+        seed=args.seed,
+        speed=args.speed,
+        day=args.date,
+        scale=args.scale,
+        history_years=args.history_years,
+        universe_csv=args.csv,
+        data_dir=args.data_dir,
+    )
+    options = ServeOptions(
+        host=args.host,
+        port=args.port,
+        mock_port=args.mock_port,
+        token_lifetime_s=args.token_lifetime,
+        rate_limit=args.rate_limit,
+    )
+    return serve(settings, options)
 
 
 def _simulate(args: argparse.Namespace) -> int:

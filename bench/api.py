@@ -1,0 +1,209 @@
+"""Kiwoom REST throughput: `sise serve` against a bare Starlette/uvicorn app, side by side.
+
+For ka20001 (업종현재가) and ka20002 (업종별주가), over loopback:
+
+1. peak: `wrk` (one thread, 16 connections, 10 s) against sise, then against a bare Starlette app
+   on the same uvicorn settings that answers the same path with a constant JSON body of the same
+   size as sise's response; requests/s and p50/p99 latency for both, and their ratio;
+2. latency at half of sise's peak rate: an open-loop client paced at that rate for 10 s, p50/p99.
+
+The servers run in their own processes (one core each on a 2-core machine; wrk shares).
+
+    python bench/api.py
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+PY = sys.executable
+BODIES = {
+    "ka20001": {"mrkt_tp": "0", "inds_cd": "001"},
+    "ka20002": {"mrkt_tp": "0", "inds_cd": "013", "stex_tp": "1"},
+}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_http(url: str, timeout: float = 180.0) -> None:
+    end = time.time() + timeout
+    while time.time() < end:
+        try:
+            if httpx.get(url, timeout=1.0).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    raise RuntimeError(f"{url} did not come up")
+
+
+BARE_APP = textwrap.dedent(
+    """
+    import os, sys
+    from starlette.applications import Starlette
+    from starlette.responses import Response
+    from starlette.routing import Route
+    BODY = open(sys.argv[1], "rb").read()
+    async def handler(request):
+        await request.body()
+        return Response(BODY, media_type="application/json;charset=UTF-8")
+    app = Starlette(routes=[Route("/api/dostk/{category}", handler, methods=["POST"])])
+    import uvicorn
+    uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[2]), log_level="warning", access_log=False,
+                lifespan="off")
+    """
+)
+
+
+def wrk(url: str, headers: dict[str, str], body: str, seconds: int = 10) -> tuple[float, float, float]:
+    hdr = "\n".join(f'wrk.headers["{k}"] = "{v}"' for k, v in headers.items())
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(f'wrk.method = "POST"\nwrk.body = {json.dumps(body)}\n{hdr}\n')
+    out = subprocess.run(
+        ["wrk", "-t1", "-c16", f"-d{seconds}s", "--latency", "-s", script.name, url],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    os.unlink(script.name)
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+
+    def pct(p: str) -> float:
+        m = re.search(rf"\s{p}%\s+([\d.]+)(us|ms|s)", out)
+        assert m, out
+        scale = {"us": 1e-3, "ms": 1.0, "s": 1e3}[m.group(2)]
+        return float(m.group(1)) * scale
+
+    if "Non-2xx" in out:
+        raise RuntimeError(f"errors under load:\n{out}")
+    return rps, pct("50"), pct("99")
+
+
+async def paced(
+    url: str, headers: dict[str, str], body: str, rate: float, seconds: float
+) -> tuple[float, float, int]:
+    """Open loop: start a request every 1/rate s regardless of replies; latency per request."""
+    lat: list[float] = []
+    limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
+    async with httpx.AsyncClient(limits=limits, timeout=10.0) as client:
+
+        async def one() -> None:
+            t0 = time.perf_counter()
+            r = await client.post(url, headers=headers, content=body)
+            lat.append((time.perf_counter() - t0) * 1e3)
+            assert r.status_code == 200, r.text
+
+        tasks = []
+        start = time.perf_counter()
+        n = int(rate * seconds)
+        for i in range(n):
+            due = start + i / rate
+            delay = due - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            tasks.append(asyncio.create_task(one()))
+        await asyncio.gather(*tasks)
+    lat.sort()
+    return lat[len(lat) // 2], lat[int(len(lat) * 0.99)], len(lat)
+
+
+def main() -> None:
+    if not shutil.which("wrk"):
+        sys.exit("bench/api.py needs wrk (apt-get install wrk)")
+    work = Path(tempfile.mkdtemp(prefix="sise-bench-"))
+    port, bare_port = free_port(), free_port()
+    sise = subprocess.Popen(
+        [
+            str(Path(PY).parent / "sise"),
+            "serve",
+            "--port",
+            str(port),
+            "--mock-port",
+            "0",
+            "--rate-limit",
+            "0",
+            "--history-years",
+            "1",
+            "--data-dir",
+            str(work),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    procs = [sise]
+    try:
+        wait_http(f"http://127.0.0.1:{port}/healthz")
+        keys = json.loads((work / "keys.json").read_text())["real"][0]
+        token = httpx.post(
+            f"http://127.0.0.1:{port}/oauth2/token",
+            json={
+                "grant_type": "client_credentials",
+                "appkey": keys["appkey"],
+                "secretkey": keys["secretkey"],
+            },
+        ).json()["token"]
+        for api_id, req in BODIES.items():
+            headers = {
+                "Content-Type": "application/json;charset=UTF-8",
+                "authorization": f"Bearer {token}",
+                "api-id": api_id,
+            }
+            body = json.dumps(req)
+            url = f"http://127.0.0.1:{port}/api/dostk/sect"
+            sample = httpx.post(url, headers=headers, content=body)
+            assert sample.json()["return_code"] == 0, sample.text
+            body_file = work / f"{api_id}.json"
+            body_file.write_bytes(sample.content)
+            bare = subprocess.Popen(
+                [PY, "-c", BARE_APP, str(body_file), str(bare_port)],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            procs.append(bare)
+            bare_url = f"http://127.0.0.1:{bare_port}/api/dostk/sect"
+            for _ in range(100):
+                try:
+                    httpx.post(bare_url, content=body)
+                    break
+                except httpx.HTTPError:
+                    time.sleep(0.1)
+            s_rps, s50, s99 = wrk(url, headers, body)
+            b_rps, b50, b99 = wrk(bare_url, headers, body)
+            half = s_rps / 2
+            p50, p99, n = asyncio.run(paced(url, headers, body, half, 10.0))
+            print(f"\n{api_id}  response {len(sample.content):,} bytes")
+            print(f"  sise          {s_rps:9,.0f} req/s   p50 {s50:6.2f} ms   p99 {s99:6.2f} ms")
+            print(f"  bare starlette{b_rps:9,.0f} req/s   p50 {b50:6.2f} ms   p99 {b99:6.2f} ms")
+            print(f"  ratio         {s_rps / b_rps:9.2f}")
+            print(f"  sise at half peak ({half:,.0f} req/s, {n:,} requests):", end="")
+            print(f" p50 {p50:.2f} ms   p99 {p99:.2f} ms")
+            bare.terminate()
+            bare.wait()
+            procs.remove(bare)
+    finally:
+        for p in procs:
+            p.terminate()
+            p.wait()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

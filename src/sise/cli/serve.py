@@ -1,0 +1,86 @@
+"""``sise serve``: the market, the real personality on one port and the 모의투자 one on another."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import uvicorn
+from starlette.applications import Starlette
+
+from sise.api.kiwoom.auth import KeyStore
+from sise.server.app import create_app
+from sise.server.runtime import Market, Settings
+
+
+@dataclass(frozen=True, slots=True)
+class ServeOptions:
+    host: str = "127.0.0.1"
+    port: int = 8000
+    mock_port: int = 8001  # 0: no mock personality
+    token_lifetime_s: float = 86_400.0
+    rate_limit: float | None = None  # None: Kiwoom's defaults; 0: off
+    log_level: str = "warning"
+
+
+def serve(settings: Settings, options: ServeOptions) -> int:
+    started = time.perf_counter()
+    print("sise: building the market (universe, history, engine) …", file=sys.stderr, flush=True)
+    market = Market(settings)
+    market.catch_up()
+    keys = KeyStore.load_or_create(settings.data_dir)
+    real = create_app(market, keys, token_lifetime_s=options.token_lifetime_s, rate_limit=options.rate_limit)
+    servers = [_server(real, options.host, options.port, options.log_level)]
+    if options.mock_port:
+        mock = create_app(
+            market, keys, mock=True, token_lifetime_s=options.token_lifetime_s, rate_limit=options.rate_limit
+        )
+        servers.append(_server(mock, options.host, options.mock_port, options.log_level))
+    _banner(market, keys, options, time.perf_counter() - started)
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(_run(market, servers))
+    print("sise: stopped", file=sys.stderr)
+    return 0
+
+
+def _server(app: Starlette, host: str, port: int, log_level: str) -> uvicorn.Server:
+    config = uvicorn.Config(app, host=host, port=port, log_level=log_level, lifespan="off", access_log=False)
+    return uvicorn.Server(config)
+
+
+async def _run(market: Market, servers: list[uvicorn.Server]) -> None:
+    loop_task = asyncio.create_task(market.run())
+    try:
+        # The first server handles Ctrl-C; when it exits, the others are told to exit too.
+        first = asyncio.create_task(servers[0].serve())
+        others = [asyncio.create_task(s.serve()) for s in servers[1:]]
+        await first
+        for s in servers[1:]:
+            s.should_exit = True
+        await asyncio.gather(*others, return_exceptions=True)
+    finally:
+        loop_task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await loop_task
+
+
+def _banner(market: Market, keys: KeyStore, options: ServeOptions, seconds: float) -> None:
+    real, mock = keys.real[0], keys.mock[0]
+    host = options.host
+    lines = [
+        f"sise is ready in {seconds:.1f} s — market time {market.clock.now_kst():%Y-%m-%d %H:%M:%S} KST"
+        f" (speed ×{market.clock.speed:g})",
+        f"  Kiwoom REST (실전):  http://{host}:{options.port}",
+        f"      appkey={real.appkey}  secretkey={real.secretkey}",
+    ]
+    if options.mock_port:
+        lines.append(f"  Kiwoom REST (모의):  http://{host}:{options.mock_port}")
+        lines.append(f"      appkey={mock.appkey}  secretkey={mock.secretkey}")
+    lines.append(f"  health:             http://{host}:{options.port}/healthz")
+    lines.append(f"  keys:               {Path(market.settings.data_dir) / 'keys.json'}")
+    lines.append("  Ctrl-C to stop")
+    print("\n".join(lines), flush=True)

@@ -1,0 +1,57 @@
+"""The ASGI apps of one process: the real and the 모의투자 personalities, plus health."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Mount, Route
+
+from sise.api.kiwoom.app import create_kiwoom_app
+from sise.api.kiwoom.auth import KeyStore
+from sise.api.kiwoom.tr import KiwoomContext
+from sise.engine.timeutil import kst_datetime
+from sise.server.runtime import Market
+
+
+def create_app(
+    market: Market,
+    keys: KeyStore,
+    *,
+    mock: bool = False,
+    token_lifetime_s: float = 86_400.0,
+    rate_limit: float | None = None,
+) -> Starlette:
+    """One personality: ``GET /healthz`` and the Kiwoom REST API.
+
+    ``rate_limit`` defaults to Kiwoom's: 5 requests/s per app key and api-id (1/s on mock).
+    """
+    limit = rate_limit if rate_limit is not None else (1.0 if mock else 5.0)
+
+    def context() -> KiwoomContext:
+        return KiwoomContext(market.engine, market.universe, market.store, market.clock.now_ns, mock)
+
+    kiwoom = create_kiwoom_app(
+        context, keys, mock=mock, token_lifetime_s=token_lifetime_s, rate_limit=limit if limit > 0 else None
+    )
+    return Starlette(routes=[Route("/healthz", _healthz(market, mock)), Mount("/", app=kiwoom)])
+
+
+def _healthz(market: Market, mock: bool) -> Callable[[Request], Awaitable[Response]]:
+    async def healthz(request: Request) -> Response:
+        if not market.ready:
+            return JSONResponse({"status": "starting"}, status_code=503)
+        now = market.clock.now_ns()
+        return JSONResponse(
+            {
+                "status": "ok",
+                "personality": "mock" if mock else "real",
+                "market_time": kst_datetime(now).isoformat(),
+                "trading_day": market.day.isoformat(),
+                "speed": market.clock.speed,
+            }
+        )
+
+    return healthz

@@ -1,0 +1,169 @@
+"""The composition root: one market (universe, history, engine, simulator, clock) and its loop.
+
+``Market`` builds everything from ``Settings`` and keeps the engine in step with the clock: a
+batch is applied only once market time has passed its end, so the APIs never see the future.
+At start-up the day is caught up to the clock in large steps; live, each batch covers about a
+quarter of a second of wall time (one second of market time at 1×), so a live server spends its
+time serving rather than simulating.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from sise.engine.batches import Batch
+from sise.engine.engine import Engine
+from sise.engine.timeutil import NS
+from sise.market.calendar import next_trading_day, previous_trading_day
+from sise.market.derivatives import extend_universe
+from sise.market.universe import Universe, build_universe, load_universe_csv
+from sise.sources.actions import actions_on, apply_actions
+from sise.sources.clock import Clock
+from sise.sources.history import backfill, week52
+from sise.sources.simulator import MarketSimulator, SimConfig
+from sise.store.base import HistoryStore
+from sise.store.memory import MemoryStore
+
+log = logging.getLogger("sise.market")
+
+#: Market seconds per batch while catching up to the clock.
+CATCH_UP_STEP_S = 60
+#: Wall seconds per batch when live (market step = this × speed, at least 1 s).
+LIVE_WALL_STEP_S = 0.25
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """How to build the market. The defaults are the embedded default: simulator, in-memory history."""
+
+    seed: int = 0
+    speed: float = 1.0
+    day: date | None = None  # default: the most recent trading day by the KST wall clock
+    scale: float = 1.0  # order flow, 1.0 ≈ 10 M trades a day
+    history_years: int = 2
+    universe_csv: Path | None = None
+    data_dir: Path = field(default_factory=lambda: Path(".sise"))
+
+
+class Market:
+    """Engine, simulator and clock of one process."""
+
+    def __init__(self, settings: Settings, *, clock: Clock | None = None) -> None:
+        self.settings = settings
+        self.clock = clock or Clock.for_simulation(day=settings.day, speed=settings.speed)
+        self.day = self.clock.today()
+        base = (
+            load_universe_csv(settings.universe_csv)
+            if settings.universe_csv
+            else build_universe(seed=settings.seed)
+        )
+        self.store: HistoryStore = MemoryStore()
+        self.history_days = 0
+        # History covers the cash market; derivatives are listed on top (appended, so instrument
+        # numbers of the cash market are the same in both).
+        end_state = self._backfill(base)
+        self.universe: Universe = extend_universe(base, self.day, {})
+        self.engine = Engine.from_universe(self.universe)
+        if end_state is not None:
+            foreign, nav = end_state
+            self.engine.foreign_start[: len(foreign)] = foreign
+            self.engine.nav_prev[: len(nav)] = nav
+        self._batches: Iterator[Batch] = iter(())
+        self._pending: Batch | None = None
+        self.sim: MarketSimulator | None = None
+        self.live_step_ns = CATCH_UP_STEP_S * NS
+        self._open(self.day)
+        self.ready = False
+
+    def _backfill(self, base: Universe) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]] | None:
+        """Back-fill history into the store; returns the foreign holdings and NAVs it ends with."""
+        if self.settings.history_years <= 0:
+            return None
+        result = backfill(
+            base,
+            self.store,
+            end=previous_trading_day(self.day),
+            years=self.settings.history_years,
+            seed=self.settings.seed,
+        )
+        self.history_days = len(result.dates)
+        return result.foreign_holdings, np.asarray(result.nav, np.float64)
+
+    def _open(self, day: date) -> None:
+        """Start ``day``: ex-dates, base prices and limits, a fresh simulator."""
+        self.day = day
+        apply_actions(self.engine, actions_on(self.universe, day, self.settings.seed))
+        self.engine.start_day(day)
+        cfg = SimConfig(day, seed=self.settings.seed, scale=self.settings.scale, step_s=CATCH_UP_STEP_S)
+        self.sim = MarketSimulator(self.universe, self.engine.base, self.engine.upper, self.engine.lower, cfg)
+        first, last = self.sim.index_window
+        hi, lo = self._week52(day)
+        self.engine.start_day(day, index_from=first, index_until=last, high52=hi, low52=lo)
+        self.sim.step_ns = self.live_step_ns
+        self._batches = self.sim.batches()
+        self._pending = None
+
+    def _week52(self, day: date) -> tuple[npt.NDArray[np.int64] | None, npt.NDArray[np.int64] | None]:
+        """52-week high and low before ``day`` from history (None without history)."""
+        if self.settings.history_years <= 0:
+            return None, None
+        n = len(self.universe.instruments)
+        hi_h, lo_h, _, _ = week52(self.store, self.universe, day)
+        hi = np.zeros(n, np.int64)
+        lo = np.zeros(n, np.int64)
+        hi[: len(hi_h)] = hi_h
+        lo[: len(lo_h)] = lo_h
+        return hi, lo
+
+    def advance(self, now_ns: int) -> int:
+        """Apply every batch that ends at or before ``now_ns``; returns how many were applied.
+
+        When the day's last batch has been applied the day closes and the next trading day opens
+        (its first batch starts at the next pre-market)."""
+        applied = 0
+        while True:
+            if self._pending is None:
+                self._pending = next(self._batches, None)
+                if self._pending is None:
+                    self.engine.end_day()
+                    self._open(next_trading_day(self.day))
+                    continue
+            end = self._pending.end_time or 0
+            if end > now_ns:
+                return applied
+            self.engine.apply(self._pending)
+            self._pending = None
+            applied += 1
+
+    def catch_up(self) -> None:
+        """Bring the engine to the clock quickly (large steps), then switch to live steps."""
+        assert self.sim is not None
+        self.sim.step_ns = CATCH_UP_STEP_S * NS
+        self.advance(self.clock.now_ns())
+        speed = self.clock.speed
+        live = LIVE_WALL_STEP_S * speed if 0 < speed < float("inf") else CATCH_UP_STEP_S
+        self.live_step_ns = int(min(max(live, 1.0), CATCH_UP_STEP_S) * NS)
+        if self.sim is not None:
+            self.sim.step_ns = self.live_step_ns
+        self.ready = True
+
+    async def run(self) -> None:
+        """Follow the clock until cancelled."""
+        if not self.ready:
+            self.catch_up()
+        while True:
+            self.advance(self.clock.now_ns())
+            pending = self._pending.end_time if self._pending is not None else None
+            if pending is None:
+                await asyncio.sleep(0.05)
+                continue
+            wait = self.clock.wall_seconds_until(pending)
+            await asyncio.sleep(min(max(wait if wait is not None else 0.25, 0.0), 1.0))
