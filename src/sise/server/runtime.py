@@ -131,6 +131,10 @@ class Market:
         applied = 0
         while True:
             if self._pending is None:
+                if self.sim is not None and self.sim.cursor_ns:
+                    # Size the next batch to end at the clock when behind (catch-up), else live.
+                    behind = now_ns - self.sim.cursor_ns
+                    self.sim.step_ns = int(min(max(behind, self.live_step_ns), CATCH_UP_STEP_S * NS))
                 self._pending = next(self._batches, None)
                 if self._pending is None:
                     self.engine.end_day()
@@ -145,14 +149,10 @@ class Market:
 
     def catch_up(self) -> None:
         """Bring the engine to the clock quickly (large steps), then switch to live steps."""
-        assert self.sim is not None
-        self.sim.step_ns = CATCH_UP_STEP_S * NS
-        self.advance(self.clock.now_ns())
         speed = self.clock.speed
         live = LIVE_WALL_STEP_S * speed if 0 < speed < float("inf") else CATCH_UP_STEP_S
         self.live_step_ns = int(min(max(live, 1.0), CATCH_UP_STEP_S) * NS)
-        if self.sim is not None:
-            self.sim.step_ns = self.live_step_ns
+        self.advance(self.clock.now_ns())
         self.ready = True
 
     async def run(self) -> None:

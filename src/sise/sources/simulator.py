@@ -202,6 +202,8 @@ class MarketSimulator:
             close=np.zeros(n, np.int64),
         )
         self.tables = self.t.tick_table
+        self.step_ns = config.step_s * NS  # batch length; may be changed between batches
+        self.cursor_ns = 0  # start of the next batch once ``batches()`` runs
         self.kospi200 = self.t.kospi200
         self.dyn_rate = np.where(self.t.kospi200, 0.03, 0.06)
         self.nxt_ok = self.t.nxt & self.p.tradable
@@ -272,15 +274,16 @@ class MarketSimulator:
         starts = [self._ns(w.start) for s in (self.sched, self.nxt_sched) for w in s.windows]
         ends = [self._ns(w.end) for s in (self.sched, self.nxt_sched) for w in s.windows]
         t0, t_end = min(starts), max(ends)
-        step = self.cfg.step_s * NS
         phase_events = self._phase_events()
         t = t0
         while t < t_end:
-            t1 = min(t + step, t_end)
+            # Read the step each time: a live server catches up in large steps, then goes small.
+            t1 = min(t + self.step_ns, t_end)
             parts: list[Batch] = [ev for (at, ev) in phase_events if t <= at < t1]
             parts.extend(self._step(t, t1))
             batch = Batch.concat(parts) if parts else Batch()
             batch.end_time = t1
+            self.cursor_ns = t1  # where the next batch will start
             yield batch
             t = t1
 
