@@ -1,0 +1,149 @@
+"""End to end: `sise serve` in its own process, used the way Kiwoom's official samples are written
+(plain ``requests.post`` with ``api-id``, ``authorization``, ``cont-yn`` and ``next-key`` headers),
+with only the host changed."""
+
+from __future__ import annotations
+
+import json
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+SISE = Path(sys.executable).parent / "sise"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[str, str, dict[str, Any], subprocess.Popen[str]]]:
+    data = tmp_path_factory.mktemp("sise")
+    port, mock_port = free_port(), free_port()
+    proc = subprocess.Popen(
+        [
+            str(SISE),
+            "serve",
+            "--port",
+            str(port),
+            "--mock-port",
+            str(mock_port),
+            "--history-years",
+            "0",
+            "--scale",
+            "0.05",
+            "--data-dir",
+            str(data),
+            "--date",
+            "2026-11-20",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base, mock = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{mock_port}"
+    deadline = time.time() + 120
+    while True:
+        try:
+            if requests.get(f"{base}/healthz", timeout=1).status_code == 200:
+                break
+        except requests.ConnectionError:
+            pass
+        if proc.poll() is not None or time.time() > deadline:
+            raise RuntimeError(f"sise serve did not start: {proc.stdout.read() if proc.stdout else ''}")
+        time.sleep(0.3)
+    keys = json.loads((data / "keys.json").read_text(encoding="utf-8"))
+    yield base, mock, keys, proc
+    if proc.poll() is None:
+        proc.kill()
+        proc.wait()
+
+
+# -- the client, written like the official REST samples ---------------------------------------------
+
+
+def fn_au10001(host: str, appkey: str, secretkey: str) -> dict[str, Any]:
+    url = host + "/oauth2/token"
+    headers = {"Content-Type": "application/json;charset=UTF-8"}
+    params = {"grant_type": "client_credentials", "appkey": appkey, "secretkey": secretkey}
+    response = requests.post(url, headers=headers, json=params)
+    return dict(response.json())
+
+
+def fn_sect(
+    host: str, token: str, api_id: str, data: dict[str, str], cont_yn: str = "N", next_key: str = ""
+) -> requests.Response:
+    url = host + "/api/dostk/sect"
+    headers = {
+        "Content-Type": "application/json;charset=UTF-8",
+        "authorization": f"Bearer {token}",
+        "cont-yn": cont_yn,
+        "next-key": next_key,
+        "api-id": api_id,
+    }
+    return requests.post(url, headers=headers, json=data)
+
+
+def test_the_official_sample_client_works_with_only_the_host_changed(server: Any) -> None:
+    base, _, keys, _ = server
+    real = keys["real"][0]
+    issued = fn_au10001(base, real["appkey"], real["secretkey"])
+    assert issued["return_code"] == 0 and issued["token_type"].lower() == "bearer"
+    token = issued["token"]
+    r = fn_sect(base, token, "ka20001", {"mrkt_tp": "0", "inds_cd": "001"})
+    assert r.status_code == 200 and r.headers["api-id"] == "ka20001"
+    body = r.json()
+    assert body["return_code"] == 0 and body["return_msg"] == "정상적으로 처리되었습니다"
+    assert float(body["cur_prc"].lstrip("+-")) > 1000
+    assert body["inds_cur_prc_tm"]
+    # Paging: keep calling with the response's cont-yn/next-key until cont-yn is not Y.
+    rows: list[dict[str, str]] = []
+    cont, key = "N", ""
+    for _ in range(50):
+        r = fn_sect(base, token, "ka20002", {"mrkt_tp": "0", "inds_cd": "001", "stex_tp": "1"}, cont, key)
+        page = r.json()
+        assert page["return_code"] == 0, page
+        rows += page["inds_stkpc"]
+        cont, key = r.headers.get("cont-yn", "N"), r.headers.get("next-key", "")
+        if cont != "Y":
+            break
+        time.sleep(0.2)  # as the official samples do, within the 5/s limit
+    codes = [row["stk_cd"] for row in rows]
+    assert len(codes) == len(set(codes)) > 500  # every KOSPI stock once: no repeats, no skips
+    bad = fn_sect(base, "not-a-token", "ka20001", {"mrkt_tp": "0", "inds_cd": "001"}).json()
+    assert bad["return_code"] == 3 and "[8005:" in bad["return_msg"]
+
+
+def test_the_mock_personality_takes_its_own_keys(server: Any) -> None:
+    _, mock, keys, _ = server
+    wrong = fn_au10001(mock, keys["real"][0]["appkey"], keys["real"][0]["secretkey"])
+    assert wrong == {
+        "return_code": 2,
+        "return_msg": "입력 값 오류입니다[8030:투자구분(실전/모의)이 달라서 Appkey를 사용할수가 없습니다]",
+    }
+    ok = fn_au10001(mock, keys["mock"][0]["appkey"], keys["mock"][0]["secretkey"])
+    assert ok["return_code"] == 0
+    r = fn_sect(mock, ok["token"], "ka20001", {"mrkt_tp": "0", "inds_cd": "001"})
+    assert r.json()["return_code"] == 0
+    health = requests.get(f"{mock}/healthz").json()
+    assert health["personality"] == "mock" and health["trading_day"] == "2026-11-20"
+
+
+def test_ctrl_c_stops_the_server_cleanly(server: Any) -> None:
+    _, _, _, proc = server
+    proc.send_signal(signal.SIGINT)
+    out, _ = proc.communicate(timeout=30)
+    assert proc.returncode == 0
+    assert "sise is ready" in out and "Traceback" not in out
