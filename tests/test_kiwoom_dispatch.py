@@ -513,3 +513,23 @@ def test_a_client_written_like_the_official_samples(server: str) -> None:
     assert revoked.json() == {"return_code": 0, "return_msg": OK}
     after = fn_ka99901(server, token, {"inds_cd": "001"}).json()
     assert after == {"return_code": 3, "return_msg": "인증에 실패했습니다[8005:Token이 유효하지 않습니다]"}
+
+
+def test_lazy_rows_are_formatted_a_page_at_a_time() -> None:
+    from sise.api.kiwoom.paging import Paginator
+    from sise.api.kiwoom.tr import LazyRows, TrResult
+
+    built: list[tuple[int, int]] = []
+
+    def build(start: int, stop: int) -> list[dict[str, Any]]:
+        built.append((start, stop))
+        return [{"n": str(i)} for i in range(start, stop)]
+
+    pages = Paginator(clock=lambda: 0.0)
+    result = TrResult({"a": "1"}, "rows", LazyRows(250, build), page_size=100)
+    first = pages.first("ka99901", {"x": "1"}, result)
+    assert [r["n"] for r in first.rows] == [str(i) for i in range(100)]
+    assert built == [(0, 100)]  # only the first page was formatted
+    second = pages.resume("ka99901", {"x": "1"}, first.next_key)
+    assert [r["n"] for r in second.rows] == [str(i) for i in range(100, 200)]
+    assert built == [(0, 100), (100, 200)]

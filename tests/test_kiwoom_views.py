@@ -357,7 +357,7 @@ def test_ka20001_before_the_open_is_flat_with_no_rows(day: Day) -> None:
     r = call(context(day, day.pre), "ka20001", {"mrkt_tp": "0", "inds_cd": "001"})
     prev = float(day.pre.index.prev_close[day.pre.index.position["KOSPI"]])
     f = r.fields
-    assert r.rows == []
+    assert list(r.rows) == []
     assert f["cur_prc"] == f"{prev:.2f}" and f["pred_pre"] == "0.00" and f["flu_rt"] == "0.00"
     assert f["pred_pre_sig"] == "3" and f["trde_qty"] == "0" and f["open_pric"] == "0.00"
     # Without a store there is no 52-week range yet: empty, as Kiwoom sends for no value.
@@ -893,7 +893,7 @@ def test_views_are_pure(day: Day, api: str, body: dict[str, Any]) -> None:
     digest = day.full.digest()
     first = call(ctx, api, body)
     again = call(ctx, api, body)
-    assert (first.fields, first.rows) == (again.fields, again.rows)
+    assert (first.fields, list(first.rows)) == (again.fields, list(again.rows))
     assert day.full.digest() == digest
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import sys
 import time
 from dataclasses import dataclass
@@ -32,6 +33,9 @@ def serve(settings: Settings, options: ServeOptions) -> int:
     print("sise: building the market (universe, history, engine) …", file=sys.stderr, flush=True)
     market = Market(settings)
     market.catch_up()
+    # Universe, history and engine live for the whole process: keep the collector off them.
+    gc.collect()
+    gc.freeze()
     keys = KeyStore.load_or_create(settings.data_dir)
     real = create_app(market, keys, token_lifetime_s=options.token_lifetime_s, rate_limit=options.rate_limit)
     servers = [_server(real, options.host, options.port, options.log_level)]

@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import queue
+import sys
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -80,6 +83,9 @@ class Market:
         self._pending: Batch | None = None
         self.sim: MarketSimulator | None = None
         self.live_step_ns = CATCH_UP_STEP_S * NS
+        self._producer: _Producer | None = None
+        self._catch_up_to: int | None = None
+        self.start_ns = self.clock.now_ns()  # where the clock started: catch-up ends exactly here
         self._open(self.day)
         self.ready = False
 
@@ -131,14 +137,9 @@ class Market:
         applied = 0
         while True:
             if self._pending is None:
-                if self.sim is not None and self.sim.cursor_ns:
-                    # Size the next batch to end at the clock when behind (catch-up), else live.
-                    behind = now_ns - self.sim.cursor_ns
-                    self.sim.step_ns = int(min(max(behind, self.live_step_ns), CATCH_UP_STEP_S * NS))
-                self._pending = next(self._batches, None)
+                self._pending = self._next_batch()
                 if self._pending is None:
-                    self.engine.end_day()
-                    self._open(next_trading_day(self.day))
+                    self._roll_day()
                     continue
             end = self._pending.end_time or 0
             if end > now_ns:
@@ -147,23 +148,93 @@ class Market:
             self._pending = None
             applied += 1
 
+    def _next_batch(self) -> Batch | None:
+        """The next batch: from the producer thread when live, generated in place when catching up."""
+        if self._producer is not None:
+            return self._producer.get()
+        if self._catch_up_to is not None and self.sim is not None and self.sim.cursor_ns:
+            # Catch-up: steps of CATCH_UP_STEP_S, the last one cut to end exactly at the target, so
+            # batch boundaries (and so the data) depend on the settings, not on start-up timing.
+            gap = self._catch_up_to - self.sim.cursor_ns
+            self.sim.step_ns = int(min(gap, CATCH_UP_STEP_S * NS)) if gap > 0 else self.live_step_ns
+        return next(self._batches, None)
+
+    def _roll_day(self) -> None:
+        self.engine.end_day()
+        self._stop_producer()
+        self._open(next_trading_day(self.day))
+        if self.ready:
+            self._start_producer()
+
     def catch_up(self) -> None:
-        """Bring the engine to the clock quickly (large steps), then switch to live steps."""
+        """Bring the engine to the clock's start quickly (large steps), then go live in small steps
+        generated ahead by a producer thread."""
         speed = self.clock.speed
         live = LIVE_WALL_STEP_S * speed if 0 < speed < float("inf") else CATCH_UP_STEP_S
         self.live_step_ns = int(min(max(live, 1.0), CATCH_UP_STEP_S) * NS)
-        self.advance(self.clock.now_ns())
+        self._catch_up_to = self.start_ns
+        self.advance(self.start_ns)
+        self._catch_up_to = None
+        if self.sim is not None:
+            self.sim.step_ns = self.live_step_ns
+        self._start_producer()
         self.ready = True
+
+    def _start_producer(self) -> None:
+        self._producer = _Producer(self._batches)
+
+    def _stop_producer(self) -> None:
+        if self._producer is not None:
+            self._producer.stop()
+            self._producer = None
+
+    def close(self) -> None:
+        self._stop_producer()
 
     async def run(self) -> None:
         """Follow the clock until cancelled."""
         if not self.ready:
             self.catch_up()
-        while True:
-            self.advance(self.clock.now_ns())
-            pending = self._pending.end_time if self._pending is not None else None
-            if pending is None:
-                await asyncio.sleep(0.05)
-                continue
-            wait = self.clock.wall_seconds_until(pending)
-            await asyncio.sleep(min(max(wait if wait is not None else 0.25, 0.0), 1.0))
+        # The producer thread and the event loop share the GIL: switch often so that a request
+        # never waits behind more than a millisecond of batch generation.
+        sys.setswitchinterval(0.0005)
+        try:
+            while True:
+                self.advance(self.clock.now_ns())
+                pending = self._pending.end_time if self._pending is not None else None
+                if pending is None:
+                    await asyncio.sleep(0.05)
+                    continue
+                wait = self.clock.wall_seconds_until(pending)
+                await asyncio.sleep(min(max(wait if wait is not None else 0.25, 0.0), 1.0))
+        finally:
+            self.close()
+
+
+class _Producer:
+    """Generates a day's batches on a thread, a bounded few steps ahead of the clock."""
+
+    def __init__(self, batches: Iterator[Batch], ahead: int = 8) -> None:
+        self._queue: queue.Queue[Batch | None] = queue.Queue(maxsize=ahead)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(batches,), name="sise-sim", daemon=True)
+        self._thread.start()
+
+    def _run(self, batches: Iterator[Batch]) -> None:
+        for batch in batches:
+            while not self._stop.is_set():
+                try:
+                    self._queue.put(batch, timeout=0.2)
+                    break
+                except queue.Full:
+                    continue
+            if self._stop.is_set():
+                return
+        self._queue.put(None)  # end of day
+
+    def get(self) -> Batch | None:
+        return self._queue.get()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)

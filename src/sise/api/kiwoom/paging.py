@@ -29,7 +29,7 @@ from typing import Any
 
 import orjson
 
-from sise.api.kiwoom.tr import KiwoomError, TrResult, bad_field
+from sise.api.kiwoom.tr import KiwoomError, LazyRows, TrResult, bad_field
 
 __all__ = ["NEXT_KEY_LENGTH", "Page", "Paginator"]
 
@@ -61,9 +61,10 @@ class Page:
 
     @property
     def rows(self) -> list[dict[str, Any]]:
-        if self.start == 0 and self.stop >= len(self.result.rows):
-            return self.result.rows
-        return self.result.rows[self.start : self.stop]
+        rows = self.result.rows
+        if isinstance(rows, list) and self.start == 0 and self.stop >= len(rows):
+            return rows
+        return list(rows[self.start : self.stop])
 
 
 @dataclass(slots=True)
@@ -104,8 +105,10 @@ class Paginator:
         size = result.page_size
         if result.list_key is None or size <= 0 or len(result.rows) <= size:
             return Page(result, 0, len(result.rows), "")
-        # Copy the containers so a view that reuses its lists cannot change a stored snapshot.
-        frozen = TrResult(dict(result.fields), result.list_key, list(result.rows), size, result.list_first)
+        # Copy the containers so a view that reuses its lists cannot change a stored snapshot
+        # (LazyRows are immutable by contract and hold their inputs, not formatted rows).
+        rows = result.rows if isinstance(result.rows, LazyRows) else list(result.rows)
+        frozen = TrResult(dict(result.fields), result.list_key, rows, size, result.list_first)
         body_hash = _body_hash(body)
         sid = self._store(_Snapshot(frozen, api_id, body_hash, self._clock()))
         return Page(frozen, 0, size, self._key(sid, size, api_id, body_hash))

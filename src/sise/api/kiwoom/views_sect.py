@@ -53,7 +53,7 @@ from sise.api.kiwoom.fmt import (
     ymd,
     ymd_int,
 )
-from sise.api.kiwoom.tr import KiwoomContext, KiwoomError, TrResult, bad_field, tr
+from sise.api.kiwoom.tr import KiwoomContext, KiwoomError, LazyRows, TrResult, bad_field, tr
 from sise.engine.engine import Engine
 from sise.market.codes import (
     KA10051_FIELDS,
@@ -301,12 +301,32 @@ _TM_ROW: Final = tuple(
 )
 
 
-def _time_rows(ctx: KiwoomContext, s: Sector, q: Quote) -> list[dict[str, Any]]:
+def _time_rows(ctx: KiwoomContext, s: Sector, q: Quote) -> LazyRows:
     """``inds_cur_prc_tm``: the publications on the 10-second grid, newest first (a 1-second
     index contributes every tenth second). Volumes in 1000주: cumulative, and the interval
-    since the previous row as the difference of the converted cumulative figures."""
+    since the previous row as the difference of the converted cumulative figures.
+
+    Rows are formatted a page at a time (``LazyRows``): the series views captured here only
+    ever grow past their end, so a continuation reads exactly the rows of the first page's time."""
     times, levels, volumes, _ = ctx.engine.index.series(s.d.key)
     sel = np.flatnonzero(((times // NS) % 10) == 0)[::-1]  # KST offset is whole tens of seconds
+    acc_all = to_unit_array(volumes[sel], THOUSAND_SHARES)
+    interval = acc_all - np.append(acc_all[1:], 0)
+
+    def build(start: int, stop: int) -> list[dict[str, Any]]:
+        return _format_time_rows(times, levels, sel[start:stop], acc_all[start:stop], interval[start:stop], q)
+
+    return LazyRows(len(sel), build)
+
+
+def _format_time_rows(
+    times: npt.NDArray[np.int64],
+    levels: npt.NDArray[np.float64],
+    sel: npt.NDArray[np.intp],
+    acc: npt.NDArray[np.int64],
+    interval: npt.NDArray[np.int64],
+    q: Quote,
+) -> list[dict[str, Any]]:
     n = len(sel)
     if not n:
         return []
@@ -314,7 +334,6 @@ def _time_rows(ctx: KiwoomContext, s: Sector, q: Quote) -> list[dict[str, Any]]:
     ch = lv - q.prev
     ac = np.abs(ch)
     rt = rate_bp_array(ac, q.prev)
-    acc = to_unit_array(volumes[sel], THOUSAND_SHARES)
     fmt = "".join(lookup(_TM_ROW, np.sign(ch) % 3))
     cols = (
         lookup(HHMMSS10, (times[sel] // NS + KST_OFFSET_S) % 86_400 // 10),
@@ -324,7 +343,7 @@ def _time_rows(ctx: KiwoomContext, s: Sector, q: Quote) -> list[dict[str, Any]]:
         lookup(FRAC, ac % 100),
         rt // 100,
         lookup(FRAC, rt % 100),
-        acc - np.append(acc[1:], 0),
+        interval,
         acc,
     )
     it = iter(render(fmt, interleave(cols)))
