@@ -533,3 +533,44 @@ def test_lazy_rows_are_formatted_a_page_at_a_time() -> None:
     second = pages.resume("ka99901", {"x": "1"}, first.next_key)
     assert [r["n"] for r in second.rows] == [str(i) for i in range(100, 200)]
     assert built == [(0, 100), (100, 200)]
+
+
+def test_first_pages_are_built_once_per_engine_state() -> None:
+    """Identical requests against an unchanged engine share one answer; a change rebuilds it."""
+    from types import SimpleNamespace
+
+    engine = SimpleNamespace(version=1)
+    built: list[int] = []
+
+    @tr("ka99905", "sect")
+    def counted(ctx: KiwoomContext, body: dict[str, Any]) -> TrResult:
+        built.append(ctx.engine.version)
+        return TrResult({"v": str(ctx.engine.version), "q": body.get("q", "")})
+
+    try:
+        keys = KeyStore([REAL], [MOCK])
+        clock = FakeTime()
+        app = create_kiwoom_app(
+            lambda: KiwoomContext(cast(Any, engine), cast(Any, None), None, lambda: 0),
+            keys,
+            rate_limit=None,
+            monotonic=clock,
+            load_views=False,
+        )
+        client = TestClient(app)
+        body = {"grant_type": "client_credentials", "appkey": REAL.appkey, "secretkey": REAL.secretkey}
+        token = client.post("/oauth2/token", json=body).json()["token"]
+        headers = {"authorization": f"Bearer {token}", "api-id": "ka99905"}
+
+        def ask(q: str) -> dict[str, Any]:
+            return dict(client.post("/api/dostk/sect", headers=headers, json={"q": q}).json())
+
+        assert ask("a")["v"] == "1" and ask("a")["v"] == "1" and ask("a")["q"] == "a"
+        assert built == [1]  # three identical requests, one build
+        assert ask("b")["q"] == "b" and built == [1, 1]  # another body is another answer
+        engine.version = 2
+        assert ask("a")["v"] == "2" and built == [1, 1, 2]  # the market moved: rebuilt
+        clock.t += 61  # and cached answers expire after a minute of wall time regardless
+        assert ask("a")["v"] == "2" and built == [1, 1, 2, 2]
+    finally:
+        REGISTRY.pop("ka99905", None)

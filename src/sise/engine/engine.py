@@ -117,6 +117,8 @@ class Engine:
 
         self.day: date | None = None
         self.last_time = np.iinfo(np.int64).min
+        #: Bumped by every change of state: readers (response caches) key on it.
+        self.version = 0
         self._next_pub = 0
         self._pub_until = -1
         self._compute_limits()
@@ -150,6 +152,7 @@ class Engine:
         them the engine keeps a running high and low of the days it has seen.
         """
         self.day = day
+        self.version += 1
         if base is not None:
             self.base = np.asarray(base, np.int64).copy()
         else:
@@ -181,6 +184,7 @@ class Engine:
     def end_day(self) -> npt.NDArray[np.void]:
         """Close the day: flush bars, roll closes; returns the day's daily bars per venue."""
         day = self._require_day()
+        self.version += 1
         if self._pub_until >= self._next_pub:
             self._advance_indices(None, self._pub_until)
         self.bar_builder.flush()
@@ -214,6 +218,7 @@ class Engine:
     def apply(self, batch: Batch) -> None:
         """Validate and fold one batch. Raises ``BatchError`` (state untouched) on a bad row."""
         self._require_day()
+        self.version += 1
         tc = _columns(batch.trades)
         bc = _columns(batch.books)
         self._validate(batch, tc, bc)
@@ -423,6 +428,7 @@ class Engine:
 
     def list_instrument(self, rec: Instrument, index_keys: list[str]) -> int:
         """List a new instrument (between or during days); it joins ``index_keys``."""
+        self.version += 1
         (i,) = self.instruments.extend([rec])
         self._grow(len(self.instruments))
         self.base[i] = self.prev_close[i] = self.index_price[i] = rec.prev_close
@@ -435,6 +441,7 @@ class Engine:
 
     def delist(self, i: int) -> None:
         """Remove instrument ``i`` from trading and from every index."""
+        self.version += 1
         self.instruments.active[i] = False
         none = np.zeros(len(self.index.keys), np.bool_)
         self.index.change_weights(i, none, self._weight_column(i), self.index_price)
@@ -444,6 +451,7 @@ class Engine:
 
         Takes effect for the index at once; ``base_price`` becomes the next day's base.
         """
+        self.version += 1
         ins = self.instruments
         ins.listed_shares[i] = listed_shares
         ins.float_shares[i] = round(listed_shares * float(ins.float_ratio[i]))

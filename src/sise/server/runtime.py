@@ -85,7 +85,10 @@ class Market:
         self.live_step_ns = CATCH_UP_STEP_S * NS
         self._producer: _Producer | None = None
         self._catch_up_to: int | None = None
-        self.start_ns = self.clock.now_ns()  # where the clock started: catch-up ends exactly here
+        # Where the clock started, to the whole second: catch-up ends exactly here, so batch
+        # boundaries (and the data) depend on the settings and not on start-up timing.
+        now = self.clock.now_ns()
+        self.start_ns = now - now % NS
         self._open(self.day)
         self.ready = False
 
@@ -169,8 +172,10 @@ class Market:
     def catch_up(self) -> None:
         """Bring the engine to the clock's start quickly (large steps), then go live in small steps
         generated ahead by a producer thread."""
+        # Live batches last LIVE_WALL_STEP_S of wall time (1 s of market at 1×), between 1 s and
+        # CATCH_UP_STEP_S; a manual clock steps in 1 s batches, a fast one in the largest.
         speed = self.clock.speed
-        live = LIVE_WALL_STEP_S * speed if 0 < speed < float("inf") else CATCH_UP_STEP_S
+        live = CATCH_UP_STEP_S if speed == float("inf") else LIVE_WALL_STEP_S * speed
         self.live_step_ns = int(min(max(live, 1.0), CATCH_UP_STEP_S) * NS)
         self._catch_up_to = self.start_ns
         self.advance(self.start_ns)

@@ -180,6 +180,7 @@ class Clock:
         """Manual mode at ``start``: time moves only through step, advance_to and jump."""
         clock = cls(start, wall=wall, monotonic=monotonic)
         clock.set_manual()
+        clock.jump(start)  # switching modes keeps time continuous; pin it to ``start`` exactly
         return clock
 
     @classmethod

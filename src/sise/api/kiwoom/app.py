@@ -28,7 +28,7 @@ from starlette.routing import Route
 
 from sise.api.kiwoom.auth import DEFAULT_TOKEN_LIFETIME_S, TOKEN_TYPE, KeyStore, TokenStore
 from sise.api.kiwoom.paging import Page, Paginator
-from sise.api.kiwoom.tr import OK_MSG, REGISTRY, KiwoomContext, KiwoomError, TrResult, bad_field
+from sise.api.kiwoom.tr import OK_MSG, REGISTRY, KiwoomContext, KiwoomError, TrHandler, TrResult, bad_field
 from sise.api.ratelimit import RateLimiter
 
 __all__ = ["DEFAULT", "MAX_BODY_BYTES", "MOCK_RATE", "REAL_RATE", "create_kiwoom_app"]
@@ -39,6 +39,8 @@ CONTENT_TYPE = "application/json;charset=UTF-8"
 REAL_RATE = 5.0  # 이용약관 제11조: 조회 5건/초
 MOCK_RATE = 1.0  # 모의투자
 MAX_BODY_BYTES = 1 << 20  # Kiwoom request bodies are a few fields; refuse anything absurd
+CACHE_TTL_S = 60.0  # first pages cached per engine state, at most this long (wall time)
+CACHE_MAX = 4096
 VIEWS_MODULE = "sise.api.kiwoom.views"
 
 
@@ -81,6 +83,7 @@ def create_kiwoom_app(
         RateLimiter(rate, burst, clock=monotonic),
         Paginator(clock=monotonic),
         mock,
+        monotonic,
     )
     app = Starlette(
         routes=[
@@ -113,12 +116,16 @@ class _KiwoomApi:
         limiter: RateLimiter,
         pages: Paginator,
         mock: bool,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.context = context
         self.tokens = tokens
         self.limiter = limiter
         self.pages = pages
         self.mock = mock
+        self.monotonic = monotonic
+        self._cache: dict[tuple[str, bytes], tuple[float, tuple[bytes, str, str]]] = {}
+        self._cache_version = -1
 
     # ------------------------------------------------------------------------------- OAuth
 
@@ -176,22 +183,54 @@ class _KiwoomApi:
             body = await _json_body(request)
             if headers.get("cont-yn", "").strip().upper() == "Y":
                 page = self.pages.resume(api_id, body, headers.get("next-key", "").strip())
+                content = orjson.dumps(_envelope(page))
+                cont, next_key = page.cont_yn, page.next_key
             else:
-                result = entry[1](self._context(), body)
-                if not isinstance(result, TrResult):
-                    raise TypeError(f"{api_id} view returned {type(result).__name__}, not TrResult")
-                page = self.pages.first(api_id, body, result)
-            content = orjson.dumps(_envelope(page))
+                content, cont, next_key = self._first_page(api_id, entry[1], body)
             return Response(
                 content,
                 media_type=CONTENT_TYPE,
-                headers={"api-id": api_id, "cont-yn": page.cont_yn, "next-key": page.next_key},
+                headers={"api-id": api_id, "cont-yn": cont, "next-key": next_key},
             )
         except KiwoomError as e:
             return self._error(e, api_id)
         except Exception:
             log.exception("%s on /api/dostk/%s failed", api_id or "<no api-id>", category)
             return self._error(_UNEXPECTED, api_id)
+
+    def _first_page(self, api_id: str, view: TrHandler, body: dict[str, Any]) -> tuple[bytes, str, str]:
+        """A first page, from the cache when the market has not changed since it was built.
+
+        The same request against the same engine state has the same answer, and at 1× the state
+        changes once a second while clients may ask hundreds of times: build it once per state.
+        Entries also expire after CACHE_TTL_S of wall time, well inside the paginator's TTL, so a
+        cached next-key always points at a live snapshot."""
+        ctx = self._context()
+        version = getattr(ctx.engine, "version", None)
+        if version is None:  # no versioned engine behind this context: nothing to key on
+            return self._build_first_page(api_id, view, ctx, body)
+        if version != self._cache_version:
+            self._cache.clear()
+            self._cache_version = version
+        key = (api_id, orjson.dumps(body, option=orjson.OPT_SORT_KEYS))
+        now = self.monotonic()
+        hit = self._cache.get(key)
+        if hit is not None and now - hit[0] < CACHE_TTL_S:
+            return hit[1]
+        answer = self._build_first_page(api_id, view, ctx, body)
+        if len(self._cache) >= CACHE_MAX:
+            self._cache.pop(next(iter(self._cache)))
+        self._cache[key] = (now, answer)
+        return answer
+
+    def _build_first_page(
+        self, api_id: str, view: TrHandler, ctx: KiwoomContext, body: dict[str, Any]
+    ) -> tuple[bytes, str, str]:
+        result = view(ctx, body)
+        if not isinstance(result, TrResult):
+            raise TypeError(f"{api_id} view returned {type(result).__name__}, not TrResult")
+        page = self.pages.first(api_id, body, result)
+        return orjson.dumps(_envelope(page)), page.cont_yn, page.next_key
 
     def _context(self) -> KiwoomContext:
         ctx = self.context()
