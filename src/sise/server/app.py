@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Mount, Route
+from starlette.routing import Route
 
 from sise.api.kiwoom.app import create_kiwoom_app
 from sise.api.kiwoom.auth import KeyStore
@@ -36,7 +36,9 @@ def create_app(
     kiwoom = create_kiwoom_app(
         context, keys, mock=mock, token_lifetime_s=token_lifetime_s, rate_limit=limit if limit > 0 else None
     )
-    return Starlette(routes=[Route("/healthz", _healthz(market, mock)), Mount("/", app=kiwoom)])
+    # One router for everything (no Mount): a routing layer less on every request.
+    kiwoom.router.routes.insert(0, Route("/healthz", _healthz(market, mock)))
+    return kiwoom
 
 
 def _healthz(market: Market, mock: bool) -> Callable[[Request], Awaitable[Response]]:

@@ -180,13 +180,14 @@ class _KiwoomApi:
             if not self.limiter.acquire(bucket):
                 retry = max(1, math.ceil(self.limiter.retry_after(bucket)))
                 return self._error(_rate_limited(api_id), api_id, {"Retry-After": str(retry)})
-            body = await _json_body(request)
+            raw = await _raw_body(request)
             if headers.get("cont-yn", "").strip().upper() == "Y":
+                body = _parse_body(raw)
                 page = self.pages.resume(api_id, body, headers.get("next-key", "").strip())
                 content = orjson.dumps(_envelope(page))
                 cont, next_key = page.cont_yn, page.next_key
             else:
-                content, cont, next_key = self._first_page(api_id, entry[1], body)
+                content, cont, next_key = self._first_page(api_id, entry[1], raw)
             return Response(
                 content,
                 media_type=CONTENT_TYPE,
@@ -198,7 +199,7 @@ class _KiwoomApi:
             log.exception("%s on /api/dostk/%s failed", api_id or "<no api-id>", category)
             return self._error(_UNEXPECTED, api_id)
 
-    def _first_page(self, api_id: str, view: TrHandler, body: dict[str, Any]) -> tuple[bytes, str, str]:
+    def _first_page(self, api_id: str, view: TrHandler, raw: bytes) -> tuple[bytes, str, str]:
         """A first page, from the cache when the market has not changed since it was built.
 
         The same request against the same engine state has the same answer, and at 1× the state
@@ -208,16 +209,18 @@ class _KiwoomApi:
         ctx = self._context()
         version = getattr(ctx.engine, "version", None)
         if version is None:  # no versioned engine behind this context: nothing to key on
-            return self._build_first_page(api_id, view, ctx, body)
+            return self._build_first_page(api_id, view, ctx, _parse_body(raw))
         if version != self._cache_version:
             self._cache.clear()
             self._cache_version = version
-        key = (api_id, orjson.dumps(body, option=orjson.OPT_SORT_KEYS))
+        # Keyed on the raw bytes: a hit skips parsing; a malformed body is never cached, so it
+        # is always parsed and refused. Equal JSON spelled differently just misses.
+        key = (api_id, raw)
         now = self.monotonic()
         hit = self._cache.get(key)
         if hit is not None and now - hit[0] < CACHE_TTL_S:
             return hit[1]
-        answer = self._build_first_page(api_id, view, ctx, body)
+        answer = self._build_first_page(api_id, view, ctx, _parse_body(raw))
         if len(self._cache) >= CACHE_MAX:
             self._cache.pop(next(iter(self._cache)))
         self._cache[key] = (now, answer)
@@ -275,7 +278,12 @@ def _json(body: dict[str, Any], status: int = 200) -> Response:
 
 
 async def _json_body(request: Request) -> dict[str, Any]:
-    """The request's JSON object, or 1517 ``파라미터=body`` saying what is wrong with it.
+    """The request's JSON object, or 1517 ``파라미터=body`` saying what is wrong with it."""
+    return _parse_body(await _raw_body(request))
+
+
+async def _raw_body(request: Request) -> bytes:
+    """The request body, after the Content-Type check.
 
     ``Content-Type`` must be ``application/json`` (any ``charset`` other than UTF-8 is refused);
     a missing Content-Type is accepted when the body parses, as lenient clients omit it.
@@ -294,6 +302,11 @@ async def _json_body(request: Request) -> dict[str, Any]:
         raw += chunk
         if len(raw) > MAX_BODY_BYTES:
             raise bad_field("body", f"요청 본문이 너무 큽니다 (최대 {MAX_BODY_BYTES} 바이트)")
+    return bytes(raw)
+
+
+def _parse_body(raw: bytes) -> dict[str, Any]:
+    """A JSON object from ``raw``, or 1517 ``파라미터=body`` saying what is wrong with it."""
     if not raw.strip():
         raise bad_field("body", "요청 본문이 비어 있습니다. JSON 객체를 보내십시오")
     try:
