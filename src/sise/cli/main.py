@@ -6,7 +6,6 @@ import argparse
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -18,7 +17,7 @@ from sise.market.calendar import is_trading_day, previous_trading_day
 from sise.market.codes import AGGREGATES
 from sise.market.types import Investor, Market, Venue
 from sise.market.universe import build_universe, load_universe_csv, write_universe_csv
-from sise.sources.stream import REGULAR_SECONDS, StreamSpec, stream
+from sise.sources.simulator import FULL_SCALE_TRADES
 
 
 def _date(text: str) -> date:
@@ -40,12 +39,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     uni.add_argument("--csv", type=Path, help="load this universe CSV instead of the built-in one")
     uni.add_argument("--out", type=Path, help="write the universe to this CSV file")
 
-    demo = sub.add_parser("demo", help="run a synthetic trading day through the engine and summarise it")
+    demo = sub.add_parser("demo", help="simulate a trading day through the engine and summarise it")
     demo.add_argument("--seed", type=int, default=0)
     demo.add_argument(
         "--date", type=_date, default=None, help="trading day (default: the last one up to today)"
     )
-    demo.add_argument("--trades", type=int, default=1_000_000, help="trades in the day (default 1,000,000)")
+    demo.add_argument(
+        "--trades", type=int, default=1_000_000, help="about this many trades (default 1,000,000)"
+    )
     demo.add_argument("--csv", type=Path, help="universe CSV to use instead of the built-in one")
 
     sim = sub.add_parser("simulate", help="simulate one trading day and write it to Parquet files")
@@ -152,32 +153,37 @@ def _simulate(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
+    from sise.sources.simulator import MarketSimulator, SimConfig
+
     day = args.date or date.today()
     if not is_trading_day(day):
         day = previous_trading_day(day)
     u = load_universe_csv(args.csv) if args.csv else build_universe(seed=args.seed)
     engine = Engine.from_universe(u)
     engine.start_day(day)
-    spec = StreamSpec(day, trades=args.trades, batch_seconds=10, seed=args.seed)
+    scale = args.trades / FULL_SCALE_TRADES
+    sim = MarketSimulator(
+        u, engine.base, engine.upper, engine.lower, SimConfig(day, seed=args.seed, scale=scale)
+    )
+    first, last = sim.index_window
+    engine.start_day(day, index_from=first, index_until=last)
     events = 0
     started = time.perf_counter()
-    hour = 3600
-    for h0 in range(0, REGULAR_SECONDS, hour):
-        window = replace(spec, offset=h0, seconds=min(hour, REGULAR_SECONDS - h0), seed=args.seed * 1000 + h0)
-        prices = engine.current_price(Venue.KRX)
-        for batch in stream(
-            u.instruments, engine.base, engine.upper, engine.lower, engine.n_members, window, prices
-        ):
-            engine.apply(batch)
-            events += len(batch)
-        done = min(h0 + hour, REGULAR_SECONDS) / REGULAR_SECONDS
-        bar = "#" * int(done * 30)
-        print(f"\r[{bar:30s}] {done:4.0%}  {events:,} events", end="", file=sys.stderr, flush=True)
+    batches = sim.batches()
+    total = 12 * 3600  # 08:00–20:00, the span of the simulated day
+    t0: int | None = None
+    for batch in batches:
+        engine.apply(batch)
+        events += len(batch)
+        end = batch.end_time or 0
+        t0 = end if t0 is None else t0
+        done = min(1.0, (end - t0) / 1e9 / total)
+        print(f"\r[{'#' * int(done * 30):30s}] {done:4.0%}  {events:,} events", end="", file=sys.stderr)
     print(file=sys.stderr)
-    engine.end_day()
     elapsed = time.perf_counter() - started
-    print(f"{day.isoformat()}  synthetic day: {events:,} events in {elapsed:.1f} s\n")
+    print(f"{day.isoformat()}  simulated day: {events:,} events in {elapsed:.1f} s\n")
     _summary(engine, u.indices)
+    engine.end_day()
     return 0
 
 

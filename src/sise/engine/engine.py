@@ -40,9 +40,8 @@ from sise.market.universe import Universe
 I64 = npt.NDArray[np.int64]
 F64 = npt.NDArray[np.float64]
 
-#: Bars folded on the hot path are 10 s; 1 min and 10 min roll up from them on read.
+#: Bars folded on the hot path are 10 s; 1 min, 10 min (any multiple) roll up from them on read.
 BAR_BASE_S = 10
-BAR_PERIODS_S = (10, 60, 600)
 _KRX, _NXT = int(Venue.KRX), int(Venue.NXT)
 _MAX_STATUS = max(StatusKind)
 _NOT_PROGRAM_BITS = np.uint8(0xFF ^ (PROGRAM_KIND_MASK | PROGRAM_PROPRIETARY))

@@ -30,6 +30,7 @@ from sise.market.derivatives import extend_universe
 from sise.market.universe import Universe, build_universe, load_universe_csv
 from sise.sources.actions import actions_on, apply_actions
 from sise.sources.clock import Clock
+from sise.sources.futures_history import backfill_futures
 from sise.sources.history import backfill, week52
 from sise.sources.simulator import MarketSimulator, SimConfig
 from sise.store.base import HistoryStore
@@ -96,13 +97,10 @@ class Market:
         """Back-fill history into the store; returns the foreign holdings and NAVs it ends with."""
         if self.settings.history_years <= 0:
             return None
-        result = backfill(
-            base,
-            self.store,
-            end=previous_trading_day(self.day),
-            years=self.settings.history_years,
-            seed=self.settings.seed,
-        )
+        end = previous_trading_day(self.day)
+        years, seed = self.settings.history_years, self.settings.seed
+        result = backfill(base, self.store, end=end, years=years, seed=seed)
+        backfill_futures(base, self.store, end=end, years=years, seed=seed)
         self.history_days = len(result.dates)
         return result.foreign_holdings, np.asarray(result.nav, np.float64)
 

@@ -32,7 +32,7 @@ Determinism: every random draw comes from one ``numpy.random.SeedSequence(seed)`
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
@@ -154,7 +154,6 @@ class _Latent:
     static_ref: I64  # static-VI reference: the last auction price
     vi_until: I64  # ns; 0 when no VI auction runs
     close: I64  # today's closing price, once printed
-    day_ret: F64 = field(default_factory=lambda: np.zeros(0))
 
 
 class MarketSimulator:
