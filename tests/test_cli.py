@@ -24,7 +24,7 @@ def test_universe_export_then_demo_on_it(tmp_path: Path, capsys: pytest.CaptureF
     assert "wrote 3,050 instruments" in capsys.readouterr().out
     assert main(["demo", "--csv", str(csv), "--trades", "20000", "--date", "2026-11-20"]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("2026-11-20  synthetic day:")
+    assert out.startswith("2026-11-20  simulated day:")
     kospi = next(line for line in out.splitlines() if line.startswith("KOSPI "))
     level = float(kospi.split()[1].replace(",", ""))
     assert 5000 < level < 9000  # starts at 6,836 and moves a few percent at most
