@@ -50,3 +50,32 @@ def test_the_engine_never_holds_data_from_the_future() -> None:
         assert times[-1] == now - now % NS  # live to the second: KOSPI200 published at 09:05:20
     finally:
         m.close()
+
+
+def test_a_finished_day_is_appended_to_history_and_the_next_day_opens() -> None:
+    clock = Clock.fast(START)
+    m = Market(Settings(day=DAY, history_years=1, scale=0.01), clock=clock)
+    try:
+        m.catch_up()
+        kospi_before = m.store.get("index_daily", "KOSPI")
+        assert kospi_before["date"][-1] == 20261119
+        # Run through the rest of the day (NXT closes at 20:00) into the next trading day.
+        target = m.start_ns + 12 * 3600 * NS
+        clock.advance_to(target)
+        m.advance(target)
+        assert m.day == date(2026, 11, 23)  # Friday's day rolled into Monday
+        rows = m.store.get("index_daily", "KOSPI", 20261120, 20261120)
+        assert len(rows) == 1
+        # The recorded close is the level the engine published at the close, and the new
+        # day's previous close.
+        assert rows["close"][0] == round(
+            float(m.engine.index.prev_close[m.engine.index.position["KOSPI"]]), 2
+        )
+        sam = m.store.get("stock_daily", "005930", 20261120, 20261120)
+        i = m.universe.by_code("005930")
+        assert i is not None and sam["close"][0] == m.engine.base[i]  # Monday's base
+        assert (
+            sam["adj_factor"][0] == m.store.get("stock_daily", "005930", 20261119, 20261119)["adj_factor"][0]
+        )
+    finally:
+        m.close()

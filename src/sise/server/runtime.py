@@ -34,6 +34,7 @@ from sise.sources.futures_history import backfill_futures
 from sise.sources.history import backfill, week52
 from sise.sources.simulator import MarketSimulator, SimConfig
 from sise.store.base import HistoryStore
+from sise.store.daily import record_day
 from sise.store.memory import MemoryStore
 
 log = logging.getLogger("sise.market")
@@ -161,7 +162,10 @@ class Market:
         return next(self._batches, None)
 
     def _roll_day(self) -> None:
+        finished = self.day
         self.engine.end_day()
+        # Keep history current: the finished day becomes a row of stock_daily and index_daily.
+        record_day(self.store, self.engine, self.universe, finished)
         self._stop_producer()
         self._open(next_trading_day(self.day))
         if self.ready:
