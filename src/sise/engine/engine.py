@@ -3,8 +3,9 @@
 One engine holds one trading day at a time (``start_day`` … ``end_day``). ``apply`` validates a
 whole batch first and only then mutates, so a rejected batch leaves the state untouched.
 
-State is kept for KRX, for NXT and for the combined (통합) view; the combined view folds every
-trade. Indices are computed from KRX prices only, as KRX does.
+State is kept for KRX and for NXT (interleaved rows, one fold for both); the combined (통합)
+view is derived from them on read. Indices are computed from KRX prices of the regular session
+only, as KRX does. ``version`` changes with every change of state.
 """
 
 from __future__ import annotations
@@ -162,7 +163,7 @@ class Engine:
             self.high52 = np.asarray(high52, np.int64).copy()
             self.low52 = np.asarray(low52, np.int64).copy()
         self._compute_limits()
-        n, _nm = self.n, self.n_members
+        n = self.n
         self._new_day_state()
         self._combined = None
         self.book_rows = BookState(2 * n)
@@ -208,7 +209,9 @@ class Engine:
             rows["base"] = self.base[traded]
             for f in ("open", "high", "low", "volume", "value", "count"):
                 rows[f] = getattr(v, f)[traded]
-            rows["close"] = v.last[traded]
+            # KRX's close is the regular session's (the closing auction), not an after-hours print.
+            close = self.index_price if venue == Venue.KRX else v.last
+            rows["close"] = close[traded]
             parts.append(rows)
         return np.concatenate(parts)
 
@@ -217,10 +220,10 @@ class Engine:
     def apply(self, batch: Batch) -> None:
         """Validate and fold one batch. Raises ``BatchError`` (state untouched) on a bad row."""
         self._require_day()
-        self.version += 1
         tc = _columns(batch.trades)
         bc = _columns(batch.books)
         self._validate(batch, tc, bc)
+        self.version += 1
         g = self._fold_trades(tc) if len(batch.trades) else None
         if len(batch.books):
             self._fold_books(bc)
