@@ -147,3 +147,11 @@ class Batch:
             end = cuts[i] - 1 if i < len(cuts) else self.end_time
             out.append(Batch(t, b, s, end))
         return out
+
+
+def last_rows(keys: npt.NDArray[np.integer], n_keys: int) -> npt.NDArray[np.intp]:
+    """Row index of the last occurrence of each distinct key in ``range(n_keys)`` (rows in time
+    order), in O(rows): a scatter-max, not a sort."""
+    last = np.full(n_keys, -1, np.intp)
+    np.maximum.at(last, keys.astype(np.intp), np.arange(len(keys), dtype=np.intp))
+    return last[last >= 0]

@@ -26,6 +26,7 @@ from sise.engine.batches import (
     Batch,
     Columns,
     StatusKind,
+    last_rows,
 )
 from sise.engine.books import BookState
 from sise.engine.errors import BatchError, EngineStateError
@@ -255,7 +256,7 @@ class Engine:
     def _fold_books(self, bc: Columns) -> None:
         """Keep the latest snapshot per (instrument, venue)."""
         row = bc["inst"].astype(np.intp) * 2 + bc["venue"]
-        idx = _last_per_key(row, 2 * self.n)
+        idx = last_rows(row, 2 * self.n)
         self.book_rows.fold(bc, row[idx], idx)
 
     def _fold_statuses(self, st: npt.NDArray[np.void]) -> None:
@@ -274,7 +275,7 @@ class Engine:
             if not m.any():
                 continue
             rows = st[m]
-            idx = _last_per_key(key[m], 2 * self.n)
+            idx = last_rows(key[m], 2 * self.n)
             r = rows[idx]
             v, i = r["venue"].astype(np.intp), r["inst"].astype(np.intp)
             k0 = kinds[0]
@@ -649,13 +650,6 @@ class Engine:
         if self.day is None:
             raise EngineStateError("no trading day is open: call start_day first")
         return self.day
-
-
-def _last_per_key(keys: npt.NDArray[np.integer], n_keys: int) -> npt.NDArray[np.intp]:
-    """Row index of the last occurrence of each distinct key in ``range(n_keys)``, O(rows)."""
-    last = np.full(n_keys, -1, np.intp)
-    np.maximum.at(last, keys.astype(np.intp), np.arange(len(keys), dtype=np.intp))
-    return last[last >= 0]
 
 
 def _raise_first(array: str, checks: tuple[tuple[Any, str], ...], where: Callable[[int], str]) -> None:

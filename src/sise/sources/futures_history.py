@@ -36,13 +36,12 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from typing import Final
 
 import numpy as np
 import numpy.typing as npt
 
-from sise.market import calendar
 from sise.market.derivatives import (
     PRODUCTS,
     Product,
@@ -57,6 +56,7 @@ from sise.market.derivatives import (
 from sise.market.identifiers import future_code
 from sise.market.universe import Universe
 from sise.sources.derivatives import OI_DECAY, OI_FRONT, next_open_interest, ou_step
+from sise.sources.history import history_window
 from sise.store.base import HistoryStore, Rows
 from sise.store.futures import FUTURES_DAILY, FUTURES_TABLE, register_futures_table
 
@@ -124,29 +124,6 @@ class FuturesHistoryParams:
     activity_move: float = 30.0  # volume × (1 + activity_move × |underlying return|)
     volume_noise_sd: float = 0.25
     oi_noise_sd: float = 0.3  # log-normal noise of the first day's open interest
-
-
-def history_window(end: date, years: int = 2, days: int | None = None) -> list[date]:
-    """Trading days of [end − years, end], or the last ``days`` trading days up to ``end`` (the
-    same window as ``sise.sources.history.backfill``)."""
-    if days is not None:
-        if days < 2:
-            raise ValueError(f"days must be at least 2, got {days}")
-        span = days * 2 + 30
-        while True:
-            start = max(end - timedelta(days=span), calendar.FIRST_DATE)
-            out = calendar.trading_days(start, end)
-            if len(out) >= days or start == calendar.FIRST_DATE:
-                break
-            span *= 2
-        return out[-days:]
-    if years < 1:
-        raise ValueError(f"years must be at least 1, got {years}")
-    try:
-        start = end.replace(year=end.year - years)
-    except ValueError:  # 29 February
-        start = end.replace(year=end.year - years, day=28)
-    return calendar.trading_days(max(start, calendar.FIRST_DATE), end)
 
 
 @dataclass(slots=True)

@@ -142,7 +142,7 @@ def backfill(
     done, 0 … 1.
     """
     report = progress or (lambda _f: None)
-    dates = _window(end, years, days)
+    dates = history_window(end, years, days)
     n_days = len(dates)
     ins = universe.instruments
     n = len(ins)
@@ -233,7 +233,9 @@ def backfill(
 # ---------------------------------------------------------------------------------------------------
 
 
-def _window(end: date, years: int, days: int | None) -> list[date]:
+def history_window(end: date, years: int = 2, days: int | None = None) -> list[date]:
+    """Trading days of [end − years, end], or the last ``days`` trading days up to ``end``: the
+    window every back-fill (``backfill``, ``futures_history.backfill_futures``) covers."""
     if days is not None:
         if days < 2:
             raise ValueError(f"days must be at least 2, got {days}")

@@ -47,6 +47,7 @@ from sise.engine.batches import (
     empty_books,
     empty_statuses,
     empty_trades,
+    last_rows,
 )
 from sise.engine.timeutil import NS, kst_ns
 from sise.market.sessions import Phase, schedule_for
@@ -525,8 +526,8 @@ class MarketSimulator:
         if venue == Venue.KRX:
             tr, vi = self._vi_check(tr)
             if len(tr):
-                last_rows = _last_rows(tr["inst"], self.n)
-                lat.last[tr["inst"][last_rows]] = tr["price"][last_rows]
+                rows = last_rows(tr["inst"], self.n)
+                lat.last[tr["inst"][rows]] = tr["price"][rows]
         return Batch(trades=tr, books=self._books(tr), statuses=vi)
 
     def _vi_check(self, tr: npt.NDArray[np.void]) -> tuple[npt.NDArray[np.void], npt.NDArray[np.void]]:
@@ -804,9 +805,3 @@ class MarketSimulator:
         bk["bid_qty"][:, 0] = np.where(at_up, heavy, bk["bid_qty"][:, 0])
         bk["ask_qty"][:, 0] = np.where(at_lo, heavy, bk["ask_qty"][:, 0])
         return bk
-
-
-def _last_rows(keys: npt.NDArray[np.integer], n: int) -> npt.NDArray[np.intp]:
-    last = np.full(n, -1, np.intp)
-    np.maximum.at(last, keys.astype(np.intp), np.arange(len(keys), dtype=np.intp))
-    return last[last >= 0]
