@@ -20,7 +20,7 @@ from datetime import time as dtime
 from sise.engine.engine import Engine
 from sise.engine.timeutil import NS, kst_ns
 from sise.market.universe import build_universe
-from sise.sources.simulator import MarketSimulator, SimConfig
+from sise.sources.simulator import MarketSimulator, SimConfig, index_window
 
 DAY = date(2026, 11, 20)
 REGULAR_S = 6 * 3600 + 30 * 60
@@ -29,12 +29,10 @@ REGULAR_S = 6 * 3600 + 30 * 60
 def fast_day(scale: float, step_s: int, seed: int) -> None:
     u = build_universe(seed=seed)
     engine = Engine.from_universe(u)
-    engine.start_day(DAY)
-    sim = MarketSimulator(
-        u, engine.base, engine.upper, engine.lower, SimConfig(DAY, seed=seed, scale=scale, step_s=step_s)
-    )
-    first, last = sim.index_window
+    first, last = index_window(DAY)
     engine.start_day(DAY, index_from=first, index_until=last)
+    cfg = SimConfig(DAY, seed=seed, scale=scale, step_s=step_s)
+    sim = MarketSimulator(u, engine.base, engine.upper, engine.lower, cfg)
     trades = events = 0
     gen = apply = 0.0
     t0 = time.perf_counter()
@@ -59,12 +57,10 @@ def fast_day(scale: float, step_s: int, seed: int) -> None:
 def live(scale: float, seconds: float, seed: int) -> None:
     u = build_universe(seed=seed)
     engine = Engine.from_universe(u)
-    engine.start_day(DAY)
-    sim = MarketSimulator(
-        u, engine.base, engine.upper, engine.lower, SimConfig(DAY, seed=seed, scale=scale, step_s=1)
-    )
-    first, last = sim.index_window
+    first, last = index_window(DAY)
     engine.start_day(DAY, index_from=first, index_until=last)
+    cfg = SimConfig(DAY, seed=seed, scale=scale, step_s=1)
+    sim = MarketSimulator(u, engine.base, engine.upper, engine.lower, cfg)
     start_market = kst_ns(DAY, dtime(9, 5))
     it = sim.batches()
     for batch in it:  # fast-forward to 09:05 (not measured)

@@ -153,20 +153,17 @@ def _simulate(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from sise.sources.simulator import MarketSimulator, SimConfig
+    from sise.sources.simulator import MarketSimulator, SimConfig, index_window
 
     day = args.date or date.today()
     if not is_trading_day(day):
         day = previous_trading_day(day)
     u = load_universe_csv(args.csv) if args.csv else build_universe(seed=args.seed)
     engine = Engine.from_universe(u)
-    engine.start_day(day)
-    scale = args.trades / FULL_SCALE_TRADES
-    sim = MarketSimulator(
-        u, engine.base, engine.upper, engine.lower, SimConfig(day, seed=args.seed, scale=scale)
-    )
-    first, last = sim.index_window
+    first, last = index_window(day)
     engine.start_day(day, index_from=first, index_until=last)
+    cfg = SimConfig(day, seed=args.seed, scale=args.trades / FULL_SCALE_TRADES)
+    sim = MarketSimulator(u, engine.base, engine.upper, engine.lower, cfg)
     events = 0
     started = time.perf_counter()
     batches = sim.batches()

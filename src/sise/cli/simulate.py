@@ -30,7 +30,7 @@ from sise.market.derivatives import extend_universe
 from sise.market.types import Venue
 from sise.market.universe import Universe
 from sise.sources.actions import CorporateAction, actions_on, apply_actions
-from sise.sources.simulator import MarketSimulator, SimConfig
+from sise.sources.simulator import MarketSimulator, SimConfig, index_window
 
 TZ = "+09:00"  # KST as a fixed offset: no time-zone database needed to read the files
 _TS = pa.timestamp("ns", tz=TZ)
@@ -64,10 +64,9 @@ def simulate_day(
     engine = Engine.from_universe(universe)
     actions = actions_on(universe, config.day, config.seed)
     apply_actions(engine, actions)  # ex-dates: theoretical ex-prices become today's base
-    engine.start_day(config.day)
-    sim = MarketSimulator(universe, engine.base, engine.upper, engine.lower, config)
-    first, last = sim.index_window
+    first, last = index_window(config.day)
     engine.start_day(config.day, index_from=first, index_until=last)
+    sim = MarketSimulator(universe, engine.base, engine.upper, engine.lower, config)
     codes = np.array(universe.instruments.code, dtype=object)
 
     trades_path = out / "trades.parquet"

@@ -32,7 +32,7 @@ from sise.sources.actions import actions_on, apply_actions
 from sise.sources.clock import Clock
 from sise.sources.futures_history import backfill_futures
 from sise.sources.history import backfill, week52
-from sise.sources.simulator import MarketSimulator, SimConfig
+from sise.sources.simulator import MarketSimulator, SimConfig, index_window
 from sise.store.base import HistoryStore
 from sise.store.daily import record_day
 from sise.store.memory import MemoryStore
@@ -109,12 +109,11 @@ class Market:
         """Start ``day``: ex-dates, base prices and limits, a fresh simulator."""
         self.day = day
         apply_actions(self.engine, actions_on(self.universe, day, self.settings.seed))
-        self.engine.start_day(day)
-        cfg = SimConfig(day, seed=self.settings.seed, scale=self.settings.scale, step_s=CATCH_UP_STEP_S)
-        self.sim = MarketSimulator(self.universe, self.engine.base, self.engine.upper, self.engine.lower, cfg)
-        first, last = self.sim.index_window
+        first, last = index_window(day)
         hi, lo = self._week52(day)
         self.engine.start_day(day, index_from=first, index_until=last, high52=hi, low52=lo)
+        cfg = SimConfig(day, seed=self.settings.seed, scale=self.settings.scale, step_s=CATCH_UP_STEP_S)
+        self.sim = MarketSimulator(self.universe, self.engine.base, self.engine.upper, self.engine.lower, cfg)
         self.sim.step_ns = self.live_step_ns
         self._batches = self.sim.batches()
         self._pending = None

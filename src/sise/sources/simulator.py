@@ -264,10 +264,8 @@ class MarketSimulator:
 
     @property
     def index_window(self) -> tuple[time, time]:
-        """(first, last) index publication times for the engine: open + 10 s to close + 30 s."""
-        first = (datetime.combine(self.cfg.day, self.open_time) + timedelta(seconds=10)).time()
-        last = (datetime.combine(self.cfg.day, self.close_time) + timedelta(seconds=30)).time()
-        return first, last
+        """``index_window(day)`` of the simulated day."""
+        return index_window(self.cfg.day)
 
     def batches(self) -> Iterator[Batch]:
         """The day's batches, in time order, from the first pre-market to the last after-market."""
@@ -805,3 +803,15 @@ class MarketSimulator:
         bk["bid_qty"][:, 0] = np.where(at_up, heavy, bk["bid_qty"][:, 0])
         bk["ask_qty"][:, 0] = np.where(at_lo, heavy, bk["ask_qty"][:, 0])
         return bk
+
+
+def index_window(day: date) -> tuple[time, time]:
+    """(first, last) index publication times of a simulated ``day`` for ``Engine.start_day``: the
+    open + 10 s (KRX's first release) to the close + 30 s (after the closing auction's random end).
+    It depends on the date only, so the engine can start the day before the simulator exists."""
+    sched = schedule_for(day, Venue.KRX)
+    if sched.open_time is None or sched.close_time is None:
+        raise ValueError(f"{day} is not a KRX trading day")
+    first = (datetime.combine(day, sched.open_time) + timedelta(seconds=10)).time()
+    last = (datetime.combine(day, sched.close_time) + timedelta(seconds=30)).time()
+    return first, last
