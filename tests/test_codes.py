@@ -12,13 +12,14 @@ from sise.market.codes import (
     INVESTORS,
     KA10051_FIELDS,
     KA10059_FIELDS,
-    KIWOOM_SECTOR_MRKT_TP,
     KOSCOM_DERIVATIVE_MARKETS,
     KOSCOM_INDEX_MARKETS,
     KOSCOM_INVESTOR_CODES,
     KRX_MARKET_ID,
     KRX_PORTAL_CODES,
     InvestorColumn,
+    KiwoomMrktTp,
+    KiwoomStexTp,
     investor_column,
     investor_info,
     koscom_derivative_market,
@@ -26,9 +27,7 @@ from sise.market.codes import (
     market_from_koscom,
     market_from_krx_id,
     split_venue_code,
-    stex_tp_of,
     venue_code,
-    venue_from_stex_tp,
 )
 from sise.market.identifiers import UNDERLYINGS
 from sise.market.types import INSTITUTIONS, Investor, Market, Venue
@@ -101,9 +100,9 @@ def test_koscom_derivative_underlyings_exist_in_the_code_table() -> None:
 
 
 def test_kiwoom_sector_mrkt_tp_groups() -> None:
-    assert list(KIWOOM_SECTOR_MRKT_TP) == ["0", "1", "2", "4", "7"]
-    assert KIWOOM_SECTOR_MRKT_TP["0"] == "코스피"
-    assert KIWOOM_SECTOR_MRKT_TP["7"] == "KRX100"
+    assert [m.value for m in KiwoomMrktTp] == ["0", "1", "2", "4", "7"]
+    assert KiwoomMrktTp("0").label == "코스피"
+    assert KiwoomMrktTp("7").label == "KRX100"
 
 
 # --- venues -------------------------------------------------------------------------------------------
@@ -136,13 +135,13 @@ def test_venue_code_refuses_a_suffixed_code() -> None:
 
 
 def test_stex_tp_mapping() -> None:
-    assert venue_from_stex_tp("1") is Venue.KRX
-    assert venue_from_stex_tp("2") is Venue.NXT
-    assert venue_from_stex_tp("3") is Venue.ALL
+    assert KiwoomStexTp("1").venue is Venue.KRX
+    assert KiwoomStexTp("2").venue is Venue.NXT
+    assert KiwoomStexTp("3").venue is Venue.ALL
     for venue in Venue:
-        assert venue_from_stex_tp(stex_tp_of(venue)) is venue
+        assert KiwoomStexTp.of(venue).venue is venue
     with pytest.raises(ValueError):
-        venue_from_stex_tp("0")
+        KiwoomStexTp("0")
 
 
 # --- investors ----------------------------------------------------------------------------------------

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import stat
 import warnings
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, cast
@@ -19,7 +18,8 @@ with warnings.catch_warnings():  # Starlette ≥ 1.x prefers httpx2; plain httpx
 
 from sise.api.kiwoom.app import create_kiwoom_app
 from sise.api.kiwoom.auth import KeyPair, KeyStore, TokenStore
-from sise.api.kiwoom.tr import REGISTRY, KiwoomContext, TrResult, tr
+from sise.api.kiwoom.tr import Answer, KiwoomContext, Tr
+from sise.api.wire import Body, Request
 
 T0 = datetime(2026, 11, 20, tzinfo=UTC).timestamp()  # 09:00:00 KST
 REAL = KeyPair("real-appkey-1", "real-secret-1")
@@ -41,14 +41,11 @@ def context() -> KiwoomContext:
     return KiwoomContext(cast(Any, None), cast(Any, None), None, lambda: 0)
 
 
-@pytest.fixture(autouse=True)
-def stub_tr() -> Iterator[None]:
-    @tr(TR_ID, "sect")
-    def echo(ctx: KiwoomContext, body: dict[str, Any]) -> TrResult:
-        return TrResult({"mock": "Y" if ctx.mock else "N"})
+def _echo(ctx: KiwoomContext, req: Request) -> Answer:
+    return Answer({"mock": "Y" if ctx.mock else "N"})
 
-    yield
-    REGISTRY.pop(TR_ID, None)
+
+ECHO = Tr(TR_ID, "echo", "sect", Body(()), _echo)
 
 
 @pytest.fixture
@@ -65,7 +62,7 @@ def make_client(
     keys: KeyStore, wall: FakeTime, *, mock: bool = False, lifetime: float = 86_400
 ) -> TestClient:
     app = create_kiwoom_app(
-        context, keys, mock=mock, token_lifetime_s=lifetime, rate_limit=None, now=wall, load_views=False
+        context, keys, trs=[ECHO], mock=mock, token_lifetime_s=lifetime, rate_limit=None, now=wall
     )
     return TestClient(app)
 

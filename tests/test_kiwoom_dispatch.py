@@ -24,8 +24,9 @@ with warnings.catch_warnings():  # Starlette ≥ 1.x prefers httpx2; plain httpx
 from sise.api.kiwoom.app import create_kiwoom_app
 from sise.api.kiwoom.auth import KeyPair, KeyStore
 from sise.api.kiwoom.paging import NEXT_KEY_LENGTH, Paginator
-from sise.api.kiwoom.tr import REGISTRY, KiwoomContext, TrResult, missing_field, tr
+from sise.api.kiwoom.tr import Answer, KiwoomContext, Tr, TrResult, TrView
 from sise.api.ratelimit import RateLimiter
+from sise.api.wire import Body, Param, Record, Request
 
 REAL = KeyPair("real-appkey-1", "real-secret-1")
 REAL2 = KeyPair("real-appkey-2", "real-secret-2")
@@ -54,45 +55,47 @@ def _rows(version: int, n: int) -> list[dict[str, Any]]:
     return [{"stk_cd": f"{i:06d}", "cur_prc": f"+{1000 + i + version}"} for i in range(n)]
 
 
+INDS_CD = Param("inds_cd", "업종코드", str, required=False)
+INDS_CD_REQUIRED = Param("inds_cd", "업종코드", str)
+
+
+def stub(
+    api_id: str,
+    category: str,
+    view: TrView,
+    *params: Param[Any],
+    list_key: str | None = None,
+    page_size: int = 0,
+    list_first: bool = False,
+) -> Tr:
+    """A TR whose view returns whatever it likes (an undeclared row record)."""
+    row = Record(()) if list_key else None
+    return Tr(api_id, "stub", category, Body(params), view, None, list_key, row, page_size, list_first)
+
+
+def _paged(ctx: KiwoomContext, req: Request) -> Answer:
+    Calls.n += 1
+    return Answer({"inds_cd": req.get(INDS_CD) or "", "version": str(Calls.n)}, _rows(Calls.n, 250))
+
+
+def _boom(ctx: KiwoomContext, req: Request) -> Answer:
+    raise RuntimeError("a bug in a view")
+
+
+STUB_TRS = (
+    stub(PAGED, "sect", _paged, INDS_CD, list_key="inds_stkpc", page_size=100),
+    stub(PAGED2, "sect", lambda ctx, req: Answer({}, _rows(0, 30)), list_key="rows", page_size=10),
+    stub(BOOM, "sect", _boom),
+    stub(PICKY, "sect", lambda ctx, req: Answer({"inds_cd": req[INDS_CD_REQUIRED]}), INDS_CD_REQUIRED),
+    stub(CAMEL, "stkinfo", lambda ctx, req: Answer({}, [{"code": "001"}]), list_key="list", list_first=True),
+    stub(FLAT, "sect", lambda ctx, req: Answer({"a": "1", "b": "-2"}, [{"x": "1"}]), list_key="lst"),
+    stub(OTHER, "chart", lambda ctx, req: Answer({"mock": "Y" if ctx.mock else "N"})),
+)
+
+
 @pytest.fixture(autouse=True)
-def stub_trs() -> Iterator[None]:
+def reset_calls() -> None:
     Calls.n = 0
-
-    @tr(PAGED, "sect")
-    def paged(ctx: KiwoomContext, body: dict[str, Any]) -> TrResult:
-        Calls.n += 1
-        fields = {"inds_cd": body.get("inds_cd", ""), "version": str(Calls.n)}
-        return TrResult(fields, "inds_stkpc", _rows(Calls.n, 250), page_size=100)
-
-    @tr(PAGED2, "sect")
-    def paged2(ctx: KiwoomContext, body: dict[str, Any]) -> TrResult:
-        return TrResult({}, "rows", _rows(0, 30), page_size=10)
-
-    @tr(BOOM, "sect")
-    def boom(ctx: KiwoomContext, body: dict[str, Any]) -> TrResult:
-        raise RuntimeError("a bug in a view")
-
-    @tr(PICKY, "sect")
-    def picky(ctx: KiwoomContext, body: dict[str, Any]) -> TrResult:
-        if not body.get("inds_cd"):
-            raise missing_field("inds_cd")
-        return TrResult({"inds_cd": body["inds_cd"]})
-
-    @tr(CAMEL, "stkinfo")
-    def camel(ctx: KiwoomContext, body: dict[str, Any]) -> TrResult:
-        return TrResult({}, "list", [{"code": "001"}], list_first=True)
-
-    @tr(FLAT, "sect")
-    def flat(ctx: KiwoomContext, body: dict[str, Any]) -> TrResult:
-        return TrResult({"a": "1", "b": "-2"}, "lst", [{"x": "1"}])
-
-    @tr(OTHER, "chart")
-    def other(ctx: KiwoomContext, body: dict[str, Any]) -> TrResult:
-        return TrResult({"mock": "Y" if ctx.mock else "N"})
-
-    yield
-    for api_id in (PAGED, PAGED2, BOOM, PICKY, CAMEL, FLAT, OTHER):
-        REGISTRY.pop(api_id, None)
 
 
 def context() -> KiwoomContext:
@@ -107,7 +110,7 @@ class Api:
         keys = KeyStore([REAL, REAL2], [MOCK])
         kwargs: dict[str, Any] = {} if rate_limit == "default" else {"rate_limit": rate_limit}
         app = create_kiwoom_app(
-            context, keys, mock=mock, burst=burst, monotonic=self.clock, load_views=False, **kwargs
+            context, keys, trs=STUB_TRS, mock=mock, burst=burst, monotonic=self.clock, **kwargs
         )
         self.app = app
         self.client = TestClient(app)
@@ -259,7 +262,7 @@ def test_a_failing_context_is_1999_not_500() -> None:
         raise RuntimeError("engine not ready")
 
     keys = KeyStore([REAL])
-    client = TestClient(create_kiwoom_app(broken, keys, rate_limit=None, load_views=False))
+    client = TestClient(create_kiwoom_app(broken, keys, trs=STUB_TRS, rate_limit=None))
     body = {"grant_type": "client_credentials", "appkey": REAL.appkey, "secretkey": REAL.secretkey}
     token = client.post("/oauth2/token", json=body).json()["token"]
     r = client.post("/api/dostk/sect", json={}, headers={"api-id": FLAT, "authorization": f"Bearer {token}"})
@@ -447,7 +450,7 @@ def test_rate_limiter_unit() -> None:
 @pytest.fixture
 def server() -> Iterator[str]:
     keys = KeyStore([REAL], [MOCK])
-    app = create_kiwoom_app(context, keys, rate_limit=None, load_views=False)
+    app = create_kiwoom_app(context, keys, trs=STUB_TRS, rate_limit=None)
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
@@ -542,35 +545,33 @@ def test_first_pages_are_built_once_per_engine_state() -> None:
     engine = SimpleNamespace(version=1)
     built: list[int] = []
 
-    @tr("ka99905", "sect")
-    def counted(ctx: KiwoomContext, body: dict[str, Any]) -> TrResult:
+    q_param = Param("q", "q", str, required=False)
+
+    def counted(ctx: KiwoomContext, req: Request) -> Answer:
         built.append(ctx.engine.version)
-        return TrResult({"v": str(ctx.engine.version), "q": body.get("q", "")})
+        return Answer({"v": str(ctx.engine.version), "q": req.get(q_param) or ""})
 
-    try:
-        keys = KeyStore([REAL], [MOCK])
-        clock = FakeTime()
-        app = create_kiwoom_app(
-            lambda: KiwoomContext(cast(Any, engine), cast(Any, None), None, lambda: 0),
-            keys,
-            rate_limit=None,
-            monotonic=clock,
-            load_views=False,
-        )
-        client = TestClient(app)
-        body = {"grant_type": "client_credentials", "appkey": REAL.appkey, "secretkey": REAL.secretkey}
-        token = client.post("/oauth2/token", json=body).json()["token"]
-        headers = {"authorization": f"Bearer {token}", "api-id": "ka99905"}
+    keys = KeyStore([REAL], [MOCK])
+    clock = FakeTime()
+    app = create_kiwoom_app(
+        lambda: KiwoomContext(cast(Any, engine), cast(Any, None), None, lambda: 0),
+        keys,
+        trs=[stub("ka99905", "sect", counted, q_param)],
+        rate_limit=None,
+        monotonic=clock,
+    )
+    client = TestClient(app)
+    body = {"grant_type": "client_credentials", "appkey": REAL.appkey, "secretkey": REAL.secretkey}
+    token = client.post("/oauth2/token", json=body).json()["token"]
+    headers = {"authorization": f"Bearer {token}", "api-id": "ka99905"}
 
-        def ask(q: str) -> dict[str, Any]:
-            return dict(client.post("/api/dostk/sect", headers=headers, json={"q": q}).json())
+    def ask(q: str) -> dict[str, Any]:
+        return dict(client.post("/api/dostk/sect", headers=headers, json={"q": q}).json())
 
-        assert ask("a")["v"] == "1" and ask("a")["v"] == "1" and ask("a")["q"] == "a"
-        assert built == [1]  # three identical requests, one build
-        assert ask("b")["q"] == "b" and built == [1, 1]  # another body is another answer
-        engine.version = 2
-        assert ask("a")["v"] == "2" and built == [1, 1, 2]  # the market moved: rebuilt
-        clock.t += 61  # and cached answers expire after a minute of wall time regardless
-        assert ask("a")["v"] == "2" and built == [1, 1, 2, 2]
-    finally:
-        REGISTRY.pop("ka99905", None)
+    assert ask("a")["v"] == "1" and ask("a")["v"] == "1" and ask("a")["q"] == "a"
+    assert built == [1]  # three identical requests, one build
+    assert ask("b")["q"] == "b" and built == [1, 1]  # another body is another answer
+    engine.version = 2
+    assert ask("a")["v"] == "2" and built == [1, 1, 2]  # the market moved: rebuilt
+    clock.t += 61  # and cached answers expire after a minute of wall time regardless
+    assert ask("a")["v"] == "2" and built == [1, 1, 2, 2]

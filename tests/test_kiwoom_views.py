@@ -16,8 +16,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from sise.api.kiwoom import views  # noqa: F401  (registers the TRs)
-from sise.api.kiwoom.tr import REGISTRY, KiwoomContext, KiwoomError, TrResult
+from sise.api.kiwoom.tr import KiwoomContext, KiwoomError, TrResult
+from sise.api.kiwoom.views import KIWOOM_TRS
 from sise.engine.engine import Engine
 from sise.engine.timeutil import NS, kst_ns
 from sise.market.codes import KA10051_FIELDS
@@ -32,125 +32,28 @@ DAY = date(2026, 11, 20)
 YESTERDAY = 20261119
 
 # ---------------------------------------------------------------------------------------------------
-# Field lists, in the reference's order (kiwoom.md §2, §2.7, §3.4)
+# Field lists: the declarations (checked against the reference in test_kiwoom_records.py)
 # ---------------------------------------------------------------------------------------------------
 
-SUMMARY = [
-    "cur_prc",
-    "pred_pre_sig",
-    "pred_pre",
-    "flu_rt",
-    "trde_qty",
-    "trde_prica",
-    "trde_frmatn_stk_num",
-    "trde_frmatn_rt",
-    "open_pric",
-    "high_pric",
-    "low_pric",
-    "upl",
-    "rising",
-    "stdns",
-    "fall",
-    "lst",
-    "52wk_hgst_pric",
-    "52wk_hgst_pric_dt",
-    "52wk_hgst_pric_pre_rt",
-    "52wk_lwst_pric",
-    "52wk_lwst_pric_dt",
-    "52wk_lwst_pric_pre_rt",
-]
-TM_ROW = [
-    "tm_n",
-    "cur_prc_n",
-    "pred_pre_sig_n",
-    "pred_pre_n",
-    "flu_rt_n",
-    "trde_qty_n",
-    "acc_trde_qty_n",
-    "stex_tp",
-]
-DAILY_ROW = ["dt_n", "cur_prc_n", "pred_pre_sig_n", "pred_pre_n", "flu_rt_n", "acc_trde_qty_n"]
-STK_ROW = [
-    "stk_cd",
-    "stk_nm",
-    "cur_prc",
-    "pred_pre_sig",
-    "pred_pre",
-    "flu_rt",
-    "now_trde_qty",
-    "sel_bid",
-    "buy_bid",
-    "open_pric",
-    "high_pric",
-    "low_pric",
-]
-ALL_IDX_ROW = [
-    "stk_cd",
-    "stk_nm",
-    "cur_prc",
-    "pre_sig",
-    "pred_pre",
-    "flu_rt",
-    "trde_qty",
-    "wght",
-    "trde_prica",
-    "upl",
-    "rising",
-    "stdns",
-    "fall",
-    "lst",
-    "flo_stk_num",
-]
-NETPRPS_ROW = [
-    "inds_cd",
-    "inds_nm",
-    "cur_prc",
-    "pre_smbol",
-    "pred_pre",
-    "flu_rt",
-    "trde_qty",
-    "sc_netprps",
-    "insrnc_netprps",
-    "invtrt_netprps",
-    "bank_netprps",
-    "jnsinkm_netprps",
-    "endw_netprps",
-    "etc_corp_netprps",
-    "ind_netprps",
-    "frgnr_netprps",
-    "native_trmt_frgnr_netprps",
-    "natn_netprps",
-    "samo_fund_netprps",
-    "orgn_netprps",
-]
-PROGRAM = [
-    f"{group}_{side}_{unit}"
-    for group in ("dfrt_trst", "ndiffpro_trst", "all_dfrt_trst")
-    for side in ("sell", "buy", "netprps")
-    for unit in ("qty", "amt")
-]
-TICK_ROW = [
-    "cur_prc",
-    "trde_qty",
-    "cntr_tm",
-    "open_pric",
-    "high_pric",
-    "low_pric",
-    "pred_pre",
-    "pred_pre_sig",
-]
-MINUTE_ROW = [
-    "cur_prc",
-    "trde_qty",
-    "cntr_tm",
-    "open_pric",
-    "high_pric",
-    "low_pric",
-    "acc_trde_qty",
-    "pred_pre",
-    "pred_pre_sig",
-]
-CHART_DAY_ROW = ["cur_prc", "trde_qty", "dt", "open_pric", "high_pric", "low_pric", "trde_prica"]
+TRS = {t.api_id: t for t in KIWOOM_TRS}
+
+
+def names(api_id: str, summary: bool = False) -> list[str]:
+    record = TRS[api_id].summary if summary else TRS[api_id].row
+    assert record is not None
+    return list(record.names)
+
+
+SUMMARY = names("ka20001", summary=True)
+TM_ROW = names("ka20001")
+DAILY_ROW = names("ka20009")
+STK_ROW = names("ka20002")
+ALL_IDX_ROW = names("ka20003")
+NETPRPS_ROW = names("ka10051")
+PROGRAM = names("ka10010", summary=True)
+TICK_ROW = names("ka20004")
+MINUTE_ROW = names("ka20005")
+CHART_DAY_ROW = names("ka20006")
 
 LEVEL = re.compile(r"^[+-]?\d+\.\d\d$")  # direction prefix, 2 decimals
 CHANGE = re.compile(r"^(?:[+-](?!0\.00$)\d+\.\d\d|0\.00|[+-]0\.00)$")
@@ -203,7 +106,7 @@ def context(d: Day, e: Engine | None = None, *, store: bool = True, mock: bool =
 
 
 def call(ctx: KiwoomContext, api: str, body: dict[str, Any]) -> TrResult:
-    return REGISTRY[api][1](ctx, body)
+    return TRS[api](ctx, body)
 
 
 def error(ctx: KiwoomContext, api: str, body: dict[str, Any]) -> KiwoomError:
@@ -243,17 +146,18 @@ def kospi_now(e: Engine, key: str = "KOSPI") -> tuple[float, float, int, int]:
 
 
 # ---------------------------------------------------------------------------------------------------
-# Registry
+# Declarations
 # ---------------------------------------------------------------------------------------------------
 
 
-def test_every_tr_is_registered_on_its_path() -> None:
+def test_every_tr_is_declared_on_its_path() -> None:
     expected = {
         **dict.fromkeys(["ka10010", "ka10051", "ka20001", "ka20002", "ka20003", "ka20009"], "sect"),
         **dict.fromkeys(["ka20004", "ka20005", "ka20006", "ka20007", "ka20008", "ka20019"], "chart"),
         "ka10101": "stkinfo",
     }
-    assert {api: REGISTRY[api][0] for api in expected} == expected
+    assert {api: TRS[api].category for api in expected} == expected
+    assert len(TRS) == len(KIWOOM_TRS) == len(expected)
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, time, timedelta, timezone
 
 NS = 1_000_000_000
 KST = timezone(timedelta(hours=9), "KST")
-_KST_OFFSET_S = 9 * 3600
+KST_OFFSET_S = 9 * 3600
 
 
 def kst_ns(d: date, t: time) -> int:
@@ -22,7 +22,7 @@ def kst_datetime(ns: int) -> datetime:
 
 def kst_second_of_day(ns: int) -> int:
     """Second of the KST day of ``ns``."""
-    return (ns // NS + _KST_OFFSET_S) % 86_400
+    return (ns // NS + KST_OFFSET_S) % 86_400
 
 
 def kst_date(ns: int) -> date:

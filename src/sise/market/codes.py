@@ -8,6 +8,7 @@ vendor. Points the references mark as unverified carry an "(inferred)" comment.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Final
 
 from sise.market.types import FOREIGNERS, INSTITUTIONS, Investor, Market, Venue
@@ -107,14 +108,35 @@ def koscom_market_for_continuous(continuous_code: str) -> KoscomDerivativeMarket
     return None
 
 
-#: Kiwoom ``mrkt_tp`` groups of the sector (업종) TRs and ka10101, with their labels.
-KIWOOM_SECTOR_MRKT_TP: Final[dict[str, str]] = {
-    "0": "코스피",
-    "1": "코스닥",
-    "2": "KOSPI200",
-    "4": "KOSPI100",
-    "7": "KRX100",
+class KiwoomMrktTp(StrEnum):
+    """Kiwoom ``mrkt_tp`` groups of the sector (업종) TRs and ka10101."""
+
+    KOSPI = "0"
+    KOSDAQ = "1"
+    KOSPI200 = "2"
+    KOSPI100 = "4"  # KOSPI100 and KOSPI50
+    KRX100 = "7"
+
+    @property
+    def label(self) -> str:
+        return _MRKT_TP_LABEL[self]
+
+
+_MRKT_TP_LABEL: Final[dict[KiwoomMrktTp, str]] = {
+    KiwoomMrktTp.KOSPI: "코스피",
+    KiwoomMrktTp.KOSDAQ: "코스닥",
+    KiwoomMrktTp.KOSPI200: "KOSPI200",
+    KiwoomMrktTp.KOSPI100: "KOSPI100",
+    KiwoomMrktTp.KRX100: "KRX100",
 }
+
+
+class KiwoomAmtQtyTp(StrEnum):
+    """Kiwoom ``amt_qty_tp``: figures as amounts or as quantities."""
+
+    AMOUNT = "0"  # 금액
+    QUANTITY = "1"  # 수량
+
 
 # ---------------------------------------------------------------------------------------------------
 # Venues
@@ -127,13 +149,23 @@ KIWOOM_VENUE_SUFFIX: Final[dict[Venue, str]] = {
     Venue.ALL: "_AL",
 }
 
-#: Kiwoom ``stex_tp`` request values. ``3`` ↔ ``_AL`` is supported by ka10051 answering ``001_AL``
-#: for ``stex_tp`` 3; the other two follow by analogy (inferred).
-KIWOOM_STEX_TP: Final[dict[str, Venue]] = {
-    "1": Venue.KRX,
-    "2": Venue.NXT,
-    "3": Venue.ALL,
-}
+
+class KiwoomStexTp(StrEnum):
+    """Kiwoom ``stex_tp`` request values. ``3`` ↔ ``_AL`` is supported by ka10051 answering
+    ``001_AL`` for ``stex_tp`` 3; the other two follow by analogy (inferred)."""
+
+    KRX = "1"
+    NXT = "2"
+    ALL = "3"  # 통합
+
+    @property
+    def venue(self) -> Venue:
+        return Venue[self.name]
+
+    @classmethod
+    def of(cls, venue: Venue) -> KiwoomStexTp:
+        return cls[venue.name]
+
 
 #: Kiwoom order-side ``dmst_stex_tp`` text values.
 KIWOOM_DMST_STEX_TP: Final[dict[Venue, str]] = {
@@ -143,22 +175,6 @@ KIWOOM_DMST_STEX_TP: Final[dict[Venue, str]] = {
 }
 
 _SUFFIX_TO_VENUE: Final[dict[str, Venue]] = {"NX": Venue.NXT, "AL": Venue.ALL}
-
-
-def venue_from_stex_tp(stex_tp: str) -> Venue:
-    """Kiwoom ``stex_tp`` -> ``Venue``; ``ValueError`` for anything but ``1``, ``2``, ``3``."""
-    try:
-        return KIWOOM_STEX_TP[stex_tp]
-    except KeyError:
-        raise ValueError(f"unknown stex_tp {stex_tp!r}") from None
-
-
-def stex_tp_of(venue: Venue) -> str:
-    """``Venue`` -> Kiwoom ``stex_tp`` (``"1"``, ``"2"`` or ``"3"``)."""
-    for value, v in KIWOOM_STEX_TP.items():
-        if v is venue:
-            return value
-    raise ValueError(f"no stex_tp for {venue!r}")  # unreachable while the table is complete
 
 
 def split_venue_code(code: str) -> tuple[str, Venue]:

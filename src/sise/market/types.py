@@ -84,6 +84,13 @@ INSTITUTIONS: tuple[Investor, ...] = (
 FOREIGNERS: tuple[Investor, ...] = (Investor.FOREIGN, Investor.OTHER_FOREIGN)
 
 
+class Side(IntEnum):
+    """The side of a trade a flow figure belongs to (the side axis of the engine's flow arrays)."""
+
+    BUY = 0
+    SELL = 1
+
+
 class ProgramKind(IntEnum):
     """Program-trading classification of one side of a trade."""
 

@@ -12,6 +12,7 @@ from starlette.routing import Route
 from sise.api.kiwoom.app import create_kiwoom_app
 from sise.api.kiwoom.auth import KeyStore
 from sise.api.kiwoom.tr import KiwoomContext
+from sise.api.kiwoom.views import KIWOOM_TRS
 from sise.engine.timeutil import kst_datetime
 from sise.server.runtime import Market
 
@@ -34,7 +35,12 @@ def create_app(
         return KiwoomContext(market.engine, market.universe, market.store, market.clock.now_ns, mock)
 
     kiwoom = create_kiwoom_app(
-        context, keys, mock=mock, token_lifetime_s=token_lifetime_s, rate_limit=limit if limit > 0 else None
+        context,
+        keys,
+        trs=KIWOOM_TRS,
+        mock=mock,
+        token_lifetime_s=token_lifetime_s,
+        rate_limit=limit if limit > 0 else None,
     )
     # One router for everything (no Mount): a routing layer less on every request.
     kiwoom.router.routes.insert(0, Route("/healthz", _healthz(market, mock)))

@@ -13,11 +13,10 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-import importlib
 import logging
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, Final
 
 import orjson
@@ -28,7 +27,7 @@ from starlette.routing import Route
 
 from sise.api.kiwoom.auth import DEFAULT_TOKEN_LIFETIME_S, TOKEN_TYPE, KeyStore, TokenStore
 from sise.api.kiwoom.paging import Page, Paginator
-from sise.api.kiwoom.tr import OK_MSG, REGISTRY, KiwoomContext, KiwoomError, TrHandler, TrResult, bad_field
+from sise.api.kiwoom.tr import OK_MSG, KiwoomContext, KiwoomError, Tr, bad_field
 from sise.api.ratelimit import RateLimiter
 
 __all__ = ["DEFAULT", "MAX_BODY_BYTES", "MOCK_RATE", "REAL_RATE", "create_kiwoom_app"]
@@ -41,7 +40,6 @@ MOCK_RATE = 1.0  # 모의투자
 MAX_BODY_BYTES = 1 << 20  # Kiwoom request bodies are a few fields; refuse anything absurd
 CACHE_TTL_S = 60.0  # first pages cached per engine state, at most this long (wall time)
 CACHE_MAX = 4096
-VIEWS_MODULE = "sise.api.kiwoom.views"
 
 
 class _Default(enum.Enum):
@@ -58,13 +56,13 @@ def create_kiwoom_app(
     context: Callable[[], KiwoomContext],
     keys: KeyStore,
     *,
+    trs: Sequence[Tr],
     mock: bool = False,
     token_lifetime_s: float = DEFAULT_TOKEN_LIFETIME_S,
     rate_limit: float | _Default | None = DEFAULT,
     burst: float | None = None,
     now: Callable[[], float] = time.time,
     monotonic: Callable[[], float] = time.monotonic,
-    load_views: bool = True,
 ) -> Starlette:
     """The Kiwoom REST API of one personality.
 
@@ -72,13 +70,12 @@ def create_kiwoom_app(
     api-id), ``None`` for no limit; ``burst`` defaults to one second's worth. ``now`` (wall
     time) drives token expiry, ``monotonic`` the rate limits and continuation TTL. Both
     personalities should share one ``KeyStore`` so each can recognise the other's tokens (8031).
-    ``load_views`` imports ``sise.api.kiwoom.views`` (if present) so its TRs register.
+    ``trs`` are the TRs served (``sise.api.kiwoom.views.KIWOOM_TRS`` for all of them).
     """
-    if load_views:
-        _import_views()
     rate = (MOCK_RATE if mock else REAL_RATE) if isinstance(rate_limit, _Default) else rate_limit
     api = _KiwoomApi(
         context,
+        trs,
         TokenStore(keys, mock=mock, lifetime_s=token_lifetime_s, now=now),
         RateLimiter(rate, burst, clock=monotonic),
         Paginator(clock=monotonic),
@@ -100,18 +97,11 @@ def create_kiwoom_app(
     return app
 
 
-def _import_views() -> None:
-    try:
-        importlib.import_module(VIEWS_MODULE)
-    except ModuleNotFoundError as e:
-        if e.name != VIEWS_MODULE:  # the views exist but something they import does not
-            raise
-
-
 class _KiwoomApi:
     def __init__(
         self,
         context: Callable[[], KiwoomContext],
+        trs: Sequence[Tr],
         tokens: TokenStore,
         limiter: RateLimiter,
         pages: Paginator,
@@ -119,6 +109,11 @@ class _KiwoomApi:
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.context = context
+        self.trs: dict[str, Tr] = {}
+        for t in trs:
+            if t.api_id in self.trs:
+                raise ValueError(f"{t.api_id} is listed twice")
+            self.trs[t.api_id] = t
         self.tokens = tokens
         self.limiter = limiter
         self.pages = pages
@@ -167,10 +162,10 @@ class _KiwoomApi:
             if not api_id:
                 raise KiwoomError(2, 1501, "API ID가 Null이거나 값이 없습니다")
             token = self.tokens.authenticate(headers.get("authorization"))
-            entry = REGISTRY.get(api_id)
+            entry = self.trs.get(api_id)
             if entry is None:
                 raise KiwoomError(1, 1505, f"해당 API ID는 존재하지 않습니다. API ID={api_id}")
-            if entry[0] != category:
+            if entry.category != category:
                 raise KiwoomError(
                     1,
                     1504,
@@ -187,7 +182,7 @@ class _KiwoomApi:
                 content = orjson.dumps(_envelope(page))
                 cont, next_key = page.cont_yn, page.next_key
             else:
-                content, cont, next_key = self._first_page(api_id, entry[1], raw)
+                content, cont, next_key = self._first_page(entry, raw)
             return Response(
                 content,
                 media_type=CONTENT_TYPE,
@@ -199,7 +194,7 @@ class _KiwoomApi:
             log.exception("%s on /api/dostk/%s failed", api_id or "<no api-id>", category)
             return self._error(_UNEXPECTED, api_id)
 
-    def _first_page(self, api_id: str, view: TrHandler, raw: bytes) -> tuple[bytes, str, str]:
+    def _first_page(self, tr: Tr, raw: bytes) -> tuple[bytes, str, str]:
         """A first page, from the cache when the market has not changed since it was built.
 
         The same request against the same engine state has the same answer, and at 1× the state
@@ -209,30 +204,26 @@ class _KiwoomApi:
         ctx = self._context()
         version = getattr(ctx.engine, "version", None)
         if version is None:  # no versioned engine behind this context: nothing to key on
-            return self._build_first_page(api_id, view, ctx, _parse_body(raw))
+            return self._build_first_page(tr, ctx, _parse_body(raw))
         if version != self._cache_version:
             self._cache.clear()
             self._cache_version = version
         # Keyed on the raw bytes: a hit skips parsing; a malformed body is never cached, so it
         # is always parsed and refused. Equal JSON spelled differently just misses.
-        key = (api_id, raw)
+        key = (tr.api_id, raw)
         now = self.monotonic()
         hit = self._cache.get(key)
         if hit is not None and now - hit[0] < CACHE_TTL_S:
             return hit[1]
-        answer = self._build_first_page(api_id, view, ctx, _parse_body(raw))
+        answer = self._build_first_page(tr, ctx, _parse_body(raw))
         if len(self._cache) >= CACHE_MAX:
             self._cache.pop(next(iter(self._cache)))
         self._cache[key] = (now, answer)
         return answer
 
-    def _build_first_page(
-        self, api_id: str, view: TrHandler, ctx: KiwoomContext, body: dict[str, Any]
-    ) -> tuple[bytes, str, str]:
-        result = view(ctx, body)
-        if not isinstance(result, TrResult):
-            raise TypeError(f"{api_id} view returned {type(result).__name__}, not TrResult")
-        page = self.pages.first(api_id, body, result)
+    def _build_first_page(self, tr: Tr, ctx: KiwoomContext, body: dict[str, Any]) -> tuple[bytes, str, str]:
+        result = tr(ctx, body)
+        page = self.pages.first(tr.api_id, body, result)
         return orjson.dumps(_envelope(page)), page.cont_yn, page.next_key
 
     def _context(self) -> KiwoomContext:

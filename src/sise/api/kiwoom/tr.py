@@ -1,18 +1,21 @@
 """The contract between the Kiwoom dispatcher and the TR views.
 
-A TR view is a pure function ``(KiwoomContext, body) -> TrResult``: it reads engine state and
-history, validates the request body, and returns the response's fields in wire order, already
-formatted as the strings Kiwoom sends. It raises ``KiwoomError`` for a bad request. The
-dispatcher (``sise.api.kiwoom.app``) owns everything around it: auth, api-id routing, rate
-limits, continuation (``cont-yn`` / ``next-key``) and the envelope.
+A TR is declared once (``Tr``): api-id, path, request body, response records and its view. A
+view is a pure function ``(KiwoomContext, Request) -> TrResult``: it reads engine state and
+history and renders the declared records. It raises ``KiwoomError`` for a request the body
+declaration cannot refuse by itself (an unknown sector, a future date). The dispatcher
+(``sise.api.kiwoom.app``) owns everything around it: auth, api-id routing, rate limits,
+continuation (``cont-yn`` / ``next-key``) and the envelope; the app serves an explicit list of
+``Tr``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, overload
+from typing import Any, NamedTuple, overload
 
+from sise.api.wire import Body, Record, Request
 from sise.engine.engine import Engine
 from sise.market.universe import Universe
 from sise.store.base import HistoryStore
@@ -107,17 +110,43 @@ class TrResult:
     list_first: bool = False  # emit the list before the summary fields (as some TRs do)
 
 
-TrHandler = Callable[[KiwoomContext, dict[str, Any]], TrResult]
+class Answer(NamedTuple):
+    """What a view computes: the rendered summary fields and list rows (empty when the TR has
+    none); the ``Tr`` declaration adds the list key, paging and envelope order."""
 
-#: api-id → (path category under /api/dostk/, handler). Views register with ``@tr(...)``.
-REGISTRY: dict[str, tuple[str, TrHandler]] = {}
+    fields: dict[str, Any]
+    rows: Sequence[dict[str, Any]] = ()
 
 
-def tr(api_id: str, category: str) -> Callable[[TrHandler], TrHandler]:
-    """Register a TR view for ``POST /api/dostk/<category>`` with header ``api-id: <api_id>``."""
+TrView = Callable[[KiwoomContext, Request], Answer]
 
-    def register(fn: TrHandler) -> TrHandler:
-        REGISTRY[api_id] = (category, fn)
-        return fn
 
-    return register
+@dataclass(frozen=True)
+class Tr:
+    """A TR, declared once: where it is served, its request body, its response records and the
+    view that computes them. The dispatcher, the docs and the tests all read this declaration.
+
+    ``summary`` are the flat fields, ``row`` the fields of each ``list_key`` row; ``page_size``
+    rows per page (0: everything in one response); ``list_first`` puts the list before the
+    fields in the envelope (the camelCase ka10099–ka10102 family)."""
+
+    api_id: str
+    name: str  # Kiwoom's Korean name
+    category: str  # path under /api/dostk/
+    request: Body
+    view: TrView
+    summary: Record | None = None
+    list_key: str | None = None
+    row: Record | None = None
+    page_size: int = 0
+    list_first: bool = False
+
+    def __post_init__(self) -> None:
+        if (self.list_key is None) != (self.row is None):
+            raise ValueError(f"{self.api_id}: list_key and row go together")
+
+    def __call__(self, ctx: KiwoomContext, body: Mapping[str, Any]) -> TrResult:
+        """Validate ``body`` against the request declaration and run the view."""
+        answer = self.view(ctx, self.request.read(body, missing_field, bad_field))
+        rows = answer.rows if self.list_key is not None else []
+        return TrResult(answer.fields, self.list_key, rows, self.page_size, self.list_first)

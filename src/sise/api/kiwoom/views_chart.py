@@ -22,63 +22,90 @@ import numpy as np
 import numpy.typing as npt
 
 from sise.api.kiwoom.fmt import (
-    INDEX_SIGN,
-    KST_OFFSET_S,
+    DATE,
+    DATETIME,
+    DIR_INT,
+    INT,
     MILLION_KRW,
-    NS,
-    PREFIX,
-    SEP,
+    SIGN_CODE,
+    SIGNED_INT,
+    TEXT,
     THOUSAND_SHARES,
     cents_array,
-    choice,
+    directions,
     hhmmss,
-    interleave,
+    hhmmss_of_seconds,
+    index_sign,
     kst_date_of_ns,
-    lookup,
-    parse_ymd,
-    prefix_array,
-    render,
-    required,
-    text_field,
     to_unit_array,
-    ymd,
+    ymd_int,
 )
-from sise.api.kiwoom.tr import KiwoomContext, TrResult, tr
-from sise.api.kiwoom.views_sect import Sector, index_history, quote, sector, session_date
+from sise.api.kiwoom.lookups import Sector, index_history, quote, sector, session_date
+from sise.api.kiwoom.params import BASE_DT, BASE_DT_OPTIONAL, INDS_CD, TIC_SCOPE_MINUTES, TIC_SCOPE_TICKS
+from sise.api.kiwoom.tr import Answer, KiwoomContext, Tr, TrView
+from sise.api.wire import Body, Directed, Field, Fmt, Record, Request
+from sise.engine.timeutil import KST_OFFSET_S, NS
 
 I64 = npt.NDArray[np.int64]
 
-TICK_SCOPES: Final = ("1", "3", "5", "10", "30")  # publications per row
-MINUTE_SCOPES: Final = ("1", "3", "5", "10", "15", "30", "45", "60")
 #: Rows per page (inferred).
 INTRADAY_PAGE: Final = 600
 DAILY_PAGE: Final = 600
-#: Tick rows print prices unsigned, as Kiwoom's ka20004 example does on a falling day.
-TICK_DIRECTION_SIGNS: Final = False
 
-_TICK_FIELDS: Final = (
-    "cur_prc",
-    "trde_qty",
-    "cntr_tm",
-    "open_pric",
-    "high_pric",
-    "low_pric",
-    "pred_pre",
-    "pred_pre_sig",
-)
-_MINUTE_FIELDS: Final = (
-    "cur_prc",
-    "trde_qty",
-    "cntr_tm",
-    "open_pric",
-    "high_pric",
-    "low_pric",
-    "acc_trde_qty",
-    "pred_pre",
-    "pred_pre_sig",
-)
-_DAILY_FIELDS: Final = ("cur_prc", "trde_qty", "dt", "open_pric", "high_pric", "low_pric", "trde_prica")
+# ---------------------------------------------------------------------------------------------------
+# Records
+# ---------------------------------------------------------------------------------------------------
 
+#: The flat field of every chart response: the requested code.
+CHART_SUMMARY: Final = Record((Field("inds_cd", "업종코드", TEXT, "the requested sector code"),))
+
+
+def _price(name: str, label: str, fmt: Fmt, what: str) -> Field:
+    return Field(name, label, fmt, what, "지수×100")
+
+
+#: ka20004 ``inds_tic_chart_qry``. Prices unsigned, as Kiwoom's example on a falling day
+#: (switch the four to ``DIR_INT`` for direction prefixes: the view passes directions anyway).
+TICK_ROW: Final = Record(
+    (
+        _price("cur_prc", "현재가", INT, "the run's last level"),
+        Field("trde_qty", "거래량", INT, "volume in the run", "1000주"),
+        Field("cntr_tm", "체결시간", DATETIME, "time of the run's last publication"),
+        _price("open_pric", "시가", INT, "the run's first level"),
+        _price("high_pric", "고가", INT, "the run's highest level"),
+        _price("low_pric", "저가", INT, "the run's lowest level"),
+        _price("pred_pre", "전일대비", SIGNED_INT, "change against the previous close"),
+        Field("pred_pre_sig", "전일대비기호", SIGN_CODE, "2/3/5"),
+    )
+)
+
+#: ka20005 ``inds_min_pole_qry``: every price with its direction (``"-239417"``, as Kiwoom's example).
+MINUTE_ROW: Final = Record(
+    (
+        _price("cur_prc", "현재가", DIR_INT, "the bar's close"),
+        Field("trde_qty", "거래량", INT, "volume in the bar", "1000주"),
+        Field("cntr_tm", "체결시간", DATETIME, "the bar's end on the clock grid", inferred="label = end"),
+        _price("open_pric", "시가", DIR_INT, "the bar's open"),
+        _price("high_pric", "고가", DIR_INT, "the bar's high"),
+        _price("low_pric", "저가", DIR_INT, "the bar's low"),
+        Field("acc_trde_qty", "누적거래량", INT, "cumulative volume", "1000주"),
+        _price("pred_pre", "전일대비", SIGNED_INT, "change against the previous close"),
+        Field("pred_pre_sig", "전일대비기호", SIGN_CODE, "2/3/5"),
+    )
+)
+
+#: ka20006–ka20008, ka20019 rows.
+DAILY_ROW: Final = Record(
+    (
+        _price("cur_prc", "현재가", INT, "the period's close"),
+        Field("trde_qty", "거래량", INT, "the period's volume", "1000주"),
+        Field("dt", "일자", DATE, "the period's first trading day (week `20241118`, month `20241101`)"),
+        _price("open_pric", "시가", INT, "the period's open"),
+        _price("high_pric", "고가", INT, "the period's high"),
+        _price("low_pric", "저가", INT, "the period's low"),
+        Field("trde_prica", "거래대금", INT, "the period's value", "백만원"),
+    )
+)
 
 # ---------------------------------------------------------------------------------------------------
 # Intraday: ka20004, ka20005
@@ -115,89 +142,53 @@ def _group(times: I64, levels: npt.NDArray[np.float64], volumes: I64, starts: np
     )
 
 
-def _intraday_rows(
-    bars: _Bars, prev: int, day: str, fields: tuple[str, ...], signed: bool
-) -> list[dict[str, Any]]:
-    """Rows newest first; ``cntr_tm`` is ``YYYYMMDDHHmmss``. One row format per direction of
-    the change, with ``pred_pre``'s sign and the sign code as literals."""
-    n = len(bars.close)
-    if not n:
-        return []
+def _intraday_rows(record: Record, bars: _Bars, prev: int, day: date) -> list[dict[str, Any]]:
+    """Rows newest first; ``cntr_tm`` is ``YYYYMMDDHHmmss``. Prices carry their direction
+    against the previous close, which the record's formats print or ignore."""
     r = slice(None, None, -1)
-    ch = bars.close[r] - prev
-    cols: dict[str, list[Any]] = {
-        "trde_qty": [bars.qty[r]],
-        "cntr_tm": [bars.tm[r]],
-        "acc_trde_qty": [bars.acc[r]],
-        "pred_pre": [np.abs(ch)],
-        "pred_pre_sig": [],
+    change = bars.close[r] - prev
+
+    def price(v: I64) -> Directed:
+        return Directed(v[r], directions(v[r], prev))
+
+    cols: dict[str, Any] = {
+        "cur_prc": price(bars.close),
+        "trde_qty": bars.qty[r],
+        "cntr_tm": ymd_int(day) * 1_000_000 + bars.tm[r],
+        "open_pric": price(bars.open),
+        "high_pric": price(bars.high),
+        "low_pric": price(bars.low),
+        "acc_trde_qty": bars.acc[r],
+        "pred_pre": change,
+        "pred_pre_sig": index_sign(np.sign(change)),
     }
-    spec = {"trde_qty": "%d", "acc_trde_qty": "%d", "cntr_tm": f"{day}%06d"}
-    for name, v in (
-        ("cur_prc", bars.close),
-        ("open_pric", bars.open),
-        ("high_pric", bars.high),
-        ("low_pric", bars.low),
-    ):
-        cols[name] = [prefix_array(np.sign(v[r] - prev)), v[r]] if signed else [v[r]]
-        spec[name] = "%s%d" if signed else "%d"
-    formats = tuple(
-        SEP.join(f"{p}%d" if f == "pred_pre" else code if f == "pred_pre_sig" else spec[f] for f in fields)
-        + SEP
-        for p, code in zip(PREFIX, INDEX_SIGN, strict=True)
-    )
-    fmt = "".join(lookup(formats, np.sign(ch) % 3))
-    it = iter(render(fmt, interleave([c for f in fields for c in cols[f]])))
-    if fields == _TICK_FIELDS:
-        return [
-            {
-                "cur_prc": a,
-                "trde_qty": b,
-                "cntr_tm": c,
-                "open_pric": d,
-                "high_pric": e,
-                "low_pric": f,
-                "pred_pre": g,
-                "pred_pre_sig": h,
-            }
-            for a, b, c, d, e, f, g, h in zip(it, it, it, it, it, it, it, it, strict=False)
-        ]
-    return [dict(zip(fields, vals, strict=True)) for vals in zip(*[it] * len(fields), strict=False)]
+    return record.render(len(bars.close), {f.name: cols[f.name] for f in record})
 
 
-def _chart_sector(ctx: KiwoomContext, body: dict[str, Any], scope_name: str | None) -> tuple[Sector, str]:
-    code = required(body, "inds_cd")
-    scope = required(body, scope_name) if scope_name else ""
-    return sector(ctx, code), scope
-
-
-@tr("ka20004", "chart")
-def ka20004(ctx: KiwoomContext, body: dict[str, Any]) -> TrResult:
+def ka20004(ctx: KiwoomContext, req: Request) -> Answer:
     """업종틱차트조회요청: today's publications in runs of ``tic_scope``, newest first. The runs
     start at the day's first publication, so the newest one may be partial."""
-    s, scope = _chart_sector(ctx, body, "tic_scope")
-    per = int(choice("tic_scope", scope, TICK_SCOPES))
+    s = sector(ctx, req[INDS_CD])
+    per = int(req[TIC_SCOPE_TICKS])
     times, levels, volumes, _ = ctx.engine.index.series(s.d.key)
     rows: list[dict[str, Any]] = []
     if len(times):
         bars = _group(times, levels, volumes, np.arange(0, len(times), per))
         prev = quote(ctx.engine, s).prev
-        day = ymd(kst_date_of_ns(int(times[0])))
-        rows = _intraday_rows(bars, prev, day, _TICK_FIELDS, TICK_DIRECTION_SIGNS)
-    return TrResult({"inds_cd": s.code}, "inds_tic_chart_qry", rows, INTRADAY_PAGE)
+        rows = _intraday_rows(TICK_ROW, bars, prev, kst_date_of_ns(int(times[0])))
+    return Answer(CHART_SUMMARY.render_one({"inds_cd": s.code}), rows)
 
 
-@tr("ka20005", "chart")
-def ka20005(ctx: KiwoomContext, body: dict[str, Any]) -> TrResult:
+def ka20005(ctx: KiwoomContext, req: Request) -> Answer:
     """업종분봉조회요청: today's ``tic_scope``-minute bars, newest first. A bar covers
     (end − scope, end] on the clock grid and is labelled with its end (inferred). Only today is
     kept intraday: a ``base_dt`` before today gives no rows."""
-    s, scope = _chart_sector(ctx, body, "tic_scope")
-    base_dt = text_field(body, "base_dt", required=False)
-    span = int(choice("tic_scope", scope, MINUTE_SCOPES)) * 60
-    today = session_date(ctx)
-    if base_dt is not None and parse_ymd("base_dt", base_dt) < today:
-        return TrResult({"inds_cd": s.code}, "inds_min_pole_qry", [], INTRADAY_PAGE)
+    s = sector(ctx, req[INDS_CD])
+    summary = CHART_SUMMARY.render_one({"inds_cd": s.code})
+    span = int(req[TIC_SCOPE_MINUTES]) * 60
+    base_dt = req.get(BASE_DT_OPTIONAL)
+    if base_dt is not None and base_dt < session_date(ctx):
+        return Answer(summary, [])
     times, levels, volumes, _ = ctx.engine.index.series(s.d.key)
     rows: list[dict[str, Any]] = []
     if len(times):
@@ -206,19 +197,10 @@ def ka20005(ctx: KiwoomContext, body: dict[str, Any]) -> TrResult:
         starts = np.flatnonzero(np.concatenate([[True], label[1:] != label[:-1]]))
         bars = _group(times, levels, volumes, starts)
         end = label[np.append(starts[1:], len(label)) - 1]
-        bars = _Bars(
-            (end // 3600) * 10_000 + (end // 60 % 60) * 100 + end % 60,
-            bars.open,
-            bars.high,
-            bars.low,
-            bars.close,
-            bars.qty,
-            bars.acc,
-        )
+        bars = _Bars(hhmmss_of_seconds(end), bars.open, bars.high, bars.low, bars.close, bars.qty, bars.acc)
         prev = quote(ctx.engine, s).prev
-        day = ymd(kst_date_of_ns(int(times[0])))
-        rows = _intraday_rows(bars, prev, day, _MINUTE_FIELDS, True)
-    return TrResult({"inds_cd": s.code}, "inds_min_pole_qry", rows, INTRADAY_PAGE)
+        rows = _intraday_rows(MINUTE_ROW, bars, prev, kst_date_of_ns(int(times[0])))
+    return Answer(summary, rows)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -254,7 +236,7 @@ def _daily(ctx: KiwoomContext, s: Sector, end: date) -> _Daily:
         ]
     q = quote(ctx.engine, s)
     if today <= end and q.published:
-        today_row = (today.year * 10_000 + today.month * 100 + today.day, q.open, q.high, q.low, q.level)
+        today_row = (ymd_int(today), q.open, q.high, q.low, q.level)
         for col, v in zip(parts, (*today_row, q.volume, q.value), strict=True):
             col.append(v)
     return _Daily(*(np.array(col, np.int64) for col in parts))
@@ -293,54 +275,82 @@ def _aggregate(b: _Daily, period: str) -> _Daily:
     )
 
 
-_DAILY_ROW: Final = SEP.join(["%d"] * len(_DAILY_FIELDS)) + SEP
-
-
-def _daily_tr(ctx: KiwoomContext, body: dict[str, Any], period: str, list_key: str) -> TrResult:
-    code = required(body, "inds_cd")
-    base_dt = required(body, "base_dt")
-    s = sector(ctx, code)
-    end = parse_ymd("base_dt", base_dt)  # a date after today reads as today
+def _daily_rows(ctx: KiwoomContext, req: Request, period: str) -> Answer:
+    s = sector(ctx, req[INDS_CD])
+    end = req[BASE_DT]  # a date after today reads as today
     b = _aggregate(_daily(ctx, s, end), period)
-    n = len(b.date)
-    rows: list[dict[str, Any]] = []
-    if n:
-        r = slice(None, None, -1)
-        cols = (
-            b.close[r],
-            to_unit_array(b.volume[r], THOUSAND_SHARES),
-            b.date[r],
-            b.open[r],
-            b.high[r],
-            b.low[r],
-            to_unit_array(b.value[r], MILLION_KRW),
-        )
-        it = iter(render(_DAILY_ROW * n, tuple(np.column_stack(cols).ravel().tolist())))
-        rows = [
-            dict(zip(_DAILY_FIELDS, v, strict=True)) for v in zip(*[it] * len(_DAILY_FIELDS), strict=False)
-        ]
-    return TrResult({"inds_cd": s.code}, list_key, rows, DAILY_PAGE)
+    r = slice(None, None, -1)
+    rows = DAILY_ROW.render(
+        len(b.date),
+        {
+            "cur_prc": b.close[r],
+            "trde_qty": to_unit_array(b.volume[r], THOUSAND_SHARES),
+            "dt": b.date[r],
+            "open_pric": b.open[r],
+            "high_pric": b.high[r],
+            "low_pric": b.low[r],
+            "trde_prica": to_unit_array(b.value[r], MILLION_KRW),
+        },
+    )
+    return Answer(CHART_SUMMARY.render_one({"inds_cd": s.code}), rows)
 
 
-@tr("ka20006", "chart")
-def ka20006(ctx: KiwoomContext, body: dict[str, Any]) -> TrResult:
+def ka20006(ctx: KiwoomContext, req: Request) -> Answer:
     """업종일봉조회요청: daily bars up to ``base_dt``, newest first."""
-    return _daily_tr(ctx, body, "day", "inds_dt_pole_qry")
+    return _daily_rows(ctx, req, "day")
 
 
-@tr("ka20007", "chart")
-def ka20007(ctx: KiwoomContext, body: dict[str, Any]) -> TrResult:
+def ka20007(ctx: KiwoomContext, req: Request) -> Answer:
     """업종주봉조회요청: weekly bars (Monday-based weeks) up to ``base_dt``, newest first."""
-    return _daily_tr(ctx, body, "week", "inds_stk_pole_qry")
+    return _daily_rows(ctx, req, "week")
 
 
-@tr("ka20008", "chart")
-def ka20008(ctx: KiwoomContext, body: dict[str, Any]) -> TrResult:
+def ka20008(ctx: KiwoomContext, req: Request) -> Answer:
     """업종월봉조회요청: monthly bars up to ``base_dt``, newest first."""
-    return _daily_tr(ctx, body, "month", "inds_mth_pole_qry")
+    return _daily_rows(ctx, req, "month")
 
 
-@tr("ka20019", "chart")
-def ka20019(ctx: KiwoomContext, body: dict[str, Any]) -> TrResult:
+def ka20019(ctx: KiwoomContext, req: Request) -> Answer:
     """업종년봉조회요청: yearly bars up to ``base_dt``, newest first."""
-    return _daily_tr(ctx, body, "year", "inds_yr_pole_qry")
+    return _daily_rows(ctx, req, "year")
+
+
+# ---------------------------------------------------------------------------------------------------
+# The declarations
+# ---------------------------------------------------------------------------------------------------
+
+_DAILY_REQUEST: Final = Body((INDS_CD, BASE_DT))
+
+
+def _chart(api_id: str, name: str, request: Body, view: TrView, list_key: str, row: Record, page: int) -> Tr:
+    return Tr(api_id, name, "chart", request, view, CHART_SUMMARY, list_key, row, page)
+
+
+TRS: Final = (
+    _chart(
+        "ka20004",
+        "업종틱차트조회요청",
+        Body((INDS_CD, TIC_SCOPE_TICKS)),
+        ka20004,
+        "inds_tic_chart_qry",
+        TICK_ROW,
+        INTRADAY_PAGE,
+    ),
+    _chart(
+        "ka20005",
+        "업종분봉조회요청",
+        Body((INDS_CD, TIC_SCOPE_MINUTES, BASE_DT_OPTIONAL)),
+        ka20005,
+        "inds_min_pole_qry",
+        MINUTE_ROW,
+        INTRADAY_PAGE,
+    ),
+    _chart("ka20006", "업종일봉조회요청", _DAILY_REQUEST, ka20006, "inds_dt_pole_qry", DAILY_ROW, DAILY_PAGE),
+    _chart(
+        "ka20007", "업종주봉조회요청", _DAILY_REQUEST, ka20007, "inds_stk_pole_qry", DAILY_ROW, DAILY_PAGE
+    ),
+    _chart(
+        "ka20008", "업종월봉조회요청", _DAILY_REQUEST, ka20008, "inds_mth_pole_qry", DAILY_ROW, DAILY_PAGE
+    ),
+    _chart("ka20019", "업종년봉조회요청", _DAILY_REQUEST, ka20019, "inds_yr_pole_qry", DAILY_ROW, DAILY_PAGE),
+)

@@ -1,19 +1,15 @@
 """The six sector (업종) TRs on ``POST /api/dostk/sect``: ka10010, ka10051, ka20001, ka20002,
-ka20003, ka20009 (kiwoom.md §2; field-by-field notes in ``docs/kiwoom.md``).
+ka20003, ka20009 (kiwoom.md §2). Each TR's request and response records are declared here once;
+``docs/kiwoom.md``'s field tables are generated from them.
 
-One state feeds them all. An index's current level is its latest *published* level and its
-change is against ``engine.index.prev_close``; volume and value are the constituents' cumulative
-figures at that publication. ka20001's summary, ka20003's row and ka20009's newest row are built
-from the same ``quote`` and ``breadth`` and so agree exactly at any moment. Indices are computed
-from KRX prices (as KRX does), so the index TRs are KRX figures; ka10051 and ka20002 take a venue
-(``stex_tp``) for flows and stock prices.
-
-The helpers at the top (sector and stock lookup, quotes, history) are shared with the chart TRs.
+One state feeds them all (``lookups.quote``, ``lookups.breadth``): ka20001's summary, ka20003's
+row and ka20009's newest row agree exactly at any moment. Indices are computed from KRX prices
+(as KRX does), so the index TRs are KRX figures; ka10051 and ka20002 take a venue (``stex_tp``)
+for flows and stock prices.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, Final, TypeAlias
 
@@ -21,62 +17,66 @@ import numpy as np
 import numpy.typing as npt
 
 from sise.api.kiwoom.fmt import (
-    FRAC,
-    HHMMSS10,
+    DATE,
+    DIR_INT,
+    EMPTY,
     HUNDRED_MILLION_KRW,
-    INDEX_SIGN,
-    KST_OFFSET_S,
+    INT,
+    LEVEL,
     MILLION_KRW,
-    NS,
-    PREFIX,
-    SEP,
+    NEG_INT,
+    SIGN_CODE,
+    SIGNED_DEC2,
+    SIGNED_INT,
+    TEXT,
     THOUSAND_SHARES,
+    TIME,
     cents,
     cents_array,
-    choice,
-    dec2,
     direction,
-    int_dir,
-    interleave,
-    kst_date_of_ns,
-    lookup,
-    parse_ymd,
-    prefix_array,
+    directions,
+    hhmmss,
+    index_sign,
     rate_bp,
     rate_bp_array,
-    render,
-    required,
-    signed_int,
-    text_field,
     to_unit,
     to_unit_array,
     ymd,
     ymd_int,
 )
-from sise.api.kiwoom.tr import KiwoomContext, KiwoomError, LazyRows, TrResult, bad_field, tr
-from sise.engine.engine import Engine
-from sise.market.codes import (
-    KA10051_FIELDS,
-    KIWOOM_DMST_STEX_TP,
-    KIWOOM_SECTOR_MRKT_TP,
-    KIWOOM_VENUE_SUFFIX,
-    split_venue_code,
-    venue_from_stex_tp,
+from sise.api.kiwoom.lookups import (
+    MEMBERS,
+    TRADED,
+    Quote,
+    Sector,
+    breadth,
+    check_mock_venue,
+    index_history,
+    industry_of,
+    market_sectors,
+    quote,
+    sector,
+    session_date,
+    stock,
+    touch,
 )
-from sise.market.indices_table import IndexDef, index_by_kiwoom, kiwoom_sector_list
-from sise.market.types import InstrumentKind, Market, Venue
-from sise.store.base import Rows
+from sise.api.kiwoom.params import (
+    AMT_QTY_TP,
+    BASE_DT_OPTIONAL,
+    INDS_CD,
+    INDS_CD_MARKET,
+    MRKT_TP,
+    MRKT_TP_MARKET,
+    STEX_TP,
+    STK_CD,
+)
+from sise.api.kiwoom.tr import Answer, KiwoomContext, LazyRows, Tr, bad_field
+from sise.api.wire import Body, Directed, Field, Record, Request
+from sise.engine.timeutil import NS
+from sise.market.codes import KA10051_FIELDS, KIWOOM_VENUE_SUFFIX, KiwoomAmtQtyTp
+from sise.market.types import Account, ProgramKind, Side, Sign, Venue
 
 I64 = npt.NDArray[np.int64]
-
-#: ``mrkt_tp`` of the index TRs: 0 코스피, 1 코스닥, 2 코스피200 as documented, plus the ka10101
-#: groups 4 (KOSPI100/50) and 7 (KRX100) so every listed code can be asked for. The sector code
-#: decides which index is served (inferred; the references show no mismatch error).
-MRKT_TP_INDEX: Final = tuple(KIWOOM_SECTOR_MRKT_TP)
-#: ka10051 ``mrkt_tp``: 0 코스피, 1 코스닥.
-MRKT_TP_MARKET: Final = ("0", "1")
-STEX_TP: Final = ("1", "2", "3")
-AMT_QTY_TP: Final = ("0", "1")
 
 #: Rows per page (continuation via ``cont-yn``/``next-key``); all (inferred).
 KA20001_PAGE: Final = 900  # a full day of 10-second rows is about 2,350
@@ -91,214 +91,314 @@ PROGRAM_AMT_UNIT: Final = MILLION_KRW
 SUFFIX_STOCK_CODES: Final = True
 
 _WEEK52: Final = timedelta(weeks=52)
-_CASH_KINDS: Final = (InstrumentKind.STOCK, InstrumentKind.ETF, InstrumentKind.ETN, InstrumentKind.ELW)
 
 # ---------------------------------------------------------------------------------------------------
-# Shared lookups
+# Records
 # ---------------------------------------------------------------------------------------------------
 
-
-@dataclass(frozen=True, slots=True)
-class Sector:
-    """A Kiwoom sector code resolved to its index definition and engine position."""
-
-    d: IndexDef
-    pos: int
-
-    @property
-    def code(self) -> str:
-        assert self.d.kiwoom_code is not None
-        return self.d.kiwoom_code
-
-
-def sector(ctx: KiwoomContext, code: str, name: str = "inds_cd") -> Sector:
-    """The index of a 3-digit ``inds_cd``; 1517 for a code sise does not compute."""
-    d = index_by_kiwoom(code)
-    pos = ctx.engine.index.position.get(d.key) if d is not None else None
-    if d is None or pos is None or d.kiwoom_code != code:
-        raise bad_field(name, f"존재하지 않는 업종코드입니다({code})")
-    return Sector(d, pos)
+_BREADTH: Final = (
+    Field("upl", "상한", INT, "constituents at the upper limit (sign code 1)", "종목수"),
+    Field("rising", "상승", INT, "constituents up (sign code 2)", "종목수"),
+    Field("stdns", "보합", INT, "constituents unchanged, untraded ones included (sign code 3)", "종목수"),
+    Field("fall", "하락", INT, "constituents down (sign code 5)", "종목수"),
+    Field("lst", "하한", INT, "constituents at the lower limit (sign code 4)", "종목수"),
+)
+_BREADTH_SIGN: Final = {
+    "upl": Sign.LIMIT_UP,
+    "rising": Sign.UP,
+    "stdns": Sign.FLAT,
+    "fall": Sign.DOWN,
+    "lst": Sign.LIMIT_DOWN,
+}
 
 
-def market_sectors(ctx: KiwoomContext, mrkt_tp: str) -> list[Sector]:
-    """The sectors of a ka10101 group the engine computes, in code order."""
-    position = ctx.engine.index.position
-    return [Sector(d, position[d.key]) for d in kiwoom_sector_list(mrkt_tp) if d.key in position]
-
-
-def check_mock_venue(ctx: KiwoomContext, venue: Venue) -> None:
-    """모의투자 serves KRX only (kiwoom.md §1.1). The refusal's code is unverified; sise sends
-    8104 "API not supported on 모의투자" for ``_NX``/``_AL`` codes and ``stex_tp`` 2/3 alike."""
-    if ctx.mock and venue != Venue.KRX:
-        raise KiwoomError(
-            2, 8104, f"모의투자에서는 지원하지 않는 API입니다. 거래소구분={KIWOOM_DMST_STEX_TP[venue]}"
-        )
-
-
-def stock(ctx: KiwoomContext, text: str, name: str = "stk_cd") -> tuple[int, Venue]:
-    """(instrument number, venue) of a venue-qualified stock code (``005930``, ``005930_NX``,
-    ``005930_AL``). Unknown code: 1902; a stock that does not trade on NXT asked for on NXT: 1903."""
-    try:
-        base, venue = split_venue_code(text)
-    except ValueError:
-        raise bad_field(name, f"거래소 구분 접미사가 올바르지 않습니다({text})") from None
-    check_mock_venue(ctx, venue)
-    ins = ctx.engine.instruments
-    i = ins.number(base)
-    if i is None or not ins.active[i] or int(ins.kind[i]) not in _CASH_KINDS:
-        raise KiwoomError(2, 1902, f"종목정보가 존재하지 않습니다. 종목코드={text}")
-    if venue == Venue.NXT and not ins.nxt[i]:
-        raise KiwoomError(2, 1903, f"종목정보가 존재하지 않습니다. 거래소구분=NXT, 종목코드={text}")
-    return i, venue
-
-
-def session_date(ctx: KiwoomContext) -> date:
-    """The trading day the engine's state is about: the open day, else (after ``end_day``) the
-    day of its last event, else the clock's KST date."""
-    e = ctx.engine
-    if e.day is not None:
-        return e.day
-    if e.last_time > np.iinfo(np.int64).min:
-        return kst_date_of_ns(int(e.last_time))
-    return kst_date_of_ns(ctx.now_ns())
-
-
-def index_history(ctx: KiwoomContext, key: str, start: date | None, end: date) -> Rows | None:
-    """``index_daily`` rows of ``key`` with ``start <= date <= end``; None without a store."""
-    if ctx.store is None:
-        return None
-    return ctx.store.get("index_daily", key, None if start is None else ymd_int(start), ymd_int(end))
-
-
-@dataclass(frozen=True, slots=True)
-class Quote:
-    """An index now. Levels in hundredths of a point; volume in shares, value in KRW."""
-
-    prev: int
-    level: int
-    change: int
-    sign: int  # direction of the change: -1, 0, 1
-    rate: int  # |change| / prev in hundredths of a percent
-    volume: int
-    value: int
-    open: int  # 0 until the first publication of the day
-    high: int
-    low: int
-    published: bool
-
-
-def quote(engine: Engine, s: Sector) -> Quote:
-    """The latest publication of the sector's index against its previous close."""
-    ix = engine.index
-    times, levels, volumes, values = ix.series(s.d.key)
-    prev = cents(float(ix.prev_close[s.pos]))
-    if len(times):
-        level, vol, val = cents(float(levels[-1])), int(volumes[-1]), int(values[-1])
-        o, h, lo = (cents(float(a[s.pos])) for a in (ix.open, ix.high, ix.low))
-    else:
-        level, vol, val, o, h, lo = prev, 0, 0, 0, 0, 0
-    change = level - prev
-    return Quote(
-        prev, level, change, direction(change), rate_bp(change, prev), vol, val, o, h, lo, bool(len(times))
+def _week52_fields(tag: str, label: str, what: str) -> tuple[Field, ...]:
+    return (
+        Field(
+            f"52wk_{tag}_pric",
+            f"52주{label}가",
+            LEVEL,
+            f"{what} of the 52 weeks before today (`index_daily`) and today",
+            "지수",
+            optional=True,
+        ),
+        Field(
+            f"52wk_{tag}_pric_dt", f"52주{label}가일", DATE, "its date; ties take the latest", optional=True
+        ),
+        Field(
+            f"52wk_{tag}_pric_pre_rt",
+            f"52주{label}가대비율",
+            SIGNED_DEC2,
+            "the level against it",
+            "%",
+            optional=True,
+        ),
     )
 
 
-def breadth(engine: Engine, positions: list[int], venue: Venue = Venue.KRX) -> I64:
-    """Per index: (traded, 상한, 상승, 보합, 하한, 하락, constituents) — the rows of
-    ``engine.breadth`` for just these indices, plus the constituent count."""
-    signs = engine.signs(venue)
-    traded = engine.state(venue).count > 0
-    out = np.zeros((len(positions), 7), np.int64)
-    for r, p in enumerate(positions):
-        m = engine.index.member[p]
-        out[r, :6] = np.bincount(signs[m], minlength=6)[:6]
-        out[r, 0] = np.count_nonzero(traded[m])
-        out[r, 6] = np.count_nonzero(m)
-    return out
+#: The 22 summary fields of ka20001 and ka20009.
+SUMMARY: Final = Record(
+    (
+        Field("cur_prc", "현재가", LEVEL, "the index's latest published level", "지수"),
+        Field("pred_pre_sig", "전일대비기호", SIGN_CODE, "2 상승, 3 보합, 5 하락"),
+        Field("pred_pre", "전일대비", SIGNED_DEC2, "change against the previous close", "지수"),
+        Field(
+            "flu_rt",
+            "등락률",
+            SIGNED_DEC2,
+            "change rate; takes the change's direction even when it rounds to zero",
+            "%",
+            inferred="`+0.00` for a tiny rise",
+        ),
+        Field("trde_qty", "거래량", INT, "constituents' volume at that publication", "1000주"),
+        Field("trde_prica", "거래대금", INT, "constituents' value at that publication", "백만원"),
+        Field("trde_frmatn_stk_num", "거래형성종목수", INT, "constituents that traded today", "종목수"),
+        Field("trde_frmatn_rt", "거래형성비율", SIGNED_DEC2, "traded / constituents", "%"),
+        Field("open_pric", "시가", LEVEL, "today's first publication; `0.00` before it", "지수"),
+        Field("high_pric", "고가", LEVEL, "today's highest publication; `0.00` before the first", "지수"),
+        Field("low_pric", "저가", LEVEL, "today's lowest publication; `0.00` before the first", "지수"),
+        *_BREADTH,
+        *_week52_fields("hgst", "최고", "highest high"),
+        *_week52_fields("lwst", "최저", "lowest low"),
+    )
+)
+
+#: ka20001 ``inds_cur_prc_tm``.
+TIME_ROW: Final = Record(
+    (
+        Field("tm_n", "시간n", TIME, "publication time on the 10-second grid"),
+        Field("cur_prc_n", "현재가n", LEVEL, "level at that publication", "지수"),
+        Field("pred_pre_sig_n", "전일대비기호n", SIGN_CODE, "2/3/5"),
+        Field("pred_pre_n", "전일대비n", SIGNED_DEC2, "change against the previous close", "지수"),
+        Field("flu_rt_n", "등락률n", SIGNED_DEC2, "change rate", "%"),
+        Field(
+            "trde_qty_n",
+            "거래량n",
+            INT,
+            "since the previous row: the difference of the converted "
+            "cumulative figures, so the column adds up to the newest `acc_trde_qty_n`",
+            "1000주",
+        ),
+        Field(
+            "acc_trde_qty_n",
+            "누적거래량n",
+            INT,
+            "cumulative; the newest equals the summary's `trde_qty`",
+            "1000주",
+        ),
+        Field(
+            "stex_tp",
+            "거래소구분",
+            EMPTY,
+            "present in Kiwoom's example rows, always empty",
+            inferred="not in Kiwoom's field table",
+        ),
+    )
+)
+
+#: ka20009 ``inds_cur_prc_daly_rept``.
+DAY_ROW: Final = Record(
+    (
+        Field("dt_n", "일자n", DATE, "trading day"),
+        Field("cur_prc_n", "현재가n", LEVEL, "close, direction against that day's previous close", "지수"),
+        Field("pred_pre_sig_n", "전일대비기호n", SIGN_CODE, "that day's sign code"),
+        Field("pred_pre_n", "전일대비n", SIGNED_DEC2, "that day's change", "지수"),
+        Field("flu_rt_n", "등락률n", SIGNED_DEC2, "that day's change rate", "%"),
+        Field("acc_trde_qty_n", "누적거래량n", INT, "that day's volume", "1000주"),
+    )
+)
+
+#: ka20003 ``all_inds_idex``.
+ALL_INDEX_ROW: Final = Record(
+    (
+        Field("stk_cd", "종목코드", TEXT, "sector code"),
+        Field("stk_nm", "종목명", TEXT, "sector name (Kiwoom's legacy names, e.g. `음식료업`)"),
+        Field("cur_prc", "현재가", LEVEL, "as ka20001", "지수"),
+        Field("pre_sig", "대비기호", SIGN_CODE, "as ka20001"),
+        Field("pred_pre", "전일대비", SIGNED_DEC2, "as ka20001", "지수"),
+        Field("flu_rt", "등락률", SIGNED_DEC2, "as ka20001", "%"),
+        Field("trde_qty", "거래량", INT, "as ka20001", "1000주"),
+        Field("wght", "비중", EMPTY, "no weight is published", inferred='Kiwoom sends `""` too'),
+        Field("trde_prica", "거래대금", INT, "as ka20001", "백만원"),
+        *_BREADTH,
+        Field("flo_stk_num", "상장종목수", INT, "constituents", "종목수"),
+    )
+)
+
+#: ka20002 ``inds_stkpc``.
+STOCK_ROW: Final = Record(
+    (
+        Field(
+            "stk_cd",
+            "종목코드",
+            TEXT,
+            "stock code; `_NX` / `_AL` appended for `stex_tp` 2 / 3",
+            inferred="as ka10051 does for sectors",
+        ),
+        Field("stk_nm", "종목명", TEXT, "name"),
+        Field(
+            "cur_prc",
+            "현재가",
+            DIR_INT,
+            "last price on the venue (the base price before its first "
+            "trade), direction against the base price",
+            "원",
+        ),
+        Field("pred_pre_sig", "전일대비기호", SIGN_CODE, "1–5, limits included"),
+        Field("pred_pre", "전일대비", SIGNED_INT, "change against the base price", "원"),
+        Field("flu_rt", "등락률", SIGNED_DEC2, "change rate", "%"),
+        Field(
+            "now_trde_qty",
+            "현재거래량",
+            INT,
+            "today's volume on the venue",
+            "주",
+            inferred="현재거래량 = cumulative",
+        ),
+        Field(
+            "sel_bid",
+            "매도호가",
+            DIR_INT,
+            "best ask on the venue (통합: the better of KRX and NXT); `0` when empty",
+            "원",
+        ),
+        Field("buy_bid", "매수호가", DIR_INT, "best bid, as `sel_bid`", "원"),
+        Field("open_pric", "시가", DIR_INT, "today's on the venue; `0` before the first trade", "원"),
+        Field("high_pric", "고가", DIR_INT, "today's on the venue; `0` before the first trade", "원"),
+        Field("low_pric", "저가", DIR_INT, "today's on the venue; `0` before the first trade", "원"),
+    )
+)
+
+#: ka10051 ``inds_netprps``: seven sector fields, then one net-buying column per investor column
+#: of ``KA10051_FIELDS`` (which says what each sums).
+NETPRPS_ROW: Final = Record(
+    (
+        Field(
+            "inds_cd",
+            "업종코드",
+            TEXT,
+            "sector code with the venue suffix: `001`, `001_NX`, `001_AL`",
+            inferred="suffixes for `stex_tp` 1 and 2",
+        ),
+        Field("inds_nm", "업종명", TEXT, "the 2024-12 sector names (`음식료/담배`, `전기/전자`, …)"),
+        Field(
+            "cur_prc",
+            "현재가",
+            DIR_INT,
+            "level ×100, direction prefix: `+265381`",
+            inferred="from Kiwoom's example",
+        ),
+        Field("pre_smbol", "대비부호", SIGN_CODE, "2/3/5"),
+        Field("pred_pre", "전일대비", SIGNED_INT, "change ×100: `+9030`", inferred="from Kiwoom's example"),
+        Field("flu_rt", "등락율", NEG_INT, "rate ×100: `352`, `-124`", inferred="from Kiwoom's example"),
+        Field(
+            "trde_qty",
+            "거래량",
+            INT,
+            "constituents' volume on the venue",
+            "1000주",
+            inferred="Kiwoom's table says 1주, its example is in 1000주",
+        ),
+        *(
+            Field(
+                c.code,
+                c.name_ko,
+                SIGNED_INT,
+                "net buying (buys − sells), the exact figure rounded once; "
+                "its sign is the exact figure's, so a tiny net sale prints `-0`",
+                "억원 or 1000주",
+            )
+            for c in KA10051_FIELDS
+        ),
+    )
+)
+
+#: ka10010's flat fields: (field prefix, label, program kinds summed) by 차익, 비차익 and
+#: 전체 = 차익 + 비차익 (inferred); each with sell, buy and net, in quantity and amount.
+_PROGRAM_GROUPS: Final = (
+    ("dfrt_trst", "차익위탁", (ProgramKind.ARBITRAGE,)),
+    ("ndiffpro_trst", "비차익위탁", (ProgramKind.NON_ARBITRAGE,)),
+    ("all_dfrt_trst", "전체차익위탁", (ProgramKind.ARBITRAGE, ProgramKind.NON_ARBITRAGE)),
+)
+_PROGRAM_SIDES: Final = (("sell", "매도"), ("buy", "매수"), ("netprps", "순매수"))
+PROGRAM: Final = Record(
+    tuple(
+        Field(
+            f"{prefix}_{side}_{unit}",
+            f"{label}{side_ko}{unit_ko}",
+            SIGNED_INT if side == "netprps" else INT,
+            f"위탁 program {side_ko} of the stock's industry sector on the code's venue",
+            unit_name,
+            inferred="units",
+        )
+        for prefix, label, _ in _PROGRAM_GROUPS
+        for side, side_ko in _PROGRAM_SIDES
+        for unit, unit_ko, unit_name in (("qty", "수량", "주"), ("amt", "금액", "백만원"))
+    )
+)
+
+# ---------------------------------------------------------------------------------------------------
+# Summary of an index (ka20001, ka20009)
+# ---------------------------------------------------------------------------------------------------
 
 
-def _level_dir(v: int, prev: int) -> str:
-    """A level with its direction against the previous close; "0.00" for a missing one."""
-    return dec2(v, direction(v - prev)) if v else "0.00"
-
-
-def _week52(ctx: KiwoomContext, s: Sector, q: Quote, today: date) -> dict[str, str]:
+def _week52(ctx: KiwoomContext, s: Sector, q: Quote, today: date) -> dict[str, Any]:
     """52-week high and low of the index: stored daily highs and lows of the 52 weeks before
-    today plus today's published range; ties take the latest date."""
+    today plus today's published range; ties take the latest date. ``None`` values when there
+    is neither history nor a publication today."""
     rows = index_history(ctx, s.d.key, today - _WEEK52, today - timedelta(days=1))
     hi = lo = 0
-    hi_dt = lo_dt = ""
+    hi_dt = lo_dt = 0
     if rows is not None and len(rows):
         highs, lows = cents_array(rows["high"]), cents_array(rows["low"])
         jh = len(highs) - 1 - int(np.argmax(highs[::-1]))
         jl = len(lows) - 1 - int(np.argmin(lows[::-1]))
-        hi, hi_dt = int(highs[jh]), str(int(rows["date"][jh]))
-        lo, lo_dt = int(lows[jl]), str(int(rows["date"][jl]))
+        hi, hi_dt = int(highs[jh]), int(rows["date"][jh])
+        lo, lo_dt = int(lows[jl]), int(rows["date"][jl])
     if q.published:
         if not hi_dt or q.high >= hi:
-            hi, hi_dt = q.high, ymd(today)
+            hi, hi_dt = q.high, ymd_int(today)
         if not lo_dt or q.low <= lo:
-            lo, lo_dt = q.low, ymd(today)
-    out: dict[str, str] = {}
+            lo, lo_dt = q.low, ymd_int(today)
+    out: dict[str, Any] = {}
     for tag, v, dt in (("hgst", hi, hi_dt), ("lwst", lo, lo_dt)):
-        if not dt:  # no history and nothing published yet
-            out |= {f"52wk_{tag}_pric": "", f"52wk_{tag}_pric_dt": "", f"52wk_{tag}_pric_pre_rt": ""}
-            continue
         diff = q.level - v
-        out[f"52wk_{tag}_pric"] = dec2(v, direction(v - q.prev))
-        out[f"52wk_{tag}_pric_dt"] = dt
-        out[f"52wk_{tag}_pric_pre_rt"] = dec2(rate_bp(diff, v), direction(diff))
-    return {k: out[k] for k in _WEEK52_ORDER}
+        known = bool(dt)
+        out[f"52wk_{tag}_pric"] = Directed(v, direction(v - q.prev)) if known else None
+        out[f"52wk_{tag}_pric_dt"] = dt if known else None
+        out[f"52wk_{tag}_pric_pre_rt"] = Directed(rate_bp(diff, v), direction(diff)) if known else None
+    return out
 
 
-_WEEK52_ORDER: Final = tuple(
-    f"52wk_{tag}_pric{suffix}" for tag in ("hgst", "lwst") for suffix in ("", "_dt", "_pre_rt")
-)
-
-
-def _summary(ctx: KiwoomContext, s: Sector, q: Quote) -> dict[str, str]:
-    """The 22 summary fields shared by ka20001 and ka20009."""
+def _summary(ctx: KiwoomContext, s: Sector, q: Quote) -> dict[str, Any]:
     b = breadth(ctx.engine, [s.pos])[0]
-    traded, members = int(b[0]), int(b[6])
-    frm = rate_bp(traded, members)
-    return {
-        "cur_prc": dec2(q.level, q.sign),
-        "pred_pre_sig": INDEX_SIGN[q.sign % 3],
-        "pred_pre": dec2(q.change, q.sign),
-        "flu_rt": dec2(q.rate, q.sign),
-        "trde_qty": str(to_unit(q.volume, THOUSAND_SHARES)),
-        "trde_prica": str(to_unit(q.value, MILLION_KRW)),
-        "trde_frmatn_stk_num": str(traded),
-        "trde_frmatn_rt": dec2(frm, direction(traded)),
-        "open_pric": _level_dir(q.open, q.prev),
-        "high_pric": _level_dir(q.high, q.prev),
-        "low_pric": _level_dir(q.low, q.prev),
-        "upl": str(int(b[1])),
-        "rising": str(int(b[2])),
-        "stdns": str(int(b[3])),
-        "fall": str(int(b[5])),
-        "lst": str(int(b[4])),
-        **_week52(ctx, s, q, session_date(ctx)),
-    }
+    traded, members = int(b[TRADED]), int(b[MEMBERS])
+    return SUMMARY.render_one(
+        {
+            "cur_prc": Directed(q.level, q.sign),
+            "pred_pre_sig": int(index_sign(q.sign)),
+            "pred_pre": q.change,
+            "flu_rt": Directed(q.rate, q.sign),
+            "trde_qty": to_unit(q.volume, THOUSAND_SHARES),
+            "trde_prica": to_unit(q.value, MILLION_KRW),
+            "trde_frmatn_stk_num": traded,
+            "trde_frmatn_rt": Directed(rate_bp(traded, members), direction(traded)),
+            "open_pric": Directed(q.open, int(directions(q.open, q.prev))),
+            "high_pric": Directed(q.high, int(directions(q.high, q.prev))),
+            "low_pric": Directed(q.low, int(directions(q.low, q.prev))),
+            **{name: int(b[sign]) for name, sign in _BREADTH_SIGN.items()},
+            **_week52(ctx, s, q, session_date(ctx)),
+        }
+    )
 
 
-def _index_request(ctx: KiwoomContext, body: dict[str, Any]) -> Sector:
-    """``{"mrkt_tp", "inds_cd"}`` of ka20001/ka20009."""
-    mrkt = required(body, "mrkt_tp")
-    code = required(body, "inds_cd")
-    choice("mrkt_tp", mrkt, MRKT_TP_INDEX)
-    return sector(ctx, code)
+def _index_sector(ctx: KiwoomContext, req: Request) -> Sector:
+    return sector(ctx, req[INDS_CD])
 
 
 # ---------------------------------------------------------------------------------------------------
 # ka20001 업종현재가요청
 # ---------------------------------------------------------------------------------------------------
-
-# One row format per direction (flat, up, down): sign characters and the sign code are literals.
-_TM_ROW: Final = tuple(
-    SEP.join(("%s", f"{p}%d.%s", code, f"{p}%d.%s", f"{p}%d.%s", "%d", "%d")) + SEP
-    for p, code in zip(PREFIX, INDEX_SIGN, strict=True)
-)
 
 
 def _time_rows(ctx: KiwoomContext, s: Sector, q: Quote) -> LazyRows:
@@ -306,7 +406,7 @@ def _time_rows(ctx: KiwoomContext, s: Sector, q: Quote) -> LazyRows:
     index contributes every tenth second). Volumes in 1000주: cumulative, and the interval
     since the previous row as the difference of the converted cumulative figures.
 
-    Rows are formatted a page at a time (``LazyRows``): the series views captured here only
+    Rows are rendered a page at a time (``LazyRows``): the series views captured here only
     ever grow past their end, so a continuation reads exactly the rows of the first page's time."""
     times, levels, volumes, _ = ctx.engine.index.series(s.d.key)
     sel = np.flatnonzero(((times // NS) % 10) == 0)[::-1]  # KST offset is whole tens of seconds
@@ -314,70 +414,36 @@ def _time_rows(ctx: KiwoomContext, s: Sector, q: Quote) -> LazyRows:
     interval = acc_all - np.append(acc_all[1:], 0)
 
     def build(start: int, stop: int) -> list[dict[str, Any]]:
-        return _format_time_rows(times, levels, sel[start:stop], acc_all[start:stop], interval[start:stop], q)
+        pick = sel[start:stop]
+        level = cents_array(levels[pick])
+        change = level - q.prev
+        sign = np.sign(change)
+        return TIME_ROW.render(
+            len(pick),
+            {
+                "tm_n": hhmmss(times[pick]),
+                "cur_prc_n": Directed(level, sign),
+                "pred_pre_sig_n": index_sign(sign),
+                "pred_pre_n": change,
+                "flu_rt_n": Directed(rate_bp_array(change, q.prev), sign),
+                "trde_qty_n": interval[start:stop],
+                "acc_trde_qty_n": acc_all[start:stop],
+            },
+        )
 
     return LazyRows(len(sel), build)
 
 
-def _format_time_rows(
-    times: npt.NDArray[np.int64],
-    levels: npt.NDArray[np.float64],
-    sel: npt.NDArray[np.intp],
-    acc: npt.NDArray[np.int64],
-    interval: npt.NDArray[np.int64],
-    q: Quote,
-) -> list[dict[str, Any]]:
-    n = len(sel)
-    if not n:
-        return []
-    lv = cents_array(levels[sel])
-    ch = lv - q.prev
-    ac = np.abs(ch)
-    rt = rate_bp_array(ac, q.prev)
-    fmt = "".join(lookup(_TM_ROW, np.sign(ch) % 3))
-    cols = (
-        lookup(HHMMSS10, (times[sel] // NS + KST_OFFSET_S) % 86_400 // 10),
-        lv // 100,
-        lookup(FRAC, lv % 100),
-        ac // 100,
-        lookup(FRAC, ac % 100),
-        rt // 100,
-        lookup(FRAC, rt % 100),
-        interval,
-        acc,
-    )
-    it = iter(render(fmt, interleave(cols)))
-    return [
-        {
-            "tm_n": a,
-            "cur_prc_n": b,
-            "pred_pre_sig_n": c,
-            "pred_pre_n": d,
-            "flu_rt_n": e,
-            "trde_qty_n": f,
-            "acc_trde_qty_n": g,
-            "stex_tp": "",
-        }
-        for a, b, c, d, e, f, g in zip(it, it, it, it, it, it, it, strict=False)
-    ]
-
-
-@tr("ka20001", "sect")
-def ka20001(ctx: KiwoomContext, body: dict[str, Any]) -> TrResult:
+def ka20001(ctx: KiwoomContext, req: Request) -> Answer:
     """업종현재가요청: the 22 summary fields and the day's 10-second rows."""
-    s = _index_request(ctx, body)
+    s = _index_sector(ctx, req)
     q = quote(ctx.engine, s)
-    return TrResult(_summary(ctx, s, q), "inds_cur_prc_tm", _time_rows(ctx, s, q), KA20001_PAGE)
+    return Answer(_summary(ctx, s, q), _time_rows(ctx, s, q))
 
 
 # ---------------------------------------------------------------------------------------------------
 # ka20009 업종현재가일별요청
 # ---------------------------------------------------------------------------------------------------
-
-_DAY_ROW: Final = tuple(
-    SEP.join(("%d", f"{p}%d.%s", code, f"{p}%d.%s", f"{p}%d.%s", "%d")) + SEP
-    for p, code in zip(PREFIX, INDEX_SIGN, strict=True)
-)
 
 
 def _daily_rows(ctx: KiwoomContext, s: Sector, q: Quote) -> list[dict[str, Any]]:
@@ -385,84 +451,66 @@ def _daily_rows(ctx: KiwoomContext, s: Sector, q: Quote) -> list[dict[str, Any]]
     earlier days from ``index_daily``, newest first."""
     today = session_date(ctx)
     hist = index_history(ctx, s.d.key, None, today - timedelta(days=1))
-    dates = [ymd_int(today)]
-    close = [q.level]
-    change = [q.change]
-    volume = [q.volume]
+    dates, close, change, volume = [ymd_int(today)], [q.level], [q.change], [q.volume]
     if hist is not None and len(hist):
         h = hist[::-1]
         dates += h["date"].tolist()
         close += cents_array(h["close"]).tolist()
         change += cents_array(h["change"]).tolist()
         volume += h["volume"].tolist()
-    lv = np.array(close, np.int64)
+    level = np.array(close, np.int64)
     ch = np.array(change, np.int64)
-    ac = np.abs(ch)
-    rt = rate_bp_array(ac, lv - ch)
-    cols = (
-        dates,
-        lv // 100,
-        lookup(FRAC, lv % 100),
-        ac // 100,
-        lookup(FRAC, ac % 100),
-        rt // 100,
-        lookup(FRAC, rt % 100),
-        to_unit_array(np.array(volume, np.int64), THOUSAND_SHARES),
+    sign = np.sign(ch)
+    return DAY_ROW.render(
+        len(dates),
+        {
+            "dt_n": dates,
+            "cur_prc_n": Directed(level, sign),
+            "pred_pre_sig_n": index_sign(sign),
+            "pred_pre_n": ch,
+            "flu_rt_n": Directed(rate_bp_array(ch, level - ch), sign),
+            "acc_trde_qty_n": to_unit_array(volume, THOUSAND_SHARES),
+        },
     )
-    fmt = "".join(lookup(_DAY_ROW, np.sign(ch) % 3))
-    it = iter(render(fmt, interleave(cols)))
-    return [
-        {"dt_n": a, "cur_prc_n": b, "pred_pre_sig_n": c, "pred_pre_n": d, "flu_rt_n": e, "acc_trde_qty_n": f}
-        for a, b, c, d, e, f in zip(it, it, it, it, it, it, strict=False)
-    ]
 
 
-@tr("ka20009", "sect")
-def ka20009(ctx: KiwoomContext, body: dict[str, Any]) -> TrResult:
+def ka20009(ctx: KiwoomContext, req: Request) -> Answer:
     """업종현재가일별요청: the 22 summary fields and daily rows ending today."""
-    s = _index_request(ctx, body)
+    s = _index_sector(ctx, req)
     q = quote(ctx.engine, s)
-    return TrResult(_summary(ctx, s, q), "inds_cur_prc_daly_rept", _daily_rows(ctx, s, q), KA20009_PAGE)
+    return Answer(_summary(ctx, s, q), _daily_rows(ctx, s, q))
 
 
 # ---------------------------------------------------------------------------------------------------
 # ka20003 전업종지수요청
 # ---------------------------------------------------------------------------------------------------
 
-#: ka20003 ``inds_cd`` selects the market: 001 → the KOSPI group, 101 → the KOSDAQ group.
-_ALL_INDEX_MARKET: Final = {"001": "0", "101": "1"}
 
-
-@tr("ka20003", "sect")
-def ka20003(ctx: KiwoomContext, body: dict[str, Any]) -> TrResult:
+def ka20003(ctx: KiwoomContext, req: Request) -> Answer:
     """전업종지수요청: one row per sector of the market, composite first."""
-    code = required(body, "inds_cd")
-    choice("inds_cd", code, tuple(_ALL_INDEX_MARKET))
-    sectors = market_sectors(ctx, _ALL_INDEX_MARKET[code])
+    market = "0" if req[INDS_CD_MARKET] == "001" else "1"
+    sectors = market_sectors(ctx, market)
     b = breadth(ctx.engine, [s.pos for s in sectors])
-    rows: list[dict[str, Any]] = []
-    for s, br in zip(sectors, b.tolist(), strict=True):
-        q = quote(ctx.engine, s)
-        rows.append(
+    quotes = [quote(ctx.engine, s) for s in sectors]
+    sign = np.array([q.sign for q in quotes], np.int64)
+    return Answer(
+        {},
+        ALL_INDEX_ROW.render(
+            len(sectors),
             {
-                "stk_cd": s.code,
-                "stk_nm": s.d.kiwoom_name or "",
-                "cur_prc": dec2(q.level, q.sign),
-                "pre_sig": INDEX_SIGN[q.sign % 3],
-                "pred_pre": dec2(q.change, q.sign),
-                "flu_rt": dec2(q.rate, q.sign),
-                "trde_qty": str(to_unit(q.volume, THOUSAND_SHARES)),
-                "wght": "",
-                "trde_prica": str(to_unit(q.value, MILLION_KRW)),
-                "upl": str(br[1]),
-                "rising": str(br[2]),
-                "stdns": str(br[3]),
-                "fall": str(br[5]),
-                "lst": str(br[4]),
-                "flo_stk_num": str(br[6]),
-            }
-        )
-    return TrResult({}, "all_inds_idex", rows)
+                "stk_cd": [s.code for s in sectors],
+                "stk_nm": [s.d.kiwoom_name or "" for s in sectors],
+                "cur_prc": Directed([q.level for q in quotes], sign),
+                "pre_sig": index_sign(sign),
+                "pred_pre": Directed([q.change for q in quotes], sign),
+                "flu_rt": Directed([q.rate for q in quotes], sign),
+                "trde_qty": to_unit_array([q.volume for q in quotes], THOUSAND_SHARES),
+                "trde_prica": to_unit_array([q.value for q in quotes], MILLION_KRW),
+                **{name: b[:, s] for name, s in _BREADTH_SIGN.items()},
+                "flo_stk_num": b[:, MEMBERS],
+            },
+        ),
+    )
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -470,29 +518,10 @@ def ka20003(ctx: KiwoomContext, body: dict[str, Any]) -> TrResult:
 # ---------------------------------------------------------------------------------------------------
 
 
-def _touch(engine: Engine, venue: Venue, inst: npt.NDArray[np.intp]) -> tuple[I64, I64]:
-    """Best ask and bid (0 = none) of ``inst`` on ``venue``; 통합 takes the better of KRX and NXT."""
-    if venue != Venue.ALL:
-        book = engine.books[venue]
-        return book.ask_price[inst, 0], book.bid_price[inst, 0]
-    k, x = engine.books[Venue.KRX], engine.books[Venue.NXT]
-    ka, xa = k.ask_price[inst, 0], x.ask_price[inst, 0]
-    big = np.iinfo(np.int64).max
-    ask = np.minimum(np.where(ka > 0, ka, big), np.where(xa > 0, xa, big))
-    bid = np.maximum(k.bid_price[inst, 0], x.bid_price[inst, 0])
-    return np.where(ask == big, 0, ask), bid
-
-
-@tr("ka20002", "sect")
-def ka20002(ctx: KiwoomContext, body: dict[str, Any]) -> TrResult:
+def ka20002(ctx: KiwoomContext, req: Request) -> Answer:
     """업종별주가요청: every constituent of the sector on the venue, in code order."""
-    mrkt = required(body, "mrkt_tp")
-    code = required(body, "inds_cd")
-    stex = required(body, "stex_tp")
-    choice("mrkt_tp", mrkt, MRKT_TP_INDEX)
-    choice("stex_tp", stex, STEX_TP)
-    s = sector(ctx, code)
-    venue = venue_from_stex_tp(stex)
+    s = sector(ctx, req[INDS_CD])
+    venue = req[STEX_TP].venue
     check_mock_venue(ctx, venue)
     eng = ctx.engine
     ins = eng.instruments
@@ -500,62 +529,40 @@ def ka20002(ctx: KiwoomContext, body: dict[str, Any]) -> TrResult:
     if venue == Venue.NXT:
         member = member & ins.nxt[: len(member)]
     inst = np.flatnonzero(member)
-    if not len(inst):
-        return TrResult({}, "inds_stkpc", [], KA20002_PAGE)
     code_list = ins.code
     codes = [code_list[i] for i in inst.tolist()]
     order = np.argsort(np.array(codes), kind="stable")
     inst = inst[order]
-    codes = [codes[j] for j in order.tolist()]
-    names = [ins.name_ko[i] for i in inst.tolist()]
+    sfx = KIWOOM_VENUE_SUFFIX[venue] if SUFFIX_STOCK_CODES else ""
     st = eng.state(venue)
     base = eng.base[inst]
     cur = eng.current_price(venue)[inst]
     ch = cur - base
-    ask, bid = _touch(eng, venue, inst)
-    rt = rate_bp_array(ch, base)
+    ask, bid = touch(eng, venue, inst)
 
-    def dir_of(v: I64) -> npt.NDArray[np.object_]:
-        return prefix_array(np.where(v > 0, np.sign(v - base), 0))
+    def priced(v: I64) -> Directed:
+        return Directed(v, directions(v, base))
 
-    sfx = KIWOOM_VENUE_SUFFIX[venue] if SUFFIX_STOCK_CODES else ""
-    cols: list[Any] = [
-        codes,
-        names,
-        dir_of(cur),
-        cur,
-        eng.signs(venue)[inst].astype(np.int64),
-        prefix_array(np.sign(ch)),
-        np.abs(ch),
-        prefix_array(np.sign(ch)),
-        rt // 100,
-        lookup(FRAC, rt % 100),
-        st.volume[inst],
-    ]
-    for arr in (ask, bid, st.open[inst], st.high[inst], st.low[inst]):
-        cols += [dir_of(arr), arr]
-    row = SEP.join((f"%s{sfx}", "%s", "%s%d", "%d", "%s%d", "%s%d.%s", "%d", *["%s%d"] * 5)) + SEP
-    it = iter(render(row * len(inst), interleave(cols)))
-    rows = [
-        {
-            "stk_cd": a,
-            "stk_nm": b,
-            "cur_prc": c,
-            "pred_pre_sig": d,
-            "pred_pre": e,
-            "flu_rt": f,
-            "now_trde_qty": g,
-            "sel_bid": h,
-            "buy_bid": i,
-            "open_pric": j,
-            "high_pric": k,
-            "low_pric": m,
-        }
-        for a, b, c, d, e, f, g, h, i, j, k, m in zip(
-            it, it, it, it, it, it, it, it, it, it, it, it, strict=False
-        )
-    ]
-    return TrResult({}, "inds_stkpc", rows, KA20002_PAGE)
+    return Answer(
+        {},
+        STOCK_ROW.render(
+            len(inst),
+            {
+                "stk_cd": [codes[j] + sfx for j in order.tolist()],
+                "stk_nm": [ins.name_ko[i] for i in inst.tolist()],
+                "cur_prc": priced(cur),
+                "pred_pre_sig": eng.signs(venue)[inst].astype(np.int64),
+                "pred_pre": ch,
+                "flu_rt": Directed(rate_bp_array(ch, base), np.sign(ch)),
+                "now_trde_qty": st.volume[inst],
+                "sel_bid": priced(ask),
+                "buy_bid": priced(bid),
+                "open_pric": priced(st.open[inst]),
+                "high_pric": priced(st.high[inst]),
+                "low_pric": priced(st.low[inst]),
+            },
+        ),
+    )
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -563,30 +570,25 @@ def ka20002(ctx: KiwoomContext, body: dict[str, Any]) -> TrResult:
 # ---------------------------------------------------------------------------------------------------
 
 
-def _netprps(exact: int, unit: int) -> str:
-    """Signed net in ``unit``s; the sign is the exact figure's, so a small net selling shows
+def _netprps(exact: npt.ArrayLike, unit: int) -> Directed:
+    """Net figures in ``unit``s; the sign is the exact figure's, so a small net selling shows
     "-0" (as in Kiwoom's example) and only an exact zero prints "0"."""
-    return f"{PREFIX[direction(exact) % 3]}{abs(to_unit(exact, unit))}"
+    return Directed(to_unit_array(exact, unit), np.sign(np.asarray(exact, np.int64)))
 
 
-@tr("ka10051", "sect")
-def ka10051(ctx: KiwoomContext, body: dict[str, Any]) -> TrResult:
+_Flow: TypeAlias = tuple[int, int, int, I64 | None]
+
+
+def ka10051(ctx: KiwoomContext, req: Request) -> Answer:
     """업종별투자자순매수요청: net buying per investor column for every sector of the market."""
-    mrkt = required(body, "mrkt_tp")
-    amt_qty = required(body, "amt_qty_tp")
-    base_dt = text_field(body, "base_dt", required=False)
-    stex = required(body, "stex_tp")
-    choice("mrkt_tp", mrkt, MRKT_TP_MARKET)
-    choice("amt_qty_tp", amt_qty, AMT_QTY_TP)
-    choice("stex_tp", stex, STEX_TP)
-    venue = venue_from_stex_tp(stex)
+    venue = req[STEX_TP].venue
     check_mock_venue(ctx, venue)
     today = session_date(ctx)
-    day = parse_ymd("base_dt", base_dt) if base_dt is not None else today
+    day = req.get(BASE_DT_OPTIONAL) or today
     if day > today:
-        raise bad_field("base_dt", f"미래 일자입니다({base_dt})")
-    sectors = market_sectors(ctx, mrkt)
-    by_qty = amt_qty == "1"
+        raise bad_field("base_dt", f"미래 일자입니다({ymd(day)})")
+    sectors = market_sectors(ctx, req[MRKT_TP_MARKET])
+    by_qty = req[AMT_QTY_TP] == KiwoomAmtQtyTp.QUANTITY
     unit = THOUSAND_SHARES if by_qty else HUNDRED_MILLION_KRW
     # (level, change, volume, net per leaf investor) per sector, from the engine or the store.
     data = (
@@ -594,30 +596,30 @@ def ka10051(ctx: KiwoomContext, body: dict[str, Any]) -> TrResult:
         if day == today
         else _flows_past(ctx, sectors, venue, day, by_qty)
     )
+    kept = [(s, f) for s, f in zip(sectors, data, strict=True) if f[3] is not None]
+    if not kept:
+        return Answer({}, [])
     sfx = KIWOOM_VENUE_SUFFIX[venue]
-    rows: list[dict[str, Any]] = []
-    for s, (level, change, volume, net) in zip(sectors, data, strict=True):
-        if net is None:
-            continue
-        sg = direction(change)
-        # Kiwoom's example prints level, change and rate as ×100 integers ("+265381", "+9030",
-        # "352"); the rate has "-" when down but no "+" (inferred from that example).
-        row: dict[str, Any] = {
-            "inds_cd": s.code + sfx,
-            "inds_nm": s.d.kiwoom_name_new or "",
-            "cur_prc": int_dir(level, sg),
-            "pre_smbol": INDEX_SIGN[sg % 3],
-            "pred_pre": signed_int(change),
-            "flu_rt": f"{'-' if sg < 0 else ''}{rate_bp(change, level - change)}",
-            "trde_qty": str(to_unit(volume, THOUSAND_SHARES)),
-        }
-        for col in KA10051_FIELDS:
-            row[col.code] = _netprps(int(net[list(col.leaves)].sum()), unit)
-        rows.append(row)
-    return TrResult({}, "inds_netprps", rows)
-
-
-_Flow: TypeAlias = tuple[int, int, int, I64 | None]
+    level = np.array([f[0] for _, f in kept], np.int64)
+    change = np.array([f[1] for _, f in kept], np.int64)
+    sign = np.sign(change)
+    nets = np.array([f[3] for _, f in kept], np.int64).reshape(len(kept), -1)
+    return Answer(
+        {},
+        NETPRPS_ROW.render(
+            len(kept),
+            {
+                "inds_cd": [s.code + sfx for s, _ in kept],
+                "inds_nm": [s.d.kiwoom_name_new or "" for s, _ in kept],
+                "cur_prc": Directed(level, sign),
+                "pre_smbol": index_sign(sign),
+                "pred_pre": change,
+                "flu_rt": Directed(rate_bp_array(change, level - change), sign),
+                "trde_qty": to_unit_array([f[2] for _, f in kept], THOUSAND_SHARES),
+                **{c.code: _netprps(nets[:, list(c.leaves)].sum(axis=1), unit) for c in KA10051_FIELDS},
+            },
+        ),
+    )
 
 
 def _flows_today(ctx: KiwoomContext, sectors: list[Sector], venue: Venue, by_qty: bool) -> list[_Flow]:
@@ -662,62 +664,83 @@ def _flows_past(
 # ka10010 업종프로그램요청
 # ---------------------------------------------------------------------------------------------------
 
-#: (field prefix, program kinds summed): 차익 (0), 비차익 (1), 전체 = 차익 + 비차익 (inferred).
-_PROGRAM_GROUPS: Final = (("dfrt_trst", (0,)), ("ndiffpro_trst", (1,)), ("all_dfrt_trst", (0, 1)))
 
-
-def industry_of(ctx: KiwoomContext, inst: int) -> Sector:
-    """The stock's KRX industry index: the narrowest industry index of its market that holds it;
-    for an instrument in none (ETFs, ETNs) the composite of its market (inferred)."""
-    member = ctx.engine.index.member
-    best: Sector | None = None
-    for d in ctx.universe.indices:
-        pos = ctx.engine.index.position.get(d.key)
-        if pos is None or d.rule != "industry" or d.kiwoom_code is None or not member[pos, inst]:
-            continue
-        if best is None or len(d.industries) < len(best.d.industries):
-            best = Sector(d, pos)
-    if best is not None:
-        return best
-    market = Market(int(ctx.engine.instruments.market[inst]))
-    key = "KOSDAQ" if market == Market.KOSDAQ else "KOSPI"
-    return Sector(next(d for d in ctx.universe.indices if d.key == key), ctx.engine.index.position[key])
-
-
-@tr("ka10010", "sect")
-def ka10010(ctx: KiwoomContext, body: dict[str, Any]) -> TrResult:
+def ka10010(ctx: KiwoomContext, req: Request) -> Answer:
     """업종프로그램요청: 위탁 program trading of the stock's industry sector on the code's venue."""
-    inst, venue = stock(ctx, required(body, "stk_cd"))
+    inst, venue = stock(ctx, req[STK_CD])
     s = industry_of(ctx, inst)
     qty, val = ctx.engine.index_program(venue)
-    q, v = qty[s.pos], val[s.pos]  # [side (0 buy, 1 sell), kind, account]; 위탁 = account 0
-    fields: dict[str, Any] = {}
-    for name, kinds in _PROGRAM_GROUPS:
-        k = list(kinds)
-        sell_q, buy_q = int(q[1, k, 0].sum()), int(q[0, k, 0].sum())
-        sell_v, buy_v = int(v[1, k, 0].sum()), int(v[0, k, 0].sum())
-        fields[f"{name}_sell_qty"] = str(to_unit(sell_q, PROGRAM_QTY_UNIT))
-        fields[f"{name}_sell_amt"] = str(to_unit(sell_v, PROGRAM_AMT_UNIT))
-        fields[f"{name}_buy_qty"] = str(to_unit(buy_q, PROGRAM_QTY_UNIT))
-        fields[f"{name}_buy_amt"] = str(to_unit(buy_v, PROGRAM_AMT_UNIT))
-        fields[f"{name}_netprps_qty"] = signed_int(to_unit(buy_q - sell_q, PROGRAM_QTY_UNIT))
-        fields[f"{name}_netprps_amt"] = _netprps(buy_v - sell_v, PROGRAM_AMT_UNIT)
-    return TrResult(fields)
+    q, v = qty[s.pos], val[s.pos]  # [Side, program kind axis, Account]
+    cols: dict[str, Any] = {}
+    for prefix, _, kinds in _PROGRAM_GROUPS:
+        k = [kind - ProgramKind.ARBITRAGE for kind in kinds]  # the kind axis starts at 차익
+        sell_q, buy_q = int(q[Side.SELL, k, Account.AGENCY].sum()), int(q[Side.BUY, k, Account.AGENCY].sum())
+        sell_v, buy_v = int(v[Side.SELL, k, Account.AGENCY].sum()), int(v[Side.BUY, k, Account.AGENCY].sum())
+        cols[f"{prefix}_sell_qty"] = to_unit(sell_q, PROGRAM_QTY_UNIT)
+        cols[f"{prefix}_sell_amt"] = to_unit(sell_v, PROGRAM_AMT_UNIT)
+        cols[f"{prefix}_buy_qty"] = to_unit(buy_q, PROGRAM_QTY_UNIT)
+        cols[f"{prefix}_buy_amt"] = to_unit(buy_v, PROGRAM_AMT_UNIT)
+        cols[f"{prefix}_netprps_qty"] = to_unit(buy_q - sell_q, PROGRAM_QTY_UNIT)
+        cols[f"{prefix}_netprps_amt"] = _netprps([buy_v - sell_v], PROGRAM_AMT_UNIT)
+    return Answer(PROGRAM.render_one(cols))
 
 
-__all__ = [
-    "KA20001_PAGE",
-    "KA20002_PAGE",
-    "KA20009_PAGE",
-    "Quote",
-    "Sector",
-    "breadth",
-    "check_mock_venue",
-    "index_history",
-    "industry_of",
-    "market_sectors",
-    "quote",
-    "sector",
-    "session_date",
-    "stock",
-]
+# ---------------------------------------------------------------------------------------------------
+# The declarations
+# ---------------------------------------------------------------------------------------------------
+
+_INDEX_REQUEST: Final = Body((MRKT_TP, INDS_CD))
+
+TRS: Final = (
+    Tr("ka10010", "업종프로그램요청", "sect", Body((STK_CD,)), ka10010, summary=PROGRAM),
+    Tr(
+        "ka10051",
+        "업종별투자자순매수요청",
+        "sect",
+        Body((MRKT_TP_MARKET, AMT_QTY_TP, BASE_DT_OPTIONAL, STEX_TP)),
+        ka10051,
+        list_key="inds_netprps",
+        row=NETPRPS_ROW,
+    ),
+    Tr(
+        "ka20001",
+        "업종현재가요청",
+        "sect",
+        _INDEX_REQUEST,
+        ka20001,
+        summary=SUMMARY,
+        list_key="inds_cur_prc_tm",
+        row=TIME_ROW,
+        page_size=KA20001_PAGE,
+    ),
+    Tr(
+        "ka20002",
+        "업종별주가요청",
+        "sect",
+        Body((MRKT_TP, INDS_CD, STEX_TP)),
+        ka20002,
+        list_key="inds_stkpc",
+        row=STOCK_ROW,
+        page_size=KA20002_PAGE,
+    ),
+    Tr(
+        "ka20003",
+        "전업종지수요청",
+        "sect",
+        Body((INDS_CD_MARKET,)),
+        ka20003,
+        list_key="all_inds_idex",
+        row=ALL_INDEX_ROW,
+    ),
+    Tr(
+        "ka20009",
+        "업종현재가일별요청",
+        "sect",
+        _INDEX_REQUEST,
+        ka20009,
+        summary=SUMMARY,
+        list_key="inds_cur_prc_daly_rept",
+        row=DAY_ROW,
+        page_size=KA20009_PAGE,
+    ),
+)
