@@ -1,0 +1,37 @@
+"""The field tables in docs/ are the declarations' (``python -m sise.api.doc_tables docs``)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from sise.api.doc_tables import PAGES, rewrite
+from sise.api.kiwoom.views import KIWOOM_TRS
+
+DOCS = Path(__file__).resolve().parents[1] / "docs"
+
+
+def test_generated_field_tables_are_up_to_date() -> None:
+    for name, blocks in PAGES.items():
+        text = (DOCS / name).read_text(encoding="utf-8")
+        assert rewrite(text, blocks()) == text, f"run: python -m sise.api.doc_tables docs ({name})"
+
+
+def test_every_kiwoom_record_is_documented() -> None:
+    text = (DOCS / "kiwoom.md").read_text(encoding="utf-8")
+    marked = set(re.findall(r"<!-- fields: ([^>]+?) -->", text))
+    for tr in KIWOOM_TRS:
+        for part, record in (("summary", tr.summary), ("row", tr.row)):
+            if record is None:
+                continue
+            shared = any(
+                f"{other.api_id} {part}" in marked
+                for other in KIWOOM_TRS
+                if (other.summary if part == "summary" else other.row) is record
+            )
+            assert shared, f"{tr.api_id} {part} is in no generated table of docs/kiwoom.md"
+
+
+def test_rewrite_replaces_only_marked_blocks() -> None:
+    text = "a\n<!-- fields: x -->\nold\n<!-- /fields -->\nb\n"
+    assert rewrite(text, {"x": "new\n"}) == "a\n<!-- fields: x -->\nnew\n<!-- /fields -->\nb\n"
