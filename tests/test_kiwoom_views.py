@@ -17,7 +17,8 @@ import numpy as np
 import pytest
 
 from sise.api.kiwoom import views  # noqa: F401  (registers the TRs)
-from sise.api.kiwoom.tr import REGISTRY, KiwoomContext, KiwoomError, TrResult
+from sise.api.kiwoom.errors import KiwoomError
+from sise.api.kiwoom.tr import REGISTRY, KiwoomContext, TrResult
 from sise.engine.engine import Engine
 from sise.engine.timeutil import NS, kst_ns
 from sise.market.codes import KA10051_FIELDS

@@ -27,7 +27,7 @@ from typing import Any, Final
 import numpy as np
 import numpy.typing as npt
 
-from sise.api.kiwoom.tr import bad_field, missing_field
+from sise.api.kiwoom.errors import bad_field, missing_field
 
 I64 = npt.NDArray[np.int64]
 
