@@ -133,7 +133,7 @@ BAD_FIELD = ErrorDef(
     code=1517,
     template="입력 값 형식이 올바르지 않습니다. 파라미터={name} 실패사유= {reason}",
     source=VENDOR,
-    why=f"{_OFFICIAL}, spacing included",
+    why=f"{_OFFICIAL}, spacing included; {_CAT_INPUT}",
     when="a value not allowed, an unknown sector code, a bad date, a value of the wrong type",
 )
 RATE_LIMITED = ErrorDef(
@@ -173,7 +173,7 @@ UNEXPECTED = ErrorDef(
 
 # --------------------------------------------------------------------------- 1517 reasons (sise's)
 
-_REASON = "the 실패사유 is sise's"
+_REASON = f"the 실패사유 is sise's; {_CAT_INPUT}"
 BODY_MEDIA_TYPE = BAD_FIELD.bind(
     name="body",
     reason=f"Content-Type은 {CONTENT_TYPE} 이어야 합니다 (받은 값: {{content_type}})",
@@ -354,7 +354,7 @@ GRANT_TYPE_WRONG = ErrorDef(
     why=f"{_OFFICIAL}; {_CAT_INPUT}",
     when="`grant_type` ≠ `client_credentials`",
 )
-REVOKE_FAILED = ErrorDef(
+_REVOKE_FAILED = ErrorDef(  # only raised through the reasons below
     return_code=2,
     code=8015,
     template="Access Token을 폐기하는데 실패했습니다. 실패사유={reason}",
@@ -362,16 +362,16 @@ REVOKE_FAILED = ErrorDef(
     why=f"{_OFFICIAL}; {_CAT_INPUT}",
     when="revoke refused",
 )
-REVOKE_TOKEN_UNKNOWN = REVOKE_FAILED.bind(
+REVOKE_TOKEN_UNKNOWN = _REVOKE_FAILED.bind(
     reason="유효하지 않은 Token입니다",
     source=SISE,
-    why=f"{_REASON}; {_CAT_INPUT}",
+    why=_REASON,
     when="revoke: unknown or already revoked token, or another key's",
 )
-REVOKE_TOKEN_EXPIRED = REVOKE_FAILED.bind(
+REVOKE_TOKEN_EXPIRED = _REVOKE_FAILED.bind(
     reason="만료된 Token입니다",
     source=SISE,
-    why=f"{_REASON}; {_CAT_INPUT}",
+    why=_REASON,
     when="revoke: expired token",
 )
 REVOKE_TOKEN_MISSING = ErrorDef(
@@ -415,8 +415,10 @@ MOCK_UNSUPPORTED = ErrorDef(
     when="모의투자: a `_NX` / `_AL` code, or `stex_tp` 2 or 3",
 )
 
-#: Every entry by its Python name, in declaration order.
-CATALOGUE: Final[dict[str, ErrorDef]] = {n: v for n, v in globals().items() if isinstance(v, ErrorDef)}
+#: Every entry sise raises, by its Python name, in declaration order.
+CATALOGUE: Final[dict[str, ErrorDef]] = {
+    n: v for n, v in globals().items() if isinstance(v, ErrorDef) and not n.startswith("_")
+}
 
 
 def missing_field(name: str) -> KiwoomError:
