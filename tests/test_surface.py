@@ -120,6 +120,18 @@ def test_another_method_answers_1517_with_405(client: TestClient, path: str, met
     assert r.json() == bad("method", f"POST 요청만 지원합니다 (받은 값: {method})")
 
 
+def test_the_method_error_names_the_methods_of_the_path() -> None:
+    app = make_app()
+
+    async def health(request: Request) -> Response:
+        return Response("ok")
+
+    app.router.routes.insert(0, Route("/healthz", health))  # as sise.server.app does
+    r = TestClient(app).post("/healthz")
+    assert r.status_code == 405 and r.headers["allow"] == "GET, HEAD"
+    assert r.json() == bad("method", "GET, HEAD 요청만 지원합니다 (받은 값: POST)")
+
+
 def test_head_gets_405_without_a_body(client: TestClient) -> None:
     r = client.head("/api/dostk/sect")
     assert r.status_code == 405 and r.content == b""

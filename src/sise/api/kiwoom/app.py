@@ -291,7 +291,8 @@ class KiwoomShape:
 
     def method_not_allowed(self, scope: Scope, allow: str) -> Answer:
         api_id = _api_id(Headers(scope=scope))
-        return _answer(METHOD_NOT_ALLOWED(method=scope["method"]), api_id, (("Allow", allow),))
+        error = METHOD_NOT_ALLOWED(allow=allow, method=scope["method"])
+        return _answer(error, api_id, (("Allow", allow),))
 
     def malformed(self) -> Answer:
         return _answer(MALFORMED_REQUEST(), "")

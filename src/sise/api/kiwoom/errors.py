@@ -270,12 +270,12 @@ API_ID_MALFORMED = BAD_FIELD.bind(
 )
 METHOD_NOT_ALLOWED = BAD_FIELD.bind(
     name="method",
-    reason="POST 요청만 지원합니다 (받은 값: {method})",
+    reason="{allow} 요청만 지원합니다 (받은 값: {method})",
     status=405,
     source=SISE,
     why=f"{_REASON}; Kiwoom documents nothing for a wrong method (every call is a POST); HTTP 405"
     " with `Allow` as HTTP requires",
-    when="a method other than POST on a Kiwoom path",
+    when="another method than the path's (POST on Kiwoom's paths, GET on `/healthz`)",
 )
 
 # ----------------------------------------------------------------------------- authorization (15xx)
