@@ -7,7 +7,8 @@ goes to the log. Requests that reach no route (an unknown path: 1504; another me
 HTTP 405) are answered by :class:`KiwoomShape` through ``sise.api.surface``.
 
 TR requests are checked in this order, so a client sees the same error Kiwoom would show first:
-api-id present → token → api-id known and on this URI → rate limit → body → view.
+api-id present (and of Kiwoom's form) → token → api-id known and on this URI → rate limit → body
+→ view.
 """
 
 from __future__ import annotations
