@@ -62,7 +62,7 @@ def make_client(
     keys: KeyStore, wall: FakeTime, *, mock: bool = False, lifetime: float = 86_400
 ) -> TestClient:
     app = create_kiwoom_app(
-        context, keys, trs=[ECHO], mock=mock, token_lifetime_s=lifetime, rate_limit=None, now=wall
+        context, keys, trs=[ECHO], mock=mock, token_lifetime_s=lifetime, rate_limit=0, now=wall
     )
     return TestClient(app)
 

@@ -105,12 +105,11 @@ def context() -> KiwoomContext:
 class Api:
     """A TestClient with a token, sending requests the way Kiwoom's samples do."""
 
-    def __init__(self, *, mock: bool = False, rate_limit: Any = None, burst: float | None = None) -> None:
+    def __init__(self, *, mock: bool = False, rate_limit: float | None = 0, burst: float | None = None):
         self.clock = FakeTime()
         keys = KeyStore([REAL, REAL2], [MOCK])
-        kwargs: dict[str, Any] = {} if rate_limit == "default" else {"rate_limit": rate_limit}
         app = create_kiwoom_app(
-            context, keys, trs=STUB_TRS, mock=mock, burst=burst, monotonic=self.clock, **kwargs
+            context, keys, trs=STUB_TRS, mock=mock, rate_limit=rate_limit, burst=burst, monotonic=self.clock
         )
         self.app = app
         self.client = TestClient(app)
@@ -262,7 +261,7 @@ def test_a_failing_context_is_1999_not_500() -> None:
         raise RuntimeError("engine not ready")
 
     keys = KeyStore([REAL])
-    client = TestClient(create_kiwoom_app(broken, keys, trs=STUB_TRS, rate_limit=None))
+    client = TestClient(create_kiwoom_app(broken, keys, trs=STUB_TRS, rate_limit=0))
     body = {"grant_type": "client_credentials", "appkey": REAL.appkey, "secretkey": REAL.secretkey}
     token = client.post("/oauth2/token", json=body).json()["token"]
     r = client.post("/api/dostk/sect", json={}, headers={"api-id": FLAT, "authorization": f"Bearer {token}"})
@@ -394,7 +393,7 @@ def limited() -> dict[str, Any]:
 
 
 def test_rate_limit_per_appkey_and_api_id() -> None:
-    api = Api(rate_limit="default")
+    api = Api(rate_limit=None)
     assert [api.post(FLAT).status_code for _ in range(5)] == [200] * 5
     r = api.post(FLAT)
     assert r.status_code == 429 and r.json() == limited()
@@ -407,12 +406,12 @@ def test_rate_limit_per_appkey_and_api_id() -> None:
 
 
 def test_mock_is_one_per_second_and_limits_can_be_switched_off() -> None:
-    mock = Api(mock=True, rate_limit="default")
+    mock = Api(mock=True, rate_limit=None)
     assert mock.post(FLAT).status_code == 200
     assert mock.post(FLAT).status_code == 429
     mock.clock.t += 1.0
     assert mock.post(FLAT).status_code == 200
-    off = Api(rate_limit=None)
+    off = Api(rate_limit=0)
     assert {off.post(FLAT).status_code for _ in range(50)} == {200}
     bursty = Api(rate_limit=2.0, burst=4)
     assert [bursty.post(FLAT).status_code for _ in range(5)] == [200] * 4 + [429]
@@ -437,9 +436,11 @@ def test_rate_limiter_unit() -> None:
     assert len(capped) == 10
     slow = RateLimiter(0.5, clock=clock)  # below 1/s: the default burst still admits one
     assert slow.acquire("k") and not slow.acquire("k")
-    assert RateLimiter(None).acquire("k") and not RateLimiter(None).enabled
+    assert RateLimiter(0).acquire("k") and not RateLimiter(0).enabled
     with pytest.raises(ValueError):
-        RateLimiter(0.0)
+        RateLimiter(-1.0)
+    with pytest.raises(ValueError):
+        RateLimiter(float("nan"))
     with pytest.raises(ValueError):
         RateLimiter(5.0, burst=0.5)
 
@@ -450,7 +451,7 @@ def test_rate_limiter_unit() -> None:
 @pytest.fixture
 def server() -> Iterator[str]:
     keys = KeyStore([REAL], [MOCK])
-    app = create_kiwoom_app(context, keys, trs=STUB_TRS, rate_limit=None)
+    app = create_kiwoom_app(context, keys, trs=STUB_TRS, rate_limit=0)
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
@@ -557,7 +558,7 @@ def test_first_pages_are_built_once_per_engine_state() -> None:
         lambda: KiwoomContext(cast(Any, engine), cast(Any, None), None, lambda: 0),
         keys,
         trs=[stub("ka99905", "sect", counted, q_param)],
-        rate_limit=None,
+        rate_limit=0,
         monotonic=clock,
     )
     client = TestClient(app)

@@ -16,7 +16,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from sise.api.kiwoom.tr import KiwoomContext, KiwoomError, TrResult
+from sise.api.kiwoom.errors import KiwoomError
+from sise.api.kiwoom.tr import KiwoomContext, TrResult
 from sise.api.kiwoom.views import KIWOOM_TRS
 from sise.engine.engine import Engine
 from sise.engine.timeutil import NS, kst_ns

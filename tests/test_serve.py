@@ -141,6 +141,43 @@ def test_the_mock_personality_takes_its_own_keys(server: Any) -> None:
     assert health["personality"] == "mock" and health["trading_day"] == "2026-11-20"
 
 
+def raw(base: str, request: bytes) -> bytes:
+    """One request on a fresh connection; everything the server sends until it closes or pauses."""
+    host, port = base.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=5) as s:
+        s.sendall(request)
+        out = b""
+        while b"\r\n\r\n" not in out or len(out.split(b"\r\n\r\n", 1)[1]) < _length(out):
+            data = s.recv(65536)  # a timeout here is a request left unanswered
+            if not data:
+                break
+            out += data
+        return out
+
+
+def _length(response: bytes) -> int:
+    head = response.split(b"\r\n\r\n", 1)[0].decode("latin-1").lower()
+    return next(
+        (int(line.split(":")[1]) for line in head.split("\r\n") if line.startswith("content-length:")), 0
+    )
+
+
+def test_sise_serve_answers_malformed_requests_in_kiwoom_json(server: Any) -> None:
+    base = server[0]
+    unreadable = raw(base, b"FOO /api/dostk/sect HTTP/1.1\r\nHost: x\r\n\r\n")
+    assert unreadable.startswith(b"HTTP/1.1 400") and "[1512:" in unreadable.decode()
+    upgrade = raw(
+        base,
+        b"POST /api/dostk/sect HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
+        b"Content-Length: 2\r\n\r\n{}",
+    )
+    assert upgrade.startswith(b"HTTP/1.1 200") and "[1501:" in upgrade.decode()
+    wrong_method = requests.get(f"{base}/api/dostk/sect", timeout=5)
+    assert wrong_method.status_code == 405 and wrong_method.json()["return_code"] == 2
+    nowhere = requests.post(f"{base}/api/dostk/sect/", timeout=5, allow_redirects=False)
+    assert nowhere.status_code == 200 and "[1504:" in nowhere.json()["return_msg"]
+
+
 def test_ctrl_c_stops_the_server_cleanly(server: Any) -> None:
     _, _, _, proc = server
     proc.send_signal(signal.SIGINT)

@@ -33,39 +33,39 @@ class _Bucket:
 
 
 class RateLimiter:
-    """Token buckets per key. ``rate=None`` switches limiting off (every request passes)."""
+    """Token buckets per key. ``rate=0`` switches limiting off (every request passes)."""
 
     def __init__(
         self,
-        rate: float | None,
+        rate: float,
         burst: float | None = None,
         *,
         clock: Callable[[], float] = time.monotonic,
         max_buckets: int = 100_000,
     ) -> None:
-        if rate is not None and not (rate > 0 and math.isfinite(rate)):
-            raise ValueError(f"rate must be a positive number of requests per second, got {rate!r}")
+        if not (rate >= 0 and math.isfinite(rate)):
+            raise ValueError(f"rate must be requests per second (0 = off), got {rate!r}")
         if burst is not None and not (burst >= 1 and math.isfinite(burst)):
             raise ValueError(f"burst must be at least 1 request, got {burst!r}")
         if max_buckets < 1:
             raise ValueError(f"max_buckets must be at least 1, got {max_buckets!r}")
         self.rate = rate
         # The default burst is one second's worth, but at least one request (for rates below 1/s).
-        self.burst: float | None = None if rate is None else (burst if burst is not None else max(rate, 1.0))
+        self.burst: float | None = None if rate == 0 else (burst if burst is not None else max(rate, 1.0))
         self.max_buckets = max_buckets
         self._clock = clock
         self._buckets: OrderedDict[Hashable, _Bucket] = OrderedDict()
 
     @property
     def enabled(self) -> bool:
-        return self.rate is not None
+        return self.rate > 0
 
     def __len__(self) -> int:
         return len(self._buckets)
 
     def acquire(self, key: Hashable) -> bool:
         """Spend one token of ``key``'s bucket; ``False`` (and nothing spent) when it is empty."""
-        if self.rate is None or self.burst is None:
+        if self.burst is None:
             return True
         now = self._clock()
         self._evict(now)
@@ -86,7 +86,7 @@ class RateLimiter:
 
     def retry_after(self, key: Hashable) -> float:
         """Seconds until ``key`` may send again (0 when it may now)."""
-        if self.rate is None or self.burst is None:
+        if self.burst is None:
             return 0.0
         bucket = self._buckets.get(key)
         if bucket is None:
@@ -95,7 +95,7 @@ class RateLimiter:
         return max(0.0, (1.0 - tokens) / self.rate)
 
     def _evict(self, now: float) -> None:
-        assert self.rate is not None and self.burst is not None
+        assert self.burst is not None
         idle = self.burst / self.rate
         buckets = self._buckets
         while buckets:

@@ -15,6 +15,7 @@ from starlette.applications import Starlette
 
 from sise.api.kiwoom.auth import KeyStore
 from sise.server.app import create_app
+from sise.server.http import http_protocol
 from sise.server.runtime import Market, Settings
 
 
@@ -52,7 +53,15 @@ def serve(settings: Settings, options: ServeOptions) -> int:
 
 
 def _server(app: Starlette, host: str, port: int, log_level: str) -> uvicorn.Server:
-    config = uvicorn.Config(app, host=host, port=port, log_level=log_level, lifespan="off", access_log=False)
+    config = uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        log_level=log_level,
+        lifespan="off",
+        access_log=False,
+        http=http_protocol(app.state.shape),
+    )
     return uvicorn.Server(config)
 
 

@@ -27,20 +27,14 @@ def create_app(
 ) -> Starlette:
     """One personality: ``GET /healthz`` and the Kiwoom REST API.
 
-    ``rate_limit`` defaults to Kiwoom's: 5 requests/s per app key and api-id (1/s on mock).
+    ``rate_limit``: ``None`` for Kiwoom's own limit, ``0`` for none (see ``create_kiwoom_app``).
     """
-    limit = rate_limit if rate_limit is not None else (1.0 if mock else 5.0)
 
     def context() -> KiwoomContext:
         return KiwoomContext(market.engine, market.universe, market.store, market.clock.now_ns, mock)
 
     kiwoom = create_kiwoom_app(
-        context,
-        keys,
-        trs=KIWOOM_TRS,
-        mock=mock,
-        token_lifetime_s=token_lifetime_s,
-        rate_limit=limit if limit > 0 else None,
+        context, keys, trs=KIWOOM_TRS, mock=mock, token_lifetime_s=token_lifetime_s, rate_limit=rate_limit
     )
     # One router for everything (no Mount): a routing layer less on every request.
     kiwoom.router.routes.insert(0, Route("/healthz", _healthz(market, mock)))

@@ -1,55 +1,87 @@
 """The Kiwoom REST surface: OAuth, api-id dispatch, rate limits, continuation and the envelope.
 
 One app is one personality (실전 or 모의투자); a server runs two on two ports. Every request
-that reaches a route gets a Kiwoom-shaped JSON answer — business errors with HTTP 200 as Kiwoom
-does, the rate limit with 429 — and never a bare 500: an unexpected exception becomes
-``7 / [1999]`` and its traceback goes to the log.
+gets a Kiwoom-shaped JSON answer — business errors with HTTP 200 as Kiwoom does, the rate limit
+with 429 — and never a bare 500: an unexpected exception becomes ``7 / [1999]`` and its traceback
+goes to the log. Requests that reach no route (an unknown path: 1504; another method: 1517 with
+HTTP 405) are answered by :class:`KiwoomShape` through ``sise.api.surface``.
 
 TR requests are checked in this order, so a client sees the same error Kiwoom would show first:
-api-id present → token → api-id known and on this URI → rate limit → body → view.
+api-id present (and of Kiwoom's form) → token → api-id known and on this URI → rate limit → body
+→ view.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import enum
 import logging
 import math
+import re
 import time
 from collections.abc import Callable, Sequence
-from typing import Any, Final
+from typing import Any
 
 import orjson
 from starlette.applications import Starlette
+from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
+from starlette.types import Scope
 
+from sise.api import surface
+from sise.api.errors import Answer
 from sise.api.kiwoom.auth import DEFAULT_TOKEN_LIFETIME_S, TOKEN_TYPE, KeyStore, TokenStore
+from sise.api.kiwoom.errors import (
+    API_ID_MALFORMED,
+    API_ID_MISSING,
+    API_ID_UNKNOWN,
+    API_ID_WRONG_URI,
+    BODY_CHARSET,
+    BODY_EMPTY,
+    BODY_MEDIA_TYPE,
+    BODY_NOT_JSON,
+    BODY_NOT_OBJECT,
+    BODY_TOO_DEEP,
+    BODY_TOO_LARGE,
+    CONTENT_TYPE,
+    MALFORMED_REQUEST,
+    METHOD_NOT_ALLOWED,
+    OK_MSG,
+    RATE_LIMITED,
+    UNEXPECTED,
+    KiwoomError,
+)
 from sise.api.kiwoom.paging import Page, Paginator
-from sise.api.kiwoom.tr import OK_MSG, KiwoomContext, KiwoomError, Tr, bad_field
+from sise.api.kiwoom.tr import KiwoomContext, Tr
 from sise.api.ratelimit import RateLimiter
 
-__all__ = ["DEFAULT", "MAX_BODY_BYTES", "MOCK_RATE", "REAL_RATE", "create_kiwoom_app"]
+__all__ = [
+    "MAX_BODY_BYTES",
+    "MOCK_RATE",
+    "REAL_RATE",
+    "KiwoomShape",
+    "create_kiwoom_app",
+    "default_rate_limit",
+]
 
 log = logging.getLogger("sise.kiwoom")
 
-CONTENT_TYPE = "application/json;charset=UTF-8"
 REAL_RATE = 5.0  # 이용약관 제11조: 조회 5건/초
 MOCK_RATE = 1.0  # 모의투자
 MAX_BODY_BYTES = 1 << 20  # Kiwoom request bodies are a few fields; refuse anything absurd
+MAX_BODY_DEPTH = 16  # Kiwoom bodies are flat objects; orjson cannot re-serialise past 255 levels
 CACHE_TTL_S = 60.0  # first pages cached per engine state, at most this long (wall time)
 CACHE_MAX = 4096
+CACHE_MAX_BYTES = 64 << 20  # keys (raw bodies, up to 1 MiB each) and pages
+#: Kiwoom's api-id header is at most 10 characters (kiwoom.md §1.3): ``ka10001``, ``usa10099``.
+API_ID_RE = re.compile(r"[A-Za-z0-9]{1,10}")
+URI_ECHO_MAX = 100  # characters of a request path echoed into 1504
 
 
-class _Default(enum.Enum):
-    DEFAULT = enum.auto()
-
-
-#: ``rate_limit`` default: Kiwoom's own limit for the personality (5/s real, 1/s mock).
-DEFAULT: Final = _Default.DEFAULT
-
-_UNEXPECTED = KiwoomError(7, 1999, "예기치 못한 에러가 발생했습니다")
+def default_rate_limit(mock: bool) -> float:
+    """Kiwoom's own limit per (app key, api-id): 5/s on the real personality, 1/s on mock."""
+    return MOCK_RATE if mock else REAL_RATE
 
 
 def create_kiwoom_app(
@@ -59,7 +91,7 @@ def create_kiwoom_app(
     trs: Sequence[Tr],
     mock: bool = False,
     token_lifetime_s: float = DEFAULT_TOKEN_LIFETIME_S,
-    rate_limit: float | _Default | None = DEFAULT,
+    rate_limit: float | None = None,
     burst: float | None = None,
     now: Callable[[], float] = time.time,
     monotonic: Callable[[], float] = time.monotonic,
@@ -67,12 +99,13 @@ def create_kiwoom_app(
     """The Kiwoom REST API of one personality.
 
     ``context`` is called per TR request. ``rate_limit`` is requests per second per (app key,
-    api-id), ``None`` for no limit; ``burst`` defaults to one second's worth. ``now`` (wall
+    api-id): ``None`` for Kiwoom's own (:func:`default_rate_limit`), ``0`` for no limit;
+    ``burst`` defaults to one second's worth. ``now`` (wall
     time) drives token expiry, ``monotonic`` the rate limits and continuation TTL. Both
     personalities should share one ``KeyStore`` so each can recognise the other's tokens (8031).
     ``trs`` are the TRs served (``sise.api.kiwoom.views.KIWOOM_TRS`` for all of them).
     """
-    rate = (MOCK_RATE if mock else REAL_RATE) if isinstance(rate_limit, _Default) else rate_limit
+    rate = default_rate_limit(mock) if rate_limit is None else rate_limit
     api = _KiwoomApi(
         context,
         trs,
@@ -89,6 +122,7 @@ def create_kiwoom_app(
             Route("/api/dostk/{category}", api.dispatch, methods=["POST"]),
         ]
     )
+    surface.install(app, KiwoomShape())
     # For the server's admin and for tests.
     app.state.tokens = api.tokens
     app.state.limiter = api.limiter
@@ -120,6 +154,7 @@ class _KiwoomApi:
         self.mock = mock
         self.monotonic = monotonic
         self._cache: dict[tuple[str, bytes], tuple[float, tuple[bytes, str, str]]] = {}
+        self._cache_bytes = 0  # of keys and answers, for CACHE_MAX_BYTES
         self._cache_version = -1
 
     # ------------------------------------------------------------------------------- OAuth
@@ -140,7 +175,7 @@ class _KiwoomApi:
             return _json(e.body(), e.http_status)
         except Exception:
             log.exception("au10001 failed")
-            return _json(_UNEXPECTED.body())
+            return _json(UNEXPECTED().body())
 
     async def revoke_token(self, request: Request) -> Response:
         try:
@@ -150,31 +185,30 @@ class _KiwoomApi:
             return _json(e.body(), e.http_status)
         except Exception:
             log.exception("au10002 failed")
-            return _json(_UNEXPECTED.body())
+            return _json(UNEXPECTED().body())
 
     # --------------------------------------------------------------------------------- TRs
 
     async def dispatch(self, request: Request) -> Response:
         category = request.path_params["category"]
         headers = request.headers
-        api_id = headers.get("api-id", "").strip()
+        given = headers.get("api-id", "").strip()
+        api_id = _api_id(headers)  # "" unless well-formed: only that is ever echoed
         try:
+            if not given:
+                raise API_ID_MISSING()
             if not api_id:
-                raise KiwoomError(2, 1501, "API ID가 Null이거나 값이 없습니다")
+                raise API_ID_MALFORMED()
             token = self.tokens.authenticate(headers.get("authorization"))
             entry = self.trs.get(api_id)
             if entry is None:
-                raise KiwoomError(1, 1505, f"해당 API ID는 존재하지 않습니다. API ID={api_id}")
+                raise API_ID_UNKNOWN(api_id=api_id)
             if entry.category != category:
-                raise KiwoomError(
-                    1,
-                    1504,
-                    f"해당 URI에서는 지원하는 API ID가 아닙니다. API ID={api_id}, URI=/api/dostk/{category}",
-                )
+                raise API_ID_WRONG_URI(api_id=api_id, uri=_echo_uri(request.url.path))
             bucket = (token.appkey, api_id)
             if not self.limiter.acquire(bucket):
                 retry = max(1, math.ceil(self.limiter.retry_after(bucket)))
-                return self._error(_rate_limited(api_id), api_id, {"Retry-After": str(retry)})
+                return self._error(RATE_LIMITED(api_id=api_id), api_id, (("Retry-After", str(retry)),))
             raw = await _raw_body(request)
             if headers.get("cont-yn", "").strip().upper() == "Y":
                 body = _parse_body(raw)
@@ -191,8 +225,8 @@ class _KiwoomApi:
         except KiwoomError as e:
             return self._error(e, api_id)
         except Exception:
-            log.exception("%s on /api/dostk/%s failed", api_id or "<no api-id>", category)
-            return self._error(_UNEXPECTED, api_id)
+            log.exception("%s on %s failed", api_id or "<no api-id>", _echo_uri(request.url.path))
+            return self._error(UNEXPECTED(), api_id)
 
     def _first_page(self, tr: Tr, raw: bytes) -> tuple[bytes, str, str]:
         """A first page, from the cache when the market has not changed since it was built.
@@ -207,6 +241,7 @@ class _KiwoomApi:
             return self._build_first_page(tr, ctx, _parse_body(raw))
         if version != self._cache_version:
             self._cache.clear()
+            self._cache_bytes = 0
             self._cache_version = version
         # Keyed on the raw bytes: a hit skips parsing; a malformed body is never cached, so it
         # is always parsed and refused. Equal JSON spelled differently just misses.
@@ -216,9 +251,11 @@ class _KiwoomApi:
         if hit is not None and now - hit[0] < CACHE_TTL_S:
             return hit[1]
         answer = self._build_first_page(tr, ctx, _parse_body(raw))
-        if len(self._cache) >= CACHE_MAX:
-            self._cache.pop(next(iter(self._cache)))
         self._cache[key] = (now, answer)
+        self._cache_bytes += _cache_size(key, answer)
+        while len(self._cache) > CACHE_MAX or self._cache_bytes > CACHE_MAX_BYTES:
+            oldest = next(iter(self._cache))
+            self._cache_bytes -= _cache_size(oldest, self._cache.pop(oldest)[1])
         return answer
 
     def _build_first_page(self, tr: Tr, ctx: KiwoomContext, body: dict[str, Any]) -> tuple[bytes, str, str]:
@@ -233,15 +270,47 @@ class _KiwoomApi:
         return ctx
 
     @staticmethod
-    def _error(e: KiwoomError, api_id: str, extra: dict[str, str] | None = None) -> Response:
-        headers = {"api-id": api_id, "cont-yn": "N", "next-key": ""}
-        if extra:
-            headers.update(extra)
-        return Response(orjson.dumps(e.body()), e.http_status, headers=headers, media_type=CONTENT_TYPE)
+    def _error(e: KiwoomError, api_id: str, extra: tuple[tuple[str, str], ...] = ()) -> Response:
+        return surface.response(_answer(e, api_id, extra))
 
 
-def _rate_limited(api_id: str) -> KiwoomError:
-    return KiwoomError(5, 1700, f"허용된 요청 개수를 초과하였습니다. API ID={api_id}", http_status=429)
+class KiwoomShape:
+    """Kiwoom's answers for what no route serves (see ``sise.api.surface``)."""
+
+    def not_found(self, scope: Scope) -> Answer:
+        api_id = _api_id(Headers(scope=scope))
+        return _answer(API_ID_WRONG_URI(api_id=api_id, uri=_echo_uri(scope["path"])), api_id)
+
+    def method_not_allowed(self, scope: Scope, allow: str) -> Answer:
+        api_id = _api_id(Headers(scope=scope))
+        error = METHOD_NOT_ALLOWED(allow=allow, method=scope["method"])
+        return _answer(error, api_id, (("Allow", allow),))
+
+    def malformed(self) -> Answer:
+        return _answer(MALFORMED_REQUEST(), "")
+
+    def unexpected(self, scope: Scope) -> Answer:
+        return _answer(UNEXPECTED(), _api_id(Headers(scope=scope)))
+
+
+def _answer(e: KiwoomError, api_id: str, extra: tuple[tuple[str, str], ...] = ()) -> Answer:
+    """An error as Kiwoom sends it, with the TR headers every ``/api/dostk`` answer carries."""
+    headers = (("api-id", api_id), ("cont-yn", "N"), ("next-key", ""), *extra)
+    return Answer(e.http_status, orjson.dumps(e.body()), CONTENT_TYPE, headers)
+
+
+def _api_id(headers: Headers) -> str:
+    """The request's api-id if it has Kiwoom's form, else "": nothing else is ever echoed."""
+    value = headers.get("api-id", "").strip()
+    return value if API_ID_RE.fullmatch(value) else ""
+
+
+def _echo_uri(path: str) -> str:
+    return path if len(path) <= URI_ECHO_MAX else path[:URI_ECHO_MAX] + "…"
+
+
+def _cache_size(key: tuple[str, bytes], answer: tuple[bytes, str, str]) -> int:
+    return len(key[1]) + len(answer[0])
 
 
 def _envelope(page: Page) -> dict[str, Any]:
@@ -283,27 +352,43 @@ async def _raw_body(request: Request) -> bytes:
     if content_type is not None:
         media, *params = (p.strip().lower() for p in content_type.split(";"))
         if media != "application/json":
-            raise bad_field("body", f"Content-Type은 {CONTENT_TYPE} 이어야 합니다 (받은 값: {content_type})")
+            raise BODY_MEDIA_TYPE(content_type=content_type)
         for param in params:
             name, _, value = param.partition("=")
             if name.strip() == "charset" and value.strip().strip('"') not in ("utf-8", "utf8"):
-                raise bad_field("body", f"charset은 UTF-8이어야 합니다 (받은 값: {content_type})")
+                raise BODY_CHARSET(content_type=content_type)
     raw = bytearray()
     async for chunk in request.stream():
         raw += chunk
         if len(raw) > MAX_BODY_BYTES:
-            raise bad_field("body", f"요청 본문이 너무 큽니다 (최대 {MAX_BODY_BYTES} 바이트)")
+            raise BODY_TOO_LARGE(max_bytes=MAX_BODY_BYTES)
     return bytes(raw)
 
 
 def _parse_body(raw: bytes) -> dict[str, Any]:
     """A JSON object from ``raw``, or 1517 ``파라미터=body`` saying what is wrong with it."""
     if not raw.strip():
-        raise bad_field("body", "요청 본문이 비어 있습니다. JSON 객체를 보내십시오")
+        raise BODY_EMPTY()
     try:
         body = orjson.loads(raw)
     except orjson.JSONDecodeError:
-        raise bad_field("body", "JSON 형식이 아닙니다") from None
+        raise BODY_NOT_JSON() from None
     if not isinstance(body, dict):
-        raise bad_field("body", "JSON 객체({...})여야 합니다")
+        raise BODY_NOT_OBJECT()
+    if _deeper_than(body, MAX_BODY_DEPTH):
+        raise BODY_TOO_DEEP(max_depth=MAX_BODY_DEPTH)
     return body
+
+
+def _deeper_than(value: object, limit: int) -> bool:
+    """Whether JSON ``value`` nests objects/arrays more than ``limit`` levels (no recursion)."""
+    todo: list[tuple[object, int]] = [(value, 1)]
+    while todo:
+        item, depth = todo.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        if children is None:
+            continue
+        if depth > limit:
+            return True
+        todo.extend((child, depth + 1) for child in children)
+    return False

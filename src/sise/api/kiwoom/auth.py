@@ -30,7 +30,24 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sise.api.kiwoom.tr import KiwoomError, bad_field
+from sise.api.kiwoom.errors import (
+    AUTH_MALFORMED,
+    AUTH_MISSING,
+    AUTH_NO_TOKEN,
+    AUTH_SCHEME,
+    GRANT_TYPE_MISSING,
+    GRANT_TYPE_WRONG,
+    KEY_OTHER_PERSONALITY,
+    KEYS_MISSING,
+    KEYS_UNKNOWN,
+    NOT_A_STRING,
+    REVOKE_TOKEN_EXPIRED,
+    REVOKE_TOKEN_MISSING,
+    REVOKE_TOKEN_UNKNOWN,
+    SECRET_MISMATCH,
+    TOKEN_INVALID,
+    TOKEN_OTHER_PERSONALITY,
+)
 from sise.engine.timeutil import KST
 
 __all__ = [
@@ -56,21 +73,6 @@ ENV_KOSCOM = "SISE_KOSCOM_APIKEY"
 _NONCE_BYTES = 48
 _TAG_BYTES = 16
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9!#$%&'*+.^_`|~-]*")  # an RFC 9110 auth-scheme token
-
-# Error texts: Kiwoom's official table, except 8020 whose observed wire text differs from the
-# table ("전달되지" vs "들어오지"); the wire wins.
-_MSG_1513 = "Http Header에 authorization 필드가 설정되어 있어야 합니다"
-_MSG_1514 = "입력으로 들어온 Http Header의 authorization 필드 형식이 맞지 않습니다"
-_MSG_1515 = "Http Header의 authorization 필드 내 Grant Type이 미리 정의된 형식이 아닙니다"
-_MSG_1516 = "Http Header의 authorization 필드 내 Token이 정의되어 있지 않습니다"
-_MSG_8001 = "App Key와 Secret Key 검증에 실패했습니다"
-_MSG_8005 = "Token이 유효하지 않습니다"
-_MSG_8011 = "Access Token을 발급하는데 실패했습니다. 입력값에 grant_type이 들어오지 않았습니다"
-_MSG_8012 = "Access Token을 발급하는데 실패했습니다. grant_type의 값이 맞지 않습니다"
-_MSG_8016 = "Access Token을 폐기하는데 실패했습니다. 입력값에 Token이 들어오지 않았습니다"
-_MSG_8020 = "입력파라미터로 appkey 또는 secretkey가 전달되지 않았습니다."
-_MSG_8030 = "투자구분(실전/모의)이 달라서 Appkey를 사용할수가 없습니다"
-_MSG_8031 = "투자구분(실전/모의)이 달라서 Token를 사용할수가 없습니다"
 
 
 def _personality(mock: bool) -> str:
@@ -312,9 +314,9 @@ class TokenStore:
         """au10001: ``{grant_type: "client_credentials", appkey, secretkey}`` → a token."""
         grant = body.get("grant_type")
         if grant is None or grant == "":
-            raise KiwoomError(2, 8011, _MSG_8011)
+            raise GRANT_TYPE_MISSING()
         if grant != "client_credentials":
-            raise KiwoomError(2, 8012, _MSG_8012)
+            raise GRANT_TYPE_WRONG()
         pair = self._check_keys(body)
         now = self._now()
         current = self._by_appkey.get(pair.appkey)
@@ -334,15 +336,15 @@ class TokenStore:
         pair = self._check_keys(body)
         value = body.get("token")
         if value is None or value == "":
-            raise KiwoomError(2, 8016, _MSG_8016)
+            raise REVOKE_TOKEN_MISSING()
         if not isinstance(value, str):
-            raise bad_field("token", "문자열이어야 합니다")
+            raise NOT_A_STRING(name="token")
         token = self._by_token.get(value)
         if token is None or token.appkey != pair.appkey:
-            raise _revoke_failed("유효하지 않은 Token입니다")
+            raise REVOKE_TOKEN_UNKNOWN()
         self._drop(token)
         if self._now() >= token.expires_at:
-            raise _revoke_failed("만료된 Token입니다")
+            raise REVOKE_TOKEN_EXPIRED()
 
     # ------------------------------------------------------------------------ TR authorization
 
@@ -352,11 +354,11 @@ class TokenStore:
         token = self._by_token.get(value)
         if token is None:
             if self._tagged(value, not self.mock):
-                raise KiwoomError(3, 8031, _MSG_8031)
-            raise KiwoomError(3, 8005, _MSG_8005)
+                raise TOKEN_OTHER_PERSONALITY()
+            raise TOKEN_INVALID()
         if self._now() >= token.expires_at:
             self._drop(token)
-            raise KiwoomError(3, 8005, _MSG_8005)
+            raise TOKEN_INVALID()
         return token
 
     # ------------------------------------------------------------------------------ internals
@@ -364,19 +366,19 @@ class TokenStore:
     def _check_keys(self, body: Mapping[str, Any]) -> KeyPair:
         appkey, secretkey = body.get("appkey"), body.get("secretkey")
         if appkey is None or appkey == "" or secretkey is None or secretkey == "":
-            raise KiwoomError(2, 8020, _MSG_8020)
+            raise KEYS_MISSING()
         if not isinstance(appkey, str):
-            raise bad_field("appkey", "문자열이어야 합니다")
+            raise NOT_A_STRING(name="appkey")
         if not isinstance(secretkey, str):
-            raise bad_field("secretkey", "문자열이어야 합니다")
+            raise NOT_A_STRING(name="secretkey")
         found = self.keys.find(appkey)
         if found is None:
-            raise KiwoomError(2, 8001, _MSG_8001)
+            raise KEYS_UNKNOWN()
         pair, is_mock = found
         if is_mock != self.mock:
-            raise KiwoomError(2, 8030, _MSG_8030)
+            raise KEY_OTHER_PERSONALITY()
         if not hmac.compare_digest(secretkey.encode(), pair.secretkey.encode()):
-            raise KiwoomError(2, 8002, f"{_MSG_8001}. 실패사유=secretkey가 일치하지 않습니다")
+            raise SECRET_MISMATCH()
         return pair
 
     def _drop(self, token: Token) -> None:
@@ -407,25 +409,21 @@ class TokenStore:
         return hmac.compare_digest(tag, self._tag(nonce, mock))
 
 
-def _revoke_failed(reason: str) -> KiwoomError:
-    return KiwoomError(2, 8015, f"Access Token을 폐기하는데 실패했습니다. 실패사유={reason}")
-
-
 def _bearer(header: str | None) -> str:
     """The token of ``Bearer <token>``; the scheme is case-insensitive (RFC 6750)."""
     if header is None or not header.strip():
-        raise KiwoomError(2, 1513, _MSG_1513)
+        raise AUTH_MISSING()
     parts = header.split()
     if len(parts) == 1:
         # A bare word: the scheme without a token, or (the usual mistake) a token without "Bearer".
         if parts[0].lower() == "bearer":
-            raise KiwoomError(2, 1516, _MSG_1516)
-        raise KiwoomError(2, 1514, _MSG_1514)
+            raise AUTH_NO_TOKEN()
+        raise AUTH_MALFORMED()
     if len(parts) > 2:
-        raise KiwoomError(2, 1514, _MSG_1514)
+        raise AUTH_MALFORMED()
     scheme, token = parts
     if scheme.lower() != "bearer":
         if _SCHEME.fullmatch(scheme):
-            raise KiwoomError(2, 1515, _MSG_1515)
-        raise KiwoomError(2, 1514, _MSG_1514)
+            raise AUTH_SCHEME()
+        raise AUTH_MALFORMED()
     return token

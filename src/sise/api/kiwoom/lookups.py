@@ -15,8 +15,9 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 
+from sise.api.kiwoom.errors import MOCK_UNSUPPORTED, STOCK_NOT_FOUND, STOCK_NOT_ON_VENUE, bad_field
 from sise.api.kiwoom.fmt import cents, direction, kst_date_of_ns, rate_bp, ymd_int
-from sise.api.kiwoom.tr import KiwoomContext, KiwoomError, bad_field
+from sise.api.kiwoom.tr import KiwoomContext
 from sise.engine.engine import Engine
 from sise.market.codes import KIWOOM_DMST_STEX_TP, split_venue_code
 from sise.market.indices_table import IndexDef, index_by_kiwoom, kiwoom_sector_list
@@ -64,9 +65,7 @@ def check_mock_venue(ctx: KiwoomContext, venue: Venue) -> None:
     """모의투자 serves KRX only (kiwoom.md §1.1). The refusal's code is unverified; sise sends
     8104 "API not supported on 모의투자" for ``_NX``/``_AL`` codes and ``stex_tp`` 2/3 alike."""
     if ctx.mock and venue != Venue.KRX:
-        raise KiwoomError(
-            2, 8104, f"모의투자에서는 지원하지 않는 API입니다. 거래소구분={KIWOOM_DMST_STEX_TP[venue]}"
-        )
+        raise MOCK_UNSUPPORTED(venue=KIWOOM_DMST_STEX_TP[venue])
 
 
 def stock(ctx: KiwoomContext, text: str, name: str = "stk_cd") -> tuple[int, Venue]:
@@ -80,9 +79,9 @@ def stock(ctx: KiwoomContext, text: str, name: str = "stk_cd") -> tuple[int, Ven
     ins = ctx.engine.instruments
     i = ins.number(base)
     if i is None or not ins.active[i] or int(ins.kind[i]) not in _CASH_KINDS:
-        raise KiwoomError(2, 1902, f"종목정보가 존재하지 않습니다. 종목코드={text}")
+        raise STOCK_NOT_FOUND(code=text)
     if venue == Venue.NXT and not ins.nxt[i]:
-        raise KiwoomError(2, 1903, f"종목정보가 존재하지 않습니다. 거래소구분=NXT, 종목코드={text}")
+        raise STOCK_NOT_ON_VENUE(venue="NXT", code=text)
     return i, venue
 
 

@@ -15,47 +15,11 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple, overload
 
+from sise.api.kiwoom.errors import bad_field, missing_field
 from sise.api.wire import Body, Record, Request
 from sise.engine.engine import Engine
 from sise.market.universe import Universe
 from sise.store.base import HistoryStore
-
-#: ``return_code`` categories and the text Kiwoom puts before the bracketed detail.
-CATEGORY_TEXT: dict[int, str] = {
-    0: "정상적으로 처리되었습니다",
-    1: "잘못된 요청입니다",
-    2: "입력 값 오류입니다",
-    3: "인증에 실패했습니다",
-    5: "허용된 요청 개수를 초과하였습니다",
-    7: "서비스를 처리하는 중에 오류가 발생했습니다",
-}
-OK_MSG = CATEGORY_TEXT[0]
-
-
-class KiwoomError(Exception):
-    """A Kiwoom error: ``{"return_code": code, "return_msg": "<category>[<detail>:<text>]"}``."""
-
-    def __init__(self, return_code: int, detail: int, text: str, http_status: int = 200) -> None:
-        self.return_code = return_code
-        self.detail = detail
-        self.text = text
-        self.http_status = http_status
-        self.message = f"{CATEGORY_TEXT[return_code]}[{detail}:{text}]"
-        super().__init__(self.message)
-
-    def body(self) -> dict[str, Any]:
-        return {"return_code": self.return_code, "return_msg": self.message}
-
-
-def missing_field(name: str) -> KiwoomError:
-    """1511: a required body field is absent or empty."""
-    return KiwoomError(2, 1511, f"필수 입력 값에 값이 존재하지 않습니다. 필수입력 파라미터={name}")
-
-
-def bad_field(name: str, reason: str) -> KiwoomError:
-    """1517: a body field has the wrong format or an unknown value."""
-    # The official table's text, spacing included.
-    return KiwoomError(2, 1517, f"입력 값 형식이 올바르지 않습니다. 파라미터={name} 실패사유= {reason}")
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,6 +16,7 @@ from typing import Any, Final, TypeAlias
 import numpy as np
 import numpy.typing as npt
 
+from sise.api.kiwoom.errors import bad_field
 from sise.api.kiwoom.fmt import (
     DATE,
     DIR_INT,
@@ -70,7 +71,7 @@ from sise.api.kiwoom.params import (
     STEX_TP,
     STK_CD,
 )
-from sise.api.kiwoom.tr import Answer, KiwoomContext, LazyRows, Tr, bad_field
+from sise.api.kiwoom.tr import Answer, KiwoomContext, LazyRows, Tr
 from sise.api.wire import Body, Directed, Field, Record, Request
 from sise.engine.timeutil import NS
 from sise.market.codes import KA10051_FIELDS, KIWOOM_VENUE_SUFFIX, KiwoomAmtQtyTp
