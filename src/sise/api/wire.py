@@ -188,27 +188,28 @@ class Record:
         for i, f in enumerate(self.fields):
             col = cols.get(f.name)
             if f.fmt.piece is None:
-                if col is None or isinstance(col, Directed):
-                    raise TypeError(f"field {f.name} takes a plain column")
-                native[i] = _broadcast(col, n)
+                native[i] = _native(f, col, n)
             elif not (f.optional and col is None and f.fmt.constant is None):
                 text_cols += f.fmt.args(col, n)
-        if text_cols:
-            flat = tuple(chain.from_iterable(zip(*text_cols, strict=True)))
-            texts = (row * n % flat).split(SEP)
-        else:
-            texts = [""] * (n * len(self.fields) + 1)
         names = self.names
         k = len(names)
         if not native:
-            it = iter(texts)
+            it = iter((row * n % tuple(chain.from_iterable(zip(*text_cols, strict=True)))).split(SEP))
             return [dict(zip(names, vals, strict=True)) for vals in zip(*[it] * k, strict=False)]
+        columns: list[Sequence[Any]] = []
         n_text = k - len(native)
-        rows: list[dict[str, Any]] = []
-        for r in range(n):
-            t = iter(texts[r * n_text : (r + 1) * n_text])
-            rows.append({name: native[i][r] if i in native else next(t) for i, name in enumerate(names)})
-        return rows
+        if n_text:
+            flat = tuple(chain.from_iterable(zip(*text_cols, strict=True)))
+            texts = (row * n % flat).split(SEP) if flat else [""] * (n * n_text + 1)
+            texts.pop()  # the trailing separator's empty string
+        j = 0
+        for i in range(k):
+            if i in native:
+                columns.append(native[i])
+            else:
+                columns.append(texts[j::n_text])
+                j += 1
+        return [dict(zip(names, vals, strict=True)) for vals in zip(*columns, strict=True)]
 
     def render_one(self, cols: Mapping[str, Column | Directed | str | int | None]) -> dict[str, Any]:
         """A single record (a response's summary fields) from scalar values; ``None`` for an
@@ -222,6 +223,21 @@ class Record:
             else:
                 wrapped[name] = v
         return self.render(1, wrapped)[0]
+
+
+def _native(f: Field, col: Column | Directed | None, n: int) -> list[Any]:
+    """A native (JSON number or string) column; ``decimals`` scales integers in hundredths
+    (or thousandths …) to floats, which JSON then prints in their shortest exact form."""
+    if col is None:
+        if not f.optional:
+            raise TypeError(f"field {f.name} needs a column")
+        return [None] * n
+    if isinstance(col, Directed):
+        raise TypeError(f"field {f.name} takes a plain column")
+    if f.fmt.decimals:
+        scaled = np.asarray(col, np.int64) / 10**f.fmt.decimals
+        return _broadcast(scaled, n)
+    return _broadcast(col, n)
 
 
 def _row_format(fields: Sequence[Field], blank: frozenset[str] | set[str] = frozenset()) -> str:

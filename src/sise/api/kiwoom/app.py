@@ -18,7 +18,7 @@ import logging
 import math
 import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from typing import Any
 
 import orjson
@@ -30,6 +30,7 @@ from starlette.routing import Route
 from starlette.types import Scope
 
 from sise.api import surface
+from sise.api.cache import VersionedCache
 from sise.api.errors import Answer
 from sise.api.kiwoom.auth import DEFAULT_TOKEN_LIFETIME_S, TOKEN_TYPE, KeyStore, TokenStore
 from sise.api.kiwoom.errors import (
@@ -153,9 +154,9 @@ class _KiwoomApi:
         self.pages = pages
         self.mock = mock
         self.monotonic = monotonic
-        self._cache: dict[tuple[str, bytes], tuple[float, tuple[bytes, str, str]]] = {}
-        self._cache_bytes = 0  # of keys and answers, for CACHE_MAX_BYTES
-        self._cache_version = -1
+        self._cache: VersionedCache[tuple[bytes, str, str]] = VersionedCache(
+            _cache_size, ttl_s=CACHE_TTL_S, max_entries=CACHE_MAX, max_bytes=CACHE_MAX_BYTES, clock=monotonic
+        )
 
     # ------------------------------------------------------------------------------- OAuth
 
@@ -239,24 +240,11 @@ class _KiwoomApi:
         version = getattr(ctx.engine, "version", None)
         if version is None:  # no versioned engine behind this context: nothing to key on
             return self._build_first_page(tr, ctx, _parse_body(raw))
-        if version != self._cache_version:
-            self._cache.clear()
-            self._cache_bytes = 0
-            self._cache_version = version
         # Keyed on the raw bytes: a hit skips parsing; a malformed body is never cached, so it
         # is always parsed and refused. Equal JSON spelled differently just misses.
-        key = (tr.api_id, raw)
-        now = self.monotonic()
-        hit = self._cache.get(key)
-        if hit is not None and now - hit[0] < CACHE_TTL_S:
-            return hit[1]
-        answer = self._build_first_page(tr, ctx, _parse_body(raw))
-        self._cache[key] = (now, answer)
-        self._cache_bytes += _cache_size(key, answer)
-        while len(self._cache) > CACHE_MAX or self._cache_bytes > CACHE_MAX_BYTES:
-            oldest = next(iter(self._cache))
-            self._cache_bytes -= _cache_size(oldest, self._cache.pop(oldest)[1])
-        return answer
+        return self._cache.get_or_build(
+            version, (tr.api_id, raw), lambda: self._build_first_page(tr, ctx, _parse_body(raw))
+        )
 
     def _build_first_page(self, tr: Tr, ctx: KiwoomContext, body: dict[str, Any]) -> tuple[bytes, str, str]:
         result = tr(ctx, body)
@@ -309,8 +297,9 @@ def _echo_uri(path: str) -> str:
     return path if len(path) <= URI_ECHO_MAX else path[:URI_ECHO_MAX] + "…"
 
 
-def _cache_size(key: tuple[str, bytes], answer: tuple[bytes, str, str]) -> int:
-    return len(key[1]) + len(answer[0])
+def _cache_size(key: Hashable, answer: tuple[bytes, str, str]) -> int:
+    raw = key[1] if isinstance(key, tuple) else b""
+    return len(raw) + len(answer[0])
 
 
 def _envelope(page: Page) -> dict[str, Any]:
