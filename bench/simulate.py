@@ -18,9 +18,10 @@ from datetime import date
 from datetime import time as dtime
 
 from sise.engine.engine import Engine
-from sise.engine.timeutil import NS, kst_ns
+from sise.market.sessions import index_window
+from sise.market.timeutil import NS, kst_ns
 from sise.market.universe import build_universe
-from sise.sources.simulator import MarketSimulator, SimConfig, index_window
+from sise.sources.simulator import MarketSimulator, SimConfig
 
 DAY = date(2026, 11, 20)
 REGULAR_S = 6 * 3600 + 30 * 60

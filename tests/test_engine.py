@@ -12,9 +12,9 @@ from conftest import DAY, N_MEMBERS, small_indices, small_table
 from sise.engine.batches import Batch, StatusKind, empty_statuses, empty_trades
 from sise.engine.engine import Engine
 from sise.engine.errors import BatchError, EngineStateError
-from sise.engine.timeutil import NS, kst_ns
 from sise.market.instruments import Instrument
 from sise.market.ticks import TickTableId
+from sise.market.timeutil import NS, kst_ns
 from sise.market.types import FOREIGNERS, InstrumentKind, Investor, Market, Venue
 from sise.sources.stream import StreamSpec, stream
 
@@ -448,3 +448,23 @@ def test_next_day_base_is_todays_close(traded: tuple[Engine, list[Batch]]) -> No
     np.testing.assert_array_equal(e.base[traded_today], krx_last[traded_today])
     krx_rows = daily[daily["venue"] == Venue.KRX]
     np.testing.assert_array_equal(krx_rows["close"], krx_last[krx_rows["inst"]])
+
+
+@pytest.mark.parametrize(
+    ("day", "first", "last"),
+    [
+        (DAY, time(9, 0, 10), time(15, 30, 30)),
+        (date(2026, 1, 2), time(10, 0, 10), time(15, 30, 30)),  # first trading day: 10:00 open
+        (date(2026, 11, 19), time(10, 0, 10), time(16, 30, 30)),  # CSAT day: an hour later
+    ],
+)
+def test_indices_publish_within_the_days_index_window_by_default(day: date, first: time, last: time) -> None:
+    table = small_table()
+    e = Engine(table, small_indices(table), N_MEMBERS)
+    e.start_day(day)
+    e.advance_to(kst_ns(day, time(8, 0)))
+    e.end_day()  # publishes the whole window
+    t, _, _, _ = e.index.series("TOP10")
+    assert t[0] == kst_ns(day, first)
+    assert t[-1] == kst_ns(day, last)
+    assert len(t) == (t[-1] - t[0]) // NS + 1

@@ -18,9 +18,9 @@ import pytest
 from sise.cli.simulate import simulate_day
 from sise.engine.batches import StatusKind
 from sise.engine.engine import Engine
-from sise.engine.timeutil import NS, kst_ns
 from sise.market.limits import price_limits_array
 from sise.market.ticks import tick_sizes
+from sise.market.timeutil import NS, kst_ns
 from sise.market.types import FOREIGNERS, InstrumentKind, Investor, Market, Venue
 from sise.market.universe import Universe, build_universe
 from sise.sources.simulator import MarketSimulator, SimConfig

@@ -153,7 +153,8 @@ def _simulate(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from sise.sources.simulator import MarketSimulator, SimConfig, index_window
+    from sise.market.sessions import index_window
+    from sise.sources.simulator import MarketSimulator, SimConfig
 
     day = args.date or date.today()
     if not is_trading_day(day):

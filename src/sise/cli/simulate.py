@@ -25,14 +25,16 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sise.engine.engine import Engine
-from sise.engine.timeutil import NS
 from sise.market.derivatives import extend_universe
+from sise.market.sessions import index_window
+from sise.market.timeutil import KST_OFFSET_S, NS
 from sise.market.types import Venue
 from sise.market.universe import Universe
 from sise.sources.actions import CorporateAction, actions_on, apply_actions
-from sise.sources.simulator import MarketSimulator, SimConfig, index_window
+from sise.sources.simulator import MarketSimulator, SimConfig
 
-TZ = "+09:00"  # KST as a fixed offset: no time-zone database needed to read the files
+# KST as a fixed offset: no time-zone database needed to read the files.
+TZ = f"+{KST_OFFSET_S // 3600:02d}:00"
 _TS = pa.timestamp("ns", tz=TZ)
 _ROW_GROUP = 1_000_000
 

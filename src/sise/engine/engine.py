@@ -31,11 +31,12 @@ from sise.engine.batches import (
 from sise.engine.books import BookState
 from sise.engine.errors import BatchError, EngineStateError
 from sise.engine.indices import IndexBook, IndexSpec
-from sise.engine.timeutil import NS, kst_ns
 from sise.engine.venue_state import VenueState, combined
 from sise.market.instruments import Instrument, InstrumentTable
 from sise.market.limits import price_limits_array, sign_codes
+from sise.market.sessions import index_window
 from sise.market.ticks import tick_sizes
+from sise.market.timeutil import NS, kst_ns, kst_second_of_day, yyyymmdd
 from sise.market.types import FOREIGNERS, N_INVESTORS, Venue
 from sise.market.universe import Universe
 
@@ -139,8 +140,8 @@ class Engine:
         self,
         day: date,
         *,
-        index_from: time = time(9, 0, 10),
-        index_until: time = time(15, 30),
+        index_from: time | None = None,
+        index_until: time | None = None,
         base: I64 | None = None,
         high52: I64 | None = None,
         low52: I64 | None = None,
@@ -148,7 +149,9 @@ class Engine:
     ) -> None:
         """Open ``day``: today's base price is yesterday's close unless ``base`` is given.
 
-        Indices publish on the 1-second grid from ``index_from`` through ``index_until`` (KST).
+        Indices publish on the 1-second grid from ``index_from`` through ``index_until`` (KST),
+        by default the day's ``sise.market.sessions.index_window`` (later on the first trading
+        day of a year and on CSAT day).
         ``high52``/``low52`` are the 52-week high and low before today, from history; without
         them the engine keeps a running high and low of the days it has seen.
         """
@@ -179,6 +182,10 @@ class Engine:
         self.index.shift_prices(changed, delta[changed])
         self.index_price = self.base.copy()
         self.index.start_day()
+        if index_from is None or index_until is None:
+            first, last = index_window(day)
+            index_from = first if index_from is None else index_from
+            index_until = last if index_until is None else index_until
         self._next_pub = kst_ns(day, index_from)
         self._pub_until = kst_ns(day, index_until)
 
@@ -206,7 +213,7 @@ class Engine:
             rows = np.zeros(len(traded), DAILY_DTYPE)
             rows["inst"] = traded
             rows["venue"] = venue
-            rows["date"] = day.year * 10_000 + day.month * 100 + day.day
+            rows["date"] = yyyymmdd(day)
             rows["base"] = self.base[traded]
             for f in ("open", "high", "low", "volume", "value", "count"):
                 rows[f] = getattr(v, f)[traded]
@@ -342,8 +349,7 @@ class Engine:
             runs = (z.astype(np.intp), z.astype(np.intp), z, z, z)
         else:
             return
-        kst = (boundaries // NS + 9 * 3600) % 86_400
-        self.index.fold(*runs, boundaries, kst)
+        self.index.fold(*runs, boundaries, kst_second_of_day(boundaries))
 
     # -- validation -----------------------------------------------------------------------------
 

@@ -24,15 +24,16 @@ import numpy.typing as npt
 
 from sise.engine.batches import Batch
 from sise.engine.engine import Engine
-from sise.engine.timeutil import NS
 from sise.market.calendar import next_trading_day, previous_trading_day
 from sise.market.derivatives import extend_universe
+from sise.market.sessions import index_window
+from sise.market.timeutil import NS
 from sise.market.universe import Universe, build_universe, load_universe_csv
 from sise.sources.actions import actions_on, apply_actions
 from sise.sources.clock import Clock
 from sise.sources.futures_history import backfill_futures
 from sise.sources.history import backfill, week52
-from sise.sources.simulator import MarketSimulator, SimConfig, index_window
+from sise.sources.simulator import MarketSimulator, SimConfig
 from sise.store.base import HistoryStore
 from sise.store.daily import record_day
 from sise.store.memory import MemoryStore

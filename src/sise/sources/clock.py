@@ -1,6 +1,6 @@
 """Market time: one :class:`Clock` that everything with market meaning reads.
 
-Market time is int64 nanoseconds since the Unix epoch (see :mod:`sise.engine.timeutil`); KST is
+Market time is int64 nanoseconds since the Unix epoch (see :mod:`sise.market.timeutil`); KST is
 UTC+9. A clock runs in one of four modes (:class:`ClockMode`):
 
 - ``WALL``: market = wall + offset. The only mode where market data follows real time.
@@ -30,8 +30,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from fractions import Fraction
 
-from sise.engine.timeutil import KST, NS, kst_date, kst_datetime, kst_ns
 from sise.market.sessions import ScheduleRegistry, default_registry
+from sise.market.timeutil import KST, NS, kst_date, kst_datetime, kst_ns
 from sise.market.types import Venue
 
 __all__ = [

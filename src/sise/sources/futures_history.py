@@ -54,6 +54,7 @@ from sise.market.derivatives import (
     to_grid,
 )
 from sise.market.identifiers import future_code
+from sise.market.timeutil import yyyymmdd_array
 from sise.market.universe import Universe
 from sise.sources.derivatives import OI_DECAY, OI_FRONT, next_open_interest, ou_step
 from sise.sources.history import history_window
@@ -295,7 +296,7 @@ def backfill_futures(
         )
     )
     n_days = len(dates)
-    date_ints = np.array([d.year * 10_000 + d.month * 100 + d.day for d in dates], np.int32)
+    date_ints = yyyymmdd_array(dates)
     ordinals = np.array([d.toordinal() for d in dates], np.int64)
     und = _underlyings(store, date_ints, p, rngs["rates"])
     lst = _listing(dates)

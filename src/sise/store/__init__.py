@@ -20,7 +20,6 @@ from sise.store.base import (
     HistoryStore,
     Rows,
     TableStore,
-    date_int,
 )
 from sise.store.memory import MemoryStore
 
@@ -44,5 +43,4 @@ __all__ = [
     "MemoryStore",
     "Rows",
     "TableStore",
-    "date_int",
 ]

@@ -168,11 +168,6 @@ ACTION_SPLIT: Final = 8
 ACTION_REVERSE_SPLIT: Final = 16
 
 
-def date_int(year: int, month: int, day: int) -> int:
-    """``YYYYMMDD`` as an int."""
-    return year * 10_000 + month * 100 + day
-
-
 @runtime_checkable
 class HistoryStore(Protocol):
     """Daily tables of structured rows keyed by (code, date).
