@@ -213,6 +213,10 @@ class MarketSimulator:
         self.tables = self.t.tick_table
         self.step_ns = config.step_s * NS  # batch length; may be changed between batches
         self.cursor_ns = 0  # start of the next batch once ``batches()`` runs
+        # The simulated day: from the first pre-market to the end of the last after-market.
+        starts = [self._ns(w.start) for s in (self.sched, self.nxt_sched) for w in s.windows]
+        ends = [self._ns(w.end) for s in (self.sched, self.nxt_sched) for w in s.windows]
+        self.span_ns = (min(starts), max(ends))
         self.kospi200 = self.t.kospi200
         # KOSPI200 constituents take the narrower dynamic-VI rate (krx_rules §1.6).
         self.dyn_rate = dynamic_vi_rates_np(self.t.kospi200, "continuous")
@@ -278,11 +282,15 @@ class MarketSimulator:
         """``index_window(day)`` of the simulated day."""
         return index_window(self.cfg.day)
 
+    @property
+    def progress(self) -> float:
+        """Share of the day's span generated so far: 0 before the first batch, 1 after the last."""
+        t0, t_end = self.span_ns
+        return min(max((self.cursor_ns - t0) / (t_end - t0), 0.0), 1.0)
+
     def batches(self) -> Iterator[Batch]:
-        """The day's batches, in time order, from the first pre-market to the last after-market."""
-        starts = [self._ns(w.start) for s in (self.sched, self.nxt_sched) for w in s.windows]
-        ends = [self._ns(w.end) for s in (self.sched, self.nxt_sched) for w in s.windows]
-        t0, t_end = min(starts), max(ends)
+        """The day's batches, in time order, over ``span_ns``."""
+        t0, t_end = self.span_ns
         phase_events = self._phase_events()
         t = t0
         while t < t_end:
