@@ -50,8 +50,8 @@ WallSource = Callable[[], int]
 # The only reads of the host's clocks in the market-facing rooms (market, engine, sources): every
 # other module takes a clock or a WallSource, so runs are reproducible (see the TID251 ban).
 #: Wall-clock nanoseconds since the epoch: the default wall source.
-WALL_NS: WallSource = _time.time_ns
-_MONOTONIC_NS: WallSource = _time.monotonic_ns
+WALL_NS: WallSource = _time.time_ns  # noqa: TID251 - the clock is where wall time enters
+_MONOTONIC_NS: WallSource = _time.monotonic_ns  # noqa: TID251 - elapsed time in speed mode
 
 #: Slowest finite speed; anything slower is indistinguishable from a pause for a feed.
 MIN_SPEED = 0.1
