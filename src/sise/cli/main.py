@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from sise import __version__
+from sise.cli.logs import LEVELS, configure_logging, uvicorn_level
 from sise.cli.progress import Progress
 from sise.engine.engine import Engine
 from sise.market.calendar import is_trading_day, previous_trading_day
@@ -73,6 +74,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     srv.add_argument("--token-lifetime", type=float, default=86_400.0, help="access-token lifetime, seconds")
     srv.add_argument("--rate-limit", type=float, default=None, help="requests/s per key and api-id; 0 = off")
     srv.add_argument("--csv", type=Path, help="universe CSV to use instead of the built-in one")
+    srv.add_argument(
+        "--log-level", choices=LEVELS, default="info", help="sise's log lines on stderr (default info)"
+    )
 
     args = parser.parse_args(argv)
     try:
@@ -110,6 +114,7 @@ def _serve(args: argparse.Namespace) -> int:
     from sise.cli.serve import ServeOptions, serve
     from sise.server.runtime import Settings
 
+    configure_logging(args.log_level)
     settings = Settings(
         seed=args.seed,
         speed=args.speed,
@@ -125,6 +130,7 @@ def _serve(args: argparse.Namespace) -> int:
         mock_port=args.mock_port,
         token_lifetime_s=args.token_lifetime,
         rate_limit=args.rate_limit,
+        log_level=uvicorn_level(args.log_level),
     )
     return serve(settings, options)
 

@@ -108,7 +108,9 @@ class Market:
         self.day = day
         cfg = SimConfig(day, seed=self.settings.seed, scale=self.settings.scale, step_s=CATCH_UP_STEP_S)
         history = self.store if self.settings.history_years > 0 else None
-        self.sim = open_day(self.engine, self.universe, cfg, store=history).simulator
+        opened = open_day(self.engine, self.universe, cfg, store=history)
+        log.info("opened %s: %d instruments, %d ex-dates", day, self.engine.n, len(opened.actions))
+        self.sim = opened.simulator
         self.sim.step_ns = self.live_step_ns
         self._batches = self.sim.batches()
         self._pending = None
