@@ -28,7 +28,7 @@ from sise.market.universe import Universe, build_universe
 from sise.sources.futures_history import HISTORY_PRODUCTS, backfill_futures, history_window
 from sise.sources.history import backfill
 from sise.store import INDEX_DAILY, MemoryStore
-from sise.store.futures import FUTURES_DAILY, FUTURES_TABLE, register_futures_table
+from sise.store.base import FUTURES_DAILY, FUTURES_TABLE, register_futures_table
 
 SIM_DAY = date(2026, 11, 20)
 END = calendar.previous_trading_day(SIM_DAY)
