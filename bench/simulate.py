@@ -22,9 +22,9 @@ from sise.market.timeutil import NS, kst_ns
 from sise.market.universe import build_universe
 from sise.sources.day import build_market, open_day
 from sise.sources.simulator import MarketSimulator, SimConfig
+from sise.sources.stream import REGULAR_SECONDS
 
 DAY = date(2026, 11, 20)
-REGULAR_S = 6 * 3600 + 30 * 60
 
 
 def _open(cfg: SimConfig) -> tuple[MarketSimulator, Engine]:
@@ -53,7 +53,7 @@ def fast_day(scale: float, step_s: int, seed: int) -> None:
     wall = time.perf_counter() - t0
     print(f"full day, scale {scale:g}, {step_s} s batches: {trades:,} trades, {events:,} events")
     print(f"  wall {wall:6.1f} s  (simulator {gen:.1f} s, engine {apply:.1f} s)")
-    print(f"  {REGULAR_S / wall:8,.0f}× real time   {trades / wall:12,.0f} trades/s")
+    print(f"  {REGULAR_SECONDS / wall:8,.0f}× real time   {trades / wall:12,.0f} trades/s")
 
 
 def live(scale: float, seconds: float, seed: int) -> None:
