@@ -11,6 +11,7 @@ from sise.market.timeutil import (
     NS,
     date_of_yyyymmdd,
     hhmmss,
+    hhmmss_of_second,
     kst_date,
     kst_datetime,
     kst_ns,
@@ -45,6 +46,7 @@ def test_seconds_of_the_day_and_hhmmss_for_scalars_and_arrays() -> None:
     times = np.array([OPEN, t, OPEN - NS], np.int64)
     assert kst_second_of_day(times).tolist() == [9 * 3600, 55_805, 9 * 3600 - 1]
     assert hhmmss(times).tolist() == [90000, 153005, 85959]
+    assert hhmmss_of_second(np.array([0, 59, 3600, 86_399])).tolist() == [0, 59, 10000, 235959]
 
 
 def test_yyyymmdd_round_trips() -> None:

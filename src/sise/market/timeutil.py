@@ -23,6 +23,7 @@ __all__ = [
     "NS",
     "date_of_yyyymmdd",
     "hhmmss",
+    "hhmmss_of_second",
     "kst_date",
     "kst_datetime",
     "kst_ns",
@@ -66,7 +67,12 @@ def kst_second_of_day(ns: IntOrArray) -> IntOrArray:
 
 def hhmmss(ns: IntOrArray) -> IntOrArray:
     """KST wall time of ``ns`` as the integer ``HHmmss`` (vendor time fields), element-wise."""
-    s = kst_second_of_day(ns)
+    return hhmmss_of_second(kst_second_of_day(ns))
+
+
+def hhmmss_of_second(second_of_day: IntOrArray) -> IntOrArray:
+    """A second of the day (0 … 86 399) as the integer ``HHmmss``, element-wise."""
+    s = second_of_day
     return (s // 3600) * 10_000 + (s // 60 % 60) * 100 + s % 60
 
 
