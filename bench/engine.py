@@ -23,7 +23,7 @@ import numpy as np
 
 from sise.engine.batches import Batch
 from sise.engine.engine import Engine
-from sise.engine.timeutil import NS
+from sise.market.timeutil import NS
 from sise.market.types import Venue
 from sise.market.universe import build_universe
 from sise.sources.stream import REGULAR_SECONDS, StreamSpec, stream

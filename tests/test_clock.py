@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from sise.engine.timeutil import KST, NS, kst_ns
 from sise.market.calendar import first_trading_day, is_trading_day, last_trading_day
 from sise.market.sessions import Phase, schedule_for
+from sise.market.timeutil import KST, NS, kst_ns
 from sise.market.types import Venue
 from sise.sources.clock import Clock, ClockMode, simulation_start, to_market_ns
 

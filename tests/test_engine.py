@@ -10,11 +10,14 @@ import pytest
 
 from conftest import DAY, N_MEMBERS, small_indices, small_table
 from sise.engine.batches import Batch, StatusKind, empty_statuses, empty_trades
+from sise.engine.books import BookState
 from sise.engine.engine import Engine
 from sise.engine.errors import BatchError, EngineStateError
-from sise.engine.timeutil import NS, kst_ns
+from sise.engine.state import InstrumentField, RowField, declared
+from sise.engine.venue_state import VenueState
 from sise.market.instruments import Instrument
 from sise.market.ticks import TickTableId
+from sise.market.timeutil import NS, kst_ns
 from sise.market.types import FOREIGNERS, InstrumentKind, Investor, Market, Venue
 from sise.sources.stream import StreamSpec, stream
 
@@ -448,3 +451,106 @@ def test_next_day_base_is_todays_close(traded: tuple[Engine, list[Batch]]) -> No
     np.testing.assert_array_equal(e.base[traded_today], krx_last[traded_today])
     krx_rows = daily[daily["venue"] == Venue.KRX]
     np.testing.assert_array_equal(krx_rows["close"], krx_last[krx_rows["inst"]])
+
+
+@pytest.mark.parametrize(
+    ("day", "first", "last"),
+    [
+        (DAY, time(9, 0, 10), time(15, 30, 30)),
+        (date(2026, 1, 2), time(10, 0, 10), time(15, 30, 30)),  # first trading day: 10:00 open
+        (date(2026, 11, 19), time(10, 0, 10), time(16, 30, 30)),  # CSAT day: an hour later
+    ],
+)
+def test_indices_publish_within_the_days_index_window_by_default(day: date, first: time, last: time) -> None:
+    table = small_table()
+    e = Engine(table, small_indices(table), N_MEMBERS)
+    e.start_day(day)
+    e.advance_to(kst_ns(day, time(8, 0)))
+    e.end_day()  # publishes the whole window
+    t, _, _, _ = e.index.series("TOP10")
+    assert t[0] == kst_ns(day, first)
+    assert t[-1] == kst_ns(day, last)
+    assert len(t) == (t[-1] - t[0]) // NS + 1
+
+
+# -- the state declaration ------------------------------------------------------------------------
+
+
+def _new_listing(code: str = "999991") -> Instrument:
+    return Instrument(
+        code,
+        "",
+        "신규상장",
+        "New Listing",
+        Market.KOSPI,
+        InstrumentKind.STOCK,
+        TickTableId.STOCK,
+        listed_shares=1_000_000,
+        prev_close=10_000,
+        nxt=False,
+    )
+
+
+def test_every_declared_array_is_in_the_digest(traded: tuple[Engine, list[Batch]]) -> None:
+    e, _ = traded
+    names = [name for name, _ in e.state_arrays()]
+    for f in declared(Engine, InstrumentField):
+        assert f.name in names
+    for f in declared(VenueState, RowField):
+        assert f"rows.{f.name}" in names
+    for f in declared(BookState, RowField):
+        assert f"books.{f.name}" in names
+    # A change of any declared array changes the digest.
+    before = e.digest()
+    arrays = [getattr(e, f.name) for f in declared(Engine, InstrumentField)]
+    arrays += [*e.rows.arrays().values(), *e.book_rows.arrays().values()]
+    for arr in arrays:
+        flat = arr.reshape(-1)
+        assert np.shares_memory(flat, arr)
+        old = flat[0].copy()
+        flat[0] = ~old if arr.dtype == np.bool_ else old + 1
+        assert e.digest() != before
+        flat[0] = old
+    assert e.digest() == before
+
+
+def test_declared_arrays_have_their_declared_dtype_and_shape(engine: Engine) -> None:
+    for f in declared(Engine, InstrumentField):
+        arr = getattr(engine, f.name)
+        assert arr.dtype == f.dtype, f.name
+        assert arr.shape == ((2, engine.n) if f.spec.per_venue else (engine.n,)), f.name
+    assert engine.phase.dtype == np.int16 and engine.etp_index.dtype == np.intp
+
+
+def test_a_listing_grows_every_array_with_its_fill_value(engine: Engine) -> None:
+    n = engine.n
+    i = engine.list_instrument(_new_listing(), ["KOSPI"])
+    assert i == n
+    for f in declared(Engine, InstrumentField):
+        assert getattr(engine, f.name).shape[-1] == n + 1, f.name
+    assert engine.etp_index[i] == -1  # tracks nothing
+    assert np.isnan(engine.inav()[i])
+    assert engine.base[i] == engine.prev_close[i] == engine.index_price[i] == 10_000
+    for name, arr in engine.rows.arrays().items():
+        assert arr.shape[0] == 2 * (n + 1), name
+    for name, arr in engine.book_rows.arrays().items():
+        assert arr.shape[0] == 2 * (n + 1), name
+
+
+def test_a_new_day_resets_daily_arrays_and_carries_the_others(engine: Engine) -> None:
+    st = empty_statuses(3)
+    st["inst"] = [0, 1, 2]
+    st["time"] = kst_ns(DAY, time(9, 30))
+    st["kind"] = [StatusKind.HALT, StatusKind.OPEN_INTEREST, StatusKind.SETTLEMENT]
+    st["qty"] = [0, 500, 0]
+    st["price"] = [0, 0, 1234]
+    engine.apply(Batch(statuses=st))
+    engine.foreign_start[3] = 77
+    assert engine.halted[0, 0] and engine.open_interest[1] == 500 and engine.settlement[2] == 1234
+    engine.end_day()
+    engine.start_day(DAY + timedelta(days=3))
+    for f in declared(Engine, InstrumentField):
+        if f.spec.daily:
+            assert (getattr(engine, f.name) == f.spec.fill).all(), f.name
+    assert engine.open_interest[1] == 500  # open interest carries over
+    assert engine.foreign_start[3] != 0  # rolled from yesterday's holdings

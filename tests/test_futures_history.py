@@ -23,11 +23,12 @@ from sise.market.derivatives import (
 )
 from sise.market.identifiers import future_code, parse_derivative_code
 from sise.market.ticks import tick_sizes
+from sise.market.timeutil import date_of_yyyymmdd, yyyymmdd
 from sise.market.universe import Universe, build_universe
 from sise.sources.futures_history import HISTORY_PRODUCTS, backfill_futures, history_window
 from sise.sources.history import backfill
 from sise.store import INDEX_DAILY, MemoryStore
-from sise.store.futures import FUTURES_DAILY, FUTURES_TABLE, register_futures_table
+from sise.store.base import FUTURES_DAILY, FUTURES_TABLE, register_futures_table
 
 SIM_DAY = date(2026, 11, 20)
 END = calendar.previous_trading_day(SIM_DAY)
@@ -41,16 +42,8 @@ class Fixture:
     rows: int
 
 
-def _ymd(d: date) -> int:
-    return d.year * 10_000 + d.month * 100 + d.day
-
-
-def _day(x: int) -> date:
-    return date(x // 10_000, x // 100 % 100, x % 100)
-
-
 def _all_rows(store: MemoryStore) -> np.ndarray:
-    dates = [_ymd(d) for d in history_window(END, days=DAYS)]
+    dates = [yyyymmdd(d) for d in history_window(END, days=DAYS)]
     return np.concatenate([store.get_date(FUTURES_TABLE, d) for d in dates])
 
 
@@ -85,7 +78,7 @@ def test_rows_cover_every_day_and_product(fx: Fixture) -> None:
         assert len(cont) == DAYS
     days = history_window(END, days=DAYS)
     for d in (days[0], days[-1]):
-        codes = set(fx.store.get_date(FUTURES_TABLE, _ymd(d))["code"].tolist())
+        codes = set(fx.store.get_date(FUTURES_TABLE, yyyymmdd(d))["code"].tolist())
         for product in HISTORY_PRODUCTS:
             spec = PRODUCTS[product]
             assert spec.underlying_id is not None
@@ -116,10 +109,10 @@ def test_front_kospi200_basis_is_carry_plus_a_few_tenths(fx: Fixture) -> None:
     assert np.allclose(cont["spot"], index["close"])
     for row, s in zip(cont, index["close"], strict=True):
         c = str(row["contract"])
-        day = _day(int(row["date"]))
+        day = date_of_yyyymmdd(int(row["date"]))
         code, expiry = _front_code(Product.KOSPI200, day)
         assert code == c
-        years = (max((_day(expiry) - day).days, 0) + 0.5) / 365.0
+        years = (max((date_of_yyyymmdd(expiry) - day).days, 0) + 0.5) / 365.0
         fair = s * np.exp(carry * years)
         assert abs(row["close"] / 100 - fair) < 0.4, (day, row["close"], fair)
         assert row["close"] / 100 - s > 0  # positive carry at these rates
@@ -130,7 +123,7 @@ def _front_code(product: Product, day: date) -> tuple[str, int]:
     y, m = listed_months(product, day)[0]
     uid = PRODUCTS[product].underlying_id
     assert uid is not None
-    return future_code(uid, y, m), _ymd(expiry_date(product, y, m))
+    return future_code(uid, y, m), yyyymmdd(expiry_date(product, y, m))
 
 
 def test_continuous_series_rolls_the_day_after_expiry(fx: Fixture) -> None:
@@ -139,13 +132,13 @@ def test_continuous_series_rolls_the_day_after_expiry(fx: Fixture) -> None:
     for product in HISTORY_PRODUCTS:
         cont = fx.store.get(FUTURES_TABLE, continuous_code(product))
         for i, row in enumerate(cont):
-            code, expiry = _front_code(product, _day(int(row["date"])))
+            code, expiry = _front_code(product, date_of_yyyymmdd(int(row["date"])))
             assert row["contract"] == code and expiry >= row["date"]
             own = fx.store.get(FUTURES_TABLE, code, int(row["date"]), int(row["date"]))
             assert own[fields].tolist() == [row[fields].tolist()]
             if i and cont["contract"][i - 1] != code:
                 rolls += 1
-                _, old_expiry = _front_code(product, _day(int(cont["date"][i - 1])))
+                _, old_expiry = _front_code(product, date_of_yyyymmdd(int(cont["date"][i - 1])))
                 assert old_expiry == cont["date"][i - 1]  # rolled the trading day after expiry
     assert rolls >= 6  # KOSPI200 (September), monthly mini and USD at least twice each
 
@@ -153,16 +146,16 @@ def test_continuous_series_rolls_the_day_after_expiry(fx: Fixture) -> None:
 def test_kospi200_rolls_after_the_second_thursday(fx: Fixture) -> None:
     cont = fx.store.get(FUTURES_TABLE, continuous_code(Product.KOSPI200))
     expiry = calendar.second_thursday_expiry(2026, 9)
-    i = int(np.flatnonzero(cont["date"] == _ymd(expiry))[0])
+    i = int(np.flatnonzero(cont["date"] == yyyymmdd(expiry))[0])
     assert cont["contract"][i] == "A0169000"
     assert cont["contract"][i + 1] == "A016C000"
-    assert cont["date"][i + 1] == _ymd(calendar.next_trading_day(expiry))
+    assert cont["date"][i + 1] == yyyymmdd(calendar.next_trading_day(expiry))
 
 
 def test_open_interest_non_negative_and_zero_after_expiry(fx: Fixture) -> None:
     rows = _all_rows(fx.store)
     assert (rows["open_interest"] >= 0).all()
-    last = _ymd(END)
+    last = yyyymmdd(END)
     for code in set(rows["contract"].tolist()):
         own = fx.store.get(FUTURES_TABLE, code)
         exp = _expiry_of(code)
@@ -179,11 +172,11 @@ def test_open_interest_non_negative_and_zero_after_expiry(fx: Fixture) -> None:
 def _expiry_of(code: str) -> int:
     """Last trading day of a contract code (``A016C000`` → 2026-12 second Thursday)."""
     parsed = parse_derivative_code(code)
-    return _ymd(expiry_date(product_of_code(code), parsed.year, parsed.month))
+    return yyyymmdd(expiry_date(product_of_code(code), parsed.year, parsed.month))
 
 
 def test_front_month_carries_the_volume(fx: Fixture) -> None:
-    day = _ymd(END)
+    day = yyyymmdd(END)
     rows = fx.store.get_date(FUTURES_TABLE, day)
     k200 = rows[[c.startswith("A01") for c in rows["code"]]]
     k200 = k200[np.argsort(k200["code"])]
@@ -194,7 +187,7 @@ def test_front_month_carries_the_volume(fx: Fixture) -> None:
 
 def test_last_day_matches_todays_listing(fx: Fixture) -> None:
     today = listed_contracts(SIM_DAY, fx.universe, {})
-    last = {str(r["code"]): r for r in fx.store.get_date(FUTURES_TABLE, _ymd(END))}
+    last = {str(r["code"]): r for r in fx.store.get_date(FUTURES_TABLE, yyyymmdd(END))}
     checked = 0
     for c in today:
         try:
@@ -248,7 +241,7 @@ def _synthetic_indices(store: MemoryStore, days: list[date], universe: Universe)
     for key in ("KOSPI200", "KOSDAQ150"):
         rows = np.zeros(len(days), INDEX_DAILY)
         rows["code"] = key
-        rows["date"] = [_ymd(d) for d in days]
+        rows["date"] = [yyyymmdd(d) for d in days]
         steps = np.cumsum(0.01 * rng.standard_normal(len(days) - 1))[::-1]
         close = levels[key] * np.exp(-np.concatenate([steps, [0.0]]))
         rows["close"] = np.round(close, 2)
@@ -270,4 +263,4 @@ def test_two_year_window_is_fast() -> None:
     assert elapsed < 2.0, elapsed
     assert n > 6 * len(days) * 3
     assert seen[0] == 0.0 and seen[-1] == 1.0
-    assert store.last_date(FUTURES_TABLE) == _ymd(END)
+    assert store.last_date(FUTURES_TABLE) == yyyymmdd(END)

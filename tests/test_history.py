@@ -17,6 +17,7 @@ from sise.engine.engine import Engine
 from sise.market import calendar
 from sise.market.limits import limit_rate_pct, price_limits_array, sign_codes
 from sise.market.ticks import tick_sizes, tick_table_for
+from sise.market.timeutil import yyyymmdd
 from sise.market.types import FOREIGNERS, InstrumentKind, Investor, Market
 from sise.market.universe import Universe, build_universe
 from sise.sources.factors import FactorModel
@@ -67,10 +68,6 @@ def hist() -> History:
     return run(small_universe(), splits=2, rights=2)
 
 
-def date_int(d: date) -> int:
-    return d.year * 10_000 + d.month * 100 + d.day
-
-
 def rules(universe: Universe, d: date) -> tuple[np.ndarray, np.ndarray]:
     """Tick table and limit rate of every instrument on ``d``, straight from the market rules."""
     ins = universe.instruments
@@ -95,7 +92,7 @@ def test_window_is_the_last_trading_days_up_to_end(hist: History) -> None:
     assert len(hist.result.dates) == DAYS
     assert hist.result.dates[-1] == END
     assert hist.result.dates == calendar.trading_days(hist.result.dates[0], END)
-    assert hist.store.last_date("stock_daily") == date_int(END)
+    assert hist.store.last_date("stock_daily") == yyyymmdd(END)
     n = len(hist.codes)
     assert hist.result.rows["stock_daily"] == n * DAYS
     assert hist.store.count("stock_daily") == n * DAYS
@@ -176,13 +173,13 @@ def test_change_sign_and_previous_close(hist: History) -> None:
     rows = np.concatenate([hist.store.get("stock_daily", c) for c in hist.codes])
     assert np.array_equal(rows["change"], rows["close"] - rows["base"])
     for t, d in enumerate(hist.result.dates):
-        day = hist.store.get_date("stock_daily", date_int(d))
+        day = hist.store.get_date("stock_daily", yyyymmdd(d))
         assert list(day["code"]) == hist.codes
         tab, rate = rules(hist.universe, d)
         upper, lower = price_limits_array(day["base"], tab, rate)
         assert np.array_equal(day["sign"], sign_codes(day["close"], day["base"], upper, lower))
         if t:
-            prev = hist.store.get_date("stock_daily", date_int(hist.result.dates[t - 1]))
+            prev = hist.store.get_date("stock_daily", yyyymmdd(hist.result.dates[t - 1]))
             assert np.array_equal(day["prev_close"], prev["close"])
 
 
@@ -445,7 +442,7 @@ def test_week52_is_the_adjusted_high_and_low_before_the_day(hist: History) -> No
     # Only the 52 weeks before the day count.
     early = hist.result.dates[30]
     _, _, high_d2, _ = week52(hist.store, u, early + timedelta(weeks=52))
-    assert (high_d2[high_d2 > 0] >= date_int(early)).all()
+    assert (high_d2[high_d2 > 0] >= yyyymmdd(early)).all()
     nothing = week52(hist.store, u, hist.result.dates[0])
     assert (nothing[0] == 0).all()
 
@@ -458,7 +455,7 @@ def test_week52_is_the_adjusted_high_and_low_before_the_day(hist: History) -> No
 def table_bytes(store: MemoryStore, dates: list[date]) -> Iterator[tuple[str, bytes]]:
     for table in store.tables():
         for d in dates:
-            yield table, store.get_date(table, date_int(d)).tobytes()
+            yield table, store.get_date(table, yyyymmdd(d)).tobytes()
 
 
 def test_same_seed_gives_byte_identical_tables(hist: History) -> None:

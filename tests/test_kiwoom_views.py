@@ -20,9 +20,9 @@ from sise.api.kiwoom.errors import KiwoomError
 from sise.api.kiwoom.tr import KiwoomContext, TrResult
 from sise.api.kiwoom.views import KIWOOM_TRS
 from sise.engine.engine import Engine
-from sise.engine.timeutil import NS, kst_ns
 from sise.market.codes import KA10051_FIELDS
 from sise.market.indices_table import kiwoom_sector_list
+from sise.market.timeutil import NS, kst_ns
 from sise.market.types import Investor, Venue
 from sise.market.universe import Universe, build_universe
 from sise.sources.history import backfill

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sise.engine.timeutil import KST, NS
+from sise.market.timeutil import KST, NS
 from sise.server.runtime import Market, Settings
 from sise.sources.clock import Clock
 

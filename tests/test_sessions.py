@@ -14,6 +14,7 @@ from sise.market.sessions import (
     ScheduleRegistry,
     SessionWindow,
     derivatives_schedule_for,
+    index_window,
     krx_extended_hours_rule,
     phase_at,
     schedule_at,
@@ -304,3 +305,11 @@ def test_overlapping_primary_windows_are_rejected() -> None:
 def test_out_of_range_dates_raise() -> None:
     with pytest.raises(ValueError, match=r"2015-01-01\.\.2027-12-31"):
         schedule_for(date(2028, 1, 3), Venue.KRX)
+
+
+def test_index_window_follows_the_days_open_and_close() -> None:
+    assert index_window(date(2026, 11, 20)) == (time(9, 0, 10), time(15, 30, 30))
+    assert index_window(date(2026, 1, 2)) == (time(10, 0, 10), time(15, 30, 30))
+    assert index_window(date(2026, 11, 19)) == (time(10, 0, 10), time(16, 30, 30))
+    with pytest.raises(ValueError, match="not a KRX trading day"):
+        index_window(date(2026, 11, 21))

@@ -147,6 +147,13 @@ def test_would_trigger_vi_np_exact_boundaries() -> None:
     assert would_trigger_vi_np(price, last, static, None, None).tolist() == [0] * 5
 
 
+def test_would_trigger_vi_np_wants_whole_basis_point_rates() -> None:
+    one = np.array([10_000], dtype=np.int64)
+    assert would_trigger_vi_np(one + 25, one, one, 0.0025).tolist() == [VIKind.DYNAMIC]
+    with pytest.raises(ValueError, match="basis points"):
+        would_trigger_vi_np(one, one, one, 0.00125)
+
+
 # --- circuit breakers ---------------------------------------------------------------------------------
 
 OPEN = 9 * 3600

@@ -7,6 +7,7 @@ import time
 import numpy as np
 import pytest
 
+from sise.market.timeutil import yyyymmdd_array
 from sise.store import (
     INDEX_DAILY,
     INVESTOR_DAILY,
@@ -195,7 +196,7 @@ def test_get_is_a_binary_search_not_a_scan() -> None:
     n_codes, n_days = 3_000, 500
     codes = np.array([f"{i:06d}" for i in range(n_codes)])
     days = (np.datetime64("2024-01-01") + np.arange(n_days)).astype("datetime64[D]").astype(object)
-    date_ints = np.array([d.year * 10_000 + d.month * 100 + d.day for d in days], np.int32)
+    date_ints = yyyymmdd_array(days)
     rows = np.zeros(n_codes * n_days, STOCK_DAILY)
     rows["code"] = np.repeat(codes, n_days)
     rows["date"] = np.tile(date_ints, n_codes)

@@ -18,9 +18,9 @@ import pytest
 from sise.cli.simulate import simulate_day
 from sise.engine.batches import StatusKind
 from sise.engine.engine import Engine
-from sise.engine.timeutil import NS, kst_ns
 from sise.market.limits import price_limits_array
 from sise.market.ticks import tick_sizes
+from sise.market.timeutil import NS, kst_ns
 from sise.market.types import FOREIGNERS, InstrumentKind, Investor, Market, Venue
 from sise.market.universe import Universe, build_universe
 from sise.sources.simulator import MarketSimulator, SimConfig
@@ -42,8 +42,6 @@ def day() -> Day:
     e = Engine.from_universe(u)
     e.start_day(DAY)
     sim = MarketSimulator(u, e.base, e.upper, e.lower, SimConfig(DAY, seed=11, scale=0.04, step_s=30))
-    first, last = sim.index_window
-    e.start_day(DAY, index_from=first, index_until=last)
     trades, statuses = [], []
     for b in sim.batches():
         e.apply(b)  # the engine rejects any off-tick, out-of-limit or out-of-order event
@@ -249,8 +247,6 @@ def test_a_crash_triggers_a_circuit_breaker_halt_and_a_reopening_auction() -> No
     e.start_day(DAY)
     cfg = SimConfig(DAY, seed=3, scale=0.01, step_s=10, shock=(time(10, 0), -0.12))
     sim = MarketSimulator(u, e.base, e.upper, e.lower, cfg)
-    first, last = sim.index_window
-    e.start_day(DAY, index_from=first, index_until=last)
     trades, statuses = [], []
     for b in sim.batches():
         e.apply(b)
@@ -305,8 +301,6 @@ def test_futures_track_the_index_and_settle_with_open_interest() -> None:
     e = Engine.from_universe(u)
     e.start_day(DAY)
     sim = MarketSimulator(u, e.base, e.upper, e.lower, SimConfig(DAY, seed=4, scale=0.02, step_s=30))
-    first, last = sim.index_window
-    e.start_day(DAY, index_from=first, index_until=last)
     for b in sim.batches():
         e.apply(b)
     ins = u.instruments

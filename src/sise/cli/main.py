@@ -12,11 +12,14 @@ from pathlib import Path
 import numpy as np
 
 from sise import __version__
+from sise.cli.logs import LEVELS, configure_logging, uvicorn_level
+from sise.cli.progress import Progress
 from sise.engine.engine import Engine
 from sise.market.calendar import is_trading_day, previous_trading_day
 from sise.market.codes import AGGREGATES
 from sise.market.types import Investor, Market, Venue
 from sise.market.universe import build_universe, load_universe_csv, write_universe_csv
+from sise.sources.clock import kst_today
 from sise.sources.simulator import FULL_SCALE_TRADES
 
 
@@ -71,6 +74,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     srv.add_argument("--token-lifetime", type=float, default=86_400.0, help="access-token lifetime, seconds")
     srv.add_argument("--rate-limit", type=float, default=None, help="requests/s per key and api-id; 0 = off")
     srv.add_argument("--csv", type=Path, help="universe CSV to use instead of the built-in one")
+    srv.add_argument(
+        "--log-level", choices=LEVELS, default="info", help="sise's log lines on stderr (default info)"
+    )
 
     args = parser.parse_args(argv)
     try:
@@ -108,6 +114,7 @@ def _serve(args: argparse.Namespace) -> int:
     from sise.cli.serve import ServeOptions, serve
     from sise.server.runtime import Settings
 
+    configure_logging(args.log_level)
     settings = Settings(
         seed=args.seed,
         speed=args.speed,
@@ -123,12 +130,13 @@ def _serve(args: argparse.Namespace) -> int:
         mock_port=args.mock_port,
         token_lifetime_s=args.token_lifetime,
         rate_limit=args.rate_limit,
+        log_level=uvicorn_level(args.log_level),
     )
     return serve(settings, options)
 
 
 def _simulate(args: argparse.Namespace) -> int:
-    from sise.cli.simulate import progress_bar, simulate_day
+    from sise.cli.simulate import simulate_day
     from sise.sources.simulator import SimConfig
 
     if not is_trading_day(args.date):
@@ -139,7 +147,8 @@ def _simulate(args: argparse.Namespace) -> int:
         raise ValueError(f"--scale must be in (0, 10], got {args.scale}")
     u = load_universe_csv(args.csv) if args.csv else build_universe(seed=args.seed)
     config = SimConfig(args.date, seed=args.seed, scale=args.scale)
-    result = simulate_day(u, config, args.out, progress=progress_bar(args.date.isoformat()))
+    with Progress(args.date.isoformat()) as bar:
+        result = simulate_day(u, config, args.out, progress=lambda f, n: bar.update(f, f"{n:,} trades"))
     speed = 23_400 / result.seconds
     print(f"{result.trades:,} trades, {result.events:,} events in {result.seconds:.1f} s", end="")
     print(f" ({speed:,.0f}× real time)")
@@ -153,33 +162,28 @@ def _simulate(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from sise.sources.simulator import MarketSimulator, SimConfig, index_window
+    from sise.sources.day import build_market, open_day
+    from sise.sources.simulator import SimConfig
 
-    day = args.date or date.today()
+    # The trading day is a KST date, whatever the host's time zone.
+    day = args.date or kst_today()
     if not is_trading_day(day):
         day = previous_trading_day(day)
-    u = load_universe_csv(args.csv) if args.csv else build_universe(seed=args.seed)
-    engine = Engine.from_universe(u)
-    first, last = index_window(day)
-    engine.start_day(day, index_from=first, index_until=last)
+    base = load_universe_csv(args.csv) if args.csv else build_universe(seed=args.seed)
+    # The same market as ``sise serve`` (derivatives, ex-dates, index window), without history.
+    universe, engine = build_market(base, day)
     cfg = SimConfig(day, seed=args.seed, scale=args.trades / FULL_SCALE_TRADES)
-    sim = MarketSimulator(u, engine.base, engine.upper, engine.lower, cfg)
+    sim = open_day(engine, universe, cfg).simulator
     events = 0
     started = time.perf_counter()
-    batches = sim.batches()
-    total = 12 * 3600  # 08:00–20:00, the span of the simulated day
-    t0: int | None = None
-    for batch in batches:
-        engine.apply(batch)
-        events += len(batch)
-        end = batch.end_time or 0
-        t0 = end if t0 is None else t0
-        done = min(1.0, (end - t0) / 1e9 / total)
-        print(f"\r[{'#' * int(done * 30):30s}] {done:4.0%}  {events:,} events", end="", file=sys.stderr)
-    print(file=sys.stderr)
+    with Progress(day.isoformat()) as bar:
+        for batch in sim.batches():
+            engine.apply(batch)
+            events += len(batch)
+            bar.update(sim.progress, f"{events:,} events")
     elapsed = time.perf_counter() - started
     print(f"{day.isoformat()}  simulated day: {events:,} events in {elapsed:.1f} s\n")
-    _summary(engine, u.indices)
+    _summary(engine, universe.indices)
     engine.end_day()
     return 0
 

@@ -12,7 +12,6 @@ Trades stream to disk in row groups, so memory stays flat at full scale.
 
 from __future__ import annotations
 
-import sys
 import time as _time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,14 +24,15 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sise.engine.engine import Engine
-from sise.engine.timeutil import NS
-from sise.market.derivatives import extend_universe
+from sise.market.timeutil import KST_OFFSET_S
 from sise.market.types import Venue
 from sise.market.universe import Universe
-from sise.sources.actions import CorporateAction, actions_on, apply_actions
-from sise.sources.simulator import MarketSimulator, SimConfig, index_window
+from sise.sources.actions import CorporateAction
+from sise.sources.day import build_market, open_day
+from sise.sources.simulator import SimConfig
 
-TZ = "+09:00"  # KST as a fixed offset: no time-zone database needed to read the files
+# KST as a fixed offset: no time-zone database needed to read the files.
+TZ = f"+{KST_OFFSET_S // 3600:02d}:00"
 _TS = pa.timestamp("ns", tz=TZ)
 _ROW_GROUP = 1_000_000
 
@@ -57,16 +57,13 @@ def simulate_day(
     progress: Callable[[float, int], None] | None = None,
     derivatives: bool = True,
 ) -> DayResult:
-    """Simulate ``config.day`` and write the four files into ``out``."""
+    """Simulate ``config.day`` and write the four files into ``out``.
+
+    ``progress(fraction of the day, trades so far)`` is called after every batch."""
     out.mkdir(parents=True, exist_ok=True)
-    if derivatives:
-        universe = extend_universe(universe, config.day, {})
-    engine = Engine.from_universe(universe)
-    actions = actions_on(universe, config.day, config.seed)
-    apply_actions(engine, actions)  # ex-dates: theoretical ex-prices become today's base
-    first, last = index_window(config.day)
-    engine.start_day(config.day, index_from=first, index_until=last)
-    sim = MarketSimulator(universe, engine.base, engine.upper, engine.lower, config)
+    universe, engine = build_market(universe, config.day, derivatives=derivatives)
+    opened = open_day(engine, universe, config)
+    sim = opened.simulator
     codes = np.array(universe.instruments.code, dtype=object)
 
     trades_path = out / "trades.parquet"
@@ -92,7 +89,6 @@ def simulate_day(
     n_trades = n_events = 0
     pending: list[npt.NDArray[np.void]] = []
     pending_rows = 0
-    t_first = t_last = None
     with pq.ParquetWriter(trades_path, schema) as writer:
 
         def flush() -> None:
@@ -122,11 +118,8 @@ def simulate_day(
                 n_trades += len(batch.trades)
                 if pending_rows >= _ROW_GROUP:
                     flush()
-            end = batch.end_time or 0
-            t_first = end if t_first is None else t_first
-            t_last = end
-            if progress is not None and t_first is not None:
-                progress(min(1.0, (end - t_first) / (12 * 3600 * NS)), n_trades)
+            if progress is not None:
+                progress(sim.progress, n_trades)
         flush()
     engine.bar_builder.flush()
     files = [
@@ -136,8 +129,7 @@ def simulate_day(
         _write_indices(engine, out),
     ]
     engine.end_day()
-    del t_last
-    return DayResult(n_trades, n_events, _time.perf_counter() - started, files, actions)
+    return DayResult(n_trades, n_events, _time.perf_counter() - started, files, opened.actions)
 
 
 def _write_bars(engine: Engine, codes: npt.NDArray[np.object_], out: Path) -> Path:
@@ -200,20 +192,3 @@ def _write_indices(engine: Engine, out: Path) -> Path:
     path = out / "indices.parquet"
     pq.write_table(pa.concat_tables(parts), path)
     return path
-
-
-def progress_bar(label: str) -> Callable[[float, int], None]:
-    """A one-line progress bar on stderr, redrawn at most every 0.2 s."""
-    last = [0.0]
-
-    def show(frac: float, trades: int) -> None:
-        now = _time.perf_counter()
-        if frac < 1.0 and now - last[0] < 0.2:
-            return
-        last[0] = now
-        bar = "#" * int(frac * 30)
-        print(f"\r{label} [{bar:30s}] {frac:4.0%}  {trades:,} trades", end="", file=sys.stderr, flush=True)
-        if frac >= 1.0:
-            print(file=sys.stderr)
-
-    return show

@@ -2,33 +2,43 @@
 
 Rows are interleaved like the venue state (``2 × instrument + venue``). Plain per-field arrays,
 not a structured array: a batch's snapshots land with a handful of dense fancy assignments
-instead of copying wide records one by one.
+instead of copying wide records one by one. The arrays are declared once (``sise.engine.state``)
+and named like the book batch's fields.
 """
 
 from __future__ import annotations
+
+from typing import Annotated
 
 import numpy as np
 import numpy.typing as npt
 
 from sise.engine.batches import BOOK_LEVELS, Columns
+from sise.engine.state import RowField, declared, grow_first_axis
 
-_FIELDS = ("ask_price", "ask_qty", "ask_count", "bid_price", "bid_qty", "bid_count")
+I64 = npt.NDArray[np.int64]
+I32 = npt.NDArray[np.int32]
+_LEVELS = RowField((BOOK_LEVELS,))
 
 
 class BookState:
     """Ten levels a side; price 0 marks an empty level."""
 
+    time: Annotated[I64, RowField()]
+    ask_price: Annotated[I64, _LEVELS]  # ascending from the best ask
+    ask_qty: Annotated[I64, _LEVELS]
+    ask_count: Annotated[I32, _LEVELS]
+    bid_price: Annotated[I64, _LEVELS]  # descending from the best bid
+    bid_qty: Annotated[I64, _LEVELS]
+    bid_count: Annotated[I32, _LEVELS]
+
     def __init__(self, rows: int) -> None:
-        self.time = np.zeros(rows, np.int64)
-        self.ask_price = np.zeros((rows, BOOK_LEVELS), np.int64)
-        self.ask_qty = np.zeros((rows, BOOK_LEVELS), np.int64)
-        self.ask_count = np.zeros((rows, BOOK_LEVELS), np.int32)
-        self.bid_price = np.zeros((rows, BOOK_LEVELS), np.int64)
-        self.bid_qty = np.zeros((rows, BOOK_LEVELS), np.int64)
-        self.bid_count = np.zeros((rows, BOOK_LEVELS), np.int32)
+        for f in _FIELDS:
+            setattr(self, f.name, f.new(f.spec.shape(rows, self)))
 
     def arrays(self) -> Columns:
-        return {k: v for k, v in vars(self).items() if isinstance(v, np.ndarray)}
+        """Every array, by name, in declaration order."""
+        return {f.name: getattr(self, f.name) for f in _FIELDS}
 
     def half(self, venue: int) -> BookState:
         """View of one venue's rows, indexed by instrument."""
@@ -39,16 +49,16 @@ class BookState:
 
     def grow(self, rows: int) -> None:
         for name, arr in self.arrays().items():
-            extra = rows - arr.shape[0]
-            if extra > 0:
-                setattr(self, name, np.concatenate([arr, np.zeros((extra, *arr.shape[1:]), arr.dtype)]))
+            setattr(self, name, grow_first_axis(arr, rows))
 
     def fold(self, bc: Columns, rows: npt.NDArray[np.intp], idx: npt.NDArray[np.intp]) -> None:
         """Set rows ``rows`` from the batch columns' rows ``idx`` (one per state row)."""
-        self.time[rows] = bc["time"][idx]
-        for name in _FIELDS:
-            getattr(self, name)[rows] = bc[name][idx]
+        for f in _FIELDS:
+            getattr(self, f.name)[rows] = bc[f.name][idx]
 
-    def total_qty(self) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    def total_qty(self) -> tuple[I64, I64]:
         """(total ask quantity, total bid quantity) over the ten levels."""
         return self.ask_qty.sum(axis=1), self.bid_qty.sum(axis=1)
+
+
+_FIELDS = declared(BookState, RowField)

@@ -14,7 +14,7 @@ import hashlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, time
-from typing import Any
+from typing import Annotated, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -31,11 +31,13 @@ from sise.engine.batches import (
 from sise.engine.books import BookState
 from sise.engine.errors import BatchError, EngineStateError
 from sise.engine.indices import IndexBook, IndexSpec
-from sise.engine.timeutil import NS, kst_ns
+from sise.engine.state import InstrumentField, declared, grow_last_axis
 from sise.engine.venue_state import VenueState, combined
 from sise.market.instruments import Instrument, InstrumentTable
 from sise.market.limits import price_limits_array, sign_codes
+from sise.market.sessions import index_window
 from sise.market.ticks import tick_sizes
+from sise.market.timeutil import NS, kst_ns, kst_second_of_day, yyyymmdd
 from sise.market.types import FOREIGNERS, N_INVESTORS, Venue
 from sise.market.universe import Universe
 
@@ -74,37 +76,49 @@ class IndexUniverse:
     levels: F64  # starting levels
 
 
+_DAILY_PER_VENUE = InstrumentField(per_venue=True, daily=True)
+_CARRIED = InstrumentField()
+
+
 class Engine:
     """Market state for one trading day at a time."""
+
+    # Per-instrument state, declared once (``sise.engine.state``): allocation, the daily reset,
+    # growth on listing and the digest derive from these declarations. Today's aggregates per
+    # venue live in ``rows`` (``VenueState``), books in ``book_rows``, indices in ``index``.
+    phase: Annotated[npt.NDArray[np.int16], _DAILY_PER_VENUE]  # sessions.Phase
+    indicative_price: Annotated[I64, _DAILY_PER_VENUE]
+    indicative_qty: Annotated[I64, _DAILY_PER_VENUE]
+    vi: Annotated[npt.NDArray[np.int8], _DAILY_PER_VENUE]  # 0 none, 1 static, 2 dynamic, 3 both
+    vi_price: Annotated[I64, _DAILY_PER_VENUE]
+    halted: Annotated[npt.NDArray[np.bool_], _DAILY_PER_VENUE]
+    settlement: Annotated[I64, InstrumentField(daily=True)]  # derivatives: today's (0 until set)
+    open_interest: Annotated[I64, _CARRIED]  # derivatives, contracts
+    base: Annotated[I64, _CARRIED]  # today's base price (기준가)
+    prev_close: Annotated[I64, _CARRIED]  # the last regular-session close: the next day's base
+    upper: Annotated[I64, _CARRIED]  # today's price limits
+    lower: Annotated[I64, _CARRIED]
+    index_price: Annotated[I64, _CARRIED]  # KRX last, else base: what indices are computed from
+    foreign_start: Annotated[I64, _CARRIED]  # foreign holdings at the start of the day
+    high52: Annotated[I64, _CARRIED]  # 52-week high/low before today (daily closes' H/L)
+    low52: Annotated[I64, _CARRIED]
+    # ETF/ETN iNAV: the index each tracks (position, -1 none) and the previous day's NAV.
+    etp_index: Annotated[npt.NDArray[np.intp], InstrumentField(fill=-1)]
+    nav_prev: Annotated[F64, _CARRIED]
 
     def __init__(self, instruments: InstrumentTable, indices: IndexUniverse, n_members: int) -> None:
         self.instruments = instruments
         n = len(instruments)
         self.n = n
         self.n_members = n_members
+        for f in _FIELDS:
+            setattr(self, f.name, f.new(f.spec.shape(n), f.spec.fill))
+        self.prev_close[:] = instruments.prev_close
+        self.base[:] = instruments.prev_close
+        self.index_price[:] = instruments.prev_close
+        self.nav_prev[:] = instruments.prev_close
         self._new_day_state()
         self._combined: VenueState | None = None
-        self.book_rows = BookState(2 * n)  # row 2 × instrument + venue, like the state
-        self.books = [self.book_rows.half(_KRX), self.book_rows.half(_NXT)]
-        self.phase = np.zeros((2, n), np.int16)
-        self.indicative_price = np.zeros((2, n), np.int64)
-        self.indicative_qty = np.zeros((2, n), np.int64)
-        self.vi = np.zeros((2, n), np.int8)  # 0 none, 1 static, 2 dynamic, 3 both
-        self.vi_price = np.zeros((2, n), np.int64)
-        self.halted = np.zeros((2, n), np.bool_)
-        self.open_interest = np.zeros(n, np.int64)  # derivatives, contracts
-        self.settlement = np.zeros(n, np.int64)  # derivatives, today's settlement price (0 until set)
-        self.base = instruments.prev_close.copy()
-        self.prev_close = instruments.prev_close.copy()
-        self.upper = np.zeros(n, np.int64)
-        self.lower = np.zeros(n, np.int64)
-        self.index_price = self.base.copy()  # KRX last, else base: what indices are computed from
-        self.foreign_start = np.zeros(n, np.int64)  # foreign holdings at the start of the day
-        self.high52 = np.zeros(n, np.int64)  # 52-week high/low before today (daily closes' H/L)
-        self.low52 = np.zeros(n, np.int64)
-        # ETF/ETN iNAV: the index each tracks (position, -1 none) and the previous day's NAV.
-        self.etp_index = np.full(n, -1, np.intp)
-        self.nav_prev = instruments.prev_close.astype(np.float64)
 
         weights = np.where(
             np.array([s.float_adjusted for s in indices.specs])[:, None],
@@ -139,8 +153,8 @@ class Engine:
         self,
         day: date,
         *,
-        index_from: time = time(9, 0, 10),
-        index_until: time = time(15, 30),
+        index_from: time | None = None,
+        index_until: time | None = None,
         base: I64 | None = None,
         high52: I64 | None = None,
         low52: I64 | None = None,
@@ -148,7 +162,9 @@ class Engine:
     ) -> None:
         """Open ``day``: today's base price is yesterday's close unless ``base`` is given.
 
-        Indices publish on the 1-second grid from ``index_from`` through ``index_until`` (KST).
+        Indices publish on the 1-second grid from ``index_from`` through ``index_until`` (KST),
+        by default the day's ``sise.market.sessions.index_window`` (later on the first trading
+        day of a year and on CSAT day).
         ``high52``/``low52`` are the 52-week high and low before today, from history; without
         them the engine keeps a running high and low of the days it has seen.
         """
@@ -164,21 +180,20 @@ class Engine:
             self.high52 = np.asarray(high52, np.int64).copy()
             self.low52 = np.asarray(low52, np.int64).copy()
         self._compute_limits()
-        n = self.n
         self._new_day_state()
         self._combined = None
-        self.book_rows = BookState(2 * n)
-        self.books = [self.book_rows.half(_KRX), self.book_rows.half(_NXT)]
-        for arr in (self.phase, self.indicative_price, self.indicative_qty, self.vi, self.vi_price):
-            arr[:] = 0
-        self.halted[:] = False
-        self.settlement[:] = 0
+        for f in _DAILY:
+            getattr(self, f.name)[...] = f.spec.fill
         # Index caps move to the new base (corporate actions already rescaled their bases).
         delta = self.base - self.index_price
         changed = np.flatnonzero(delta)
         self.index.shift_prices(changed, delta[changed])
         self.index_price = self.base.copy()
         self.index.start_day()
+        if index_from is None or index_until is None:
+            first, last = index_window(day)
+            index_from = first if index_from is None else index_from
+            index_until = last if index_until is None else index_until
         self._next_pub = kst_ns(day, index_from)
         self._pub_until = kst_ns(day, index_until)
 
@@ -206,7 +221,7 @@ class Engine:
             rows = np.zeros(len(traded), DAILY_DTYPE)
             rows["inst"] = traded
             rows["venue"] = venue
-            rows["date"] = day.year * 10_000 + day.month * 100 + day.day
+            rows["date"] = yyyymmdd(day)
             rows["base"] = self.base[traded]
             for f in ("open", "high", "low", "volume", "value", "count"):
                 rows[f] = getattr(v, f)[traded]
@@ -241,9 +256,12 @@ class Engine:
         self.apply(Batch(end_time=t_ns))
 
     def _new_day_state(self) -> None:
+        """Today's aggregates, bars and books, empty (row 2 × instrument + venue)."""
         self.rows = VenueState(2 * self.n, self.n_members)
         self.venues = [self.rows.half(_KRX), self.rows.half(_NXT)]
         self.bar_builder = BarBuilder(BAR_BASE_S * NS, 2 * self.n)
+        self.book_rows = BookState(2 * self.n)
+        self.books = [self.book_rows.half(_KRX), self.book_rows.half(_NXT)]
 
     def _fold_trades(self, tc: Columns) -> GroupedTrades:
         """Fold trades into both venues at once (row = 2 × instrument + venue)."""
@@ -342,8 +360,7 @@ class Engine:
             runs = (z.astype(np.intp), z.astype(np.intp), z, z, z)
         else:
             return
-        kst = (boundaries // NS + 9 * 3600) % 86_400
-        self.index.fold(*runs, boundaries, kst)
+        self.index.fold(*runs, boundaries, kst_second_of_day(boundaries))
 
     # -- validation -----------------------------------------------------------------------------
 
@@ -468,32 +485,15 @@ class Engine:
         return np.asarray(np.where(fa, ins.float_shares[i], ins.listed_shares[i]), np.int64)
 
     def _grow(self, n: int) -> None:
-        extra = n - self.n
-        if extra <= 0:
+        if n <= self.n:
             return
         self.rows.grow(2 * n)
         self.venues = [self.rows.half(_KRX), self.rows.half(_NXT)]
         self.bar_builder.grow(2 * n)
         self.book_rows.grow(2 * n)
         self.books = [self.book_rows.half(_KRX), self.book_rows.half(_NXT)]
-        for name in ("open_interest", "settlement"):
-            a = getattr(self, name)
-            setattr(self, name, np.concatenate([a, np.zeros(extra, a.dtype)]))
-        for name in ("phase", "indicative_price", "indicative_qty", "vi", "vi_price", "halted"):
-            a = getattr(self, name)
-            setattr(self, name, np.concatenate([a, np.zeros((2, extra), a.dtype)], axis=1))
-        for name in (
-            "base",
-            "prev_close",
-            "upper",
-            "lower",
-            "index_price",
-            "foreign_start",
-            "high52",
-            "low52",
-        ):
-            a = getattr(self, name)
-            setattr(self, name, np.concatenate([a, np.zeros(extra, a.dtype)]))
+        for f in _FIELDS:
+            setattr(self, f.name, grow_last_axis(getattr(self, f.name), n, f.spec.fill))
         self.index.grow(n)
         self.n = n
 
@@ -610,26 +610,13 @@ class Engine:
         yield "bars", self.bar_builder.bars()
         for name, arr in self.book_rows.arrays().items():
             yield f"books.{name}", arr
-        for name in (
-            "phase",
-            "indicative_price",
-            "indicative_qty",
-            "vi",
-            "vi_price",
-            "halted",
-            "base",
-            "upper",
-            "lower",
-            "index_price",
-            "open_interest",
-            "settlement",
-        ):
-            yield name, getattr(self, name)
+        for f in _FIELDS:
+            yield f.name, getattr(self, f.name)
         ix = self.index
-        yield "index.cap", ix.cap
-        yield "index.base_cap", ix.base_cap
-        yield "index.volume", ix.volume
-        yield "index.value", ix.value
+        for name in ("cap", "base_cap", "volume", "value", "open", "high", "low", "prev_close", "weights"):
+            yield f"index.{name}", getattr(ix, name)
+        day = yyyymmdd(self.day) if self.day is not None else 0
+        yield "clock", np.array([day, self.last_time, self._next_pub, self._pub_until], np.int64)
         for s in (ix.series_fast, ix.series_slow):
             yield "series.time", s.time[: s.n]
             yield "series.level", s.level[: s.n]
@@ -677,5 +664,8 @@ def _columns(arr: npt.NDArray[np.void]) -> Columns:
     names = arr.dtype.names or ()
     return {name: np.ascontiguousarray(arr[name]) for name in names}
 
+
+_FIELDS = declared(Engine, InstrumentField)
+_DAILY = tuple(f for f in _FIELDS if f.spec.daily)
 
 __all__ = ["BAR_DTYPE", "DAILY_DTYPE", "Engine", "IndexUniverse"]

@@ -21,8 +21,6 @@ import numpy.typing as npt
 I64 = npt.NDArray[np.int64]
 F64 = npt.NDArray[np.float64]
 
-NS = 1_000_000_000
-
 
 @dataclass(frozen=True, slots=True)
 class IndexSpec:

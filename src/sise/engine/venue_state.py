@@ -10,11 +10,14 @@ The combined view is not folded on the hot path: every field is a sum, a max/min
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import numpy as np
 import numpy.typing as npt
 
 from sise.engine.bars import GroupedTrades
 from sise.engine.batches import PROGRAM_KIND_MASK, PROGRAM_PROPRIETARY, Columns
+from sise.engine.state import Combine, RowField, declared, grow_first_axis
 from sise.market.types import N_INVESTORS
 
 I64 = npt.NDArray[np.int64]
@@ -24,32 +27,41 @@ I64 = npt.NDArray[np.int64]
 PROGRAM_SHAPE = (2, 2, 2)
 
 
+_SUM = RowField()
+
+
 class VenueState:
     """Daily state. The folded state has a row per (instrument, venue); views from ``half`` and
-    ``combined`` have a row per instrument."""
+    ``combined`` have a row per instrument.
+
+    Every array is declared once below (``sise.engine.state``): allocation, ``half``, ``grow``,
+    ``arrays`` and ``combined`` derive from the declarations."""
+
+    last: Annotated[I64, RowField(combine=Combine.LATER)]  # 0: no trade today
+    open: Annotated[I64, RowField(combine=Combine.FIRST)]
+    high: Annotated[I64, RowField(combine=Combine.MAX)]
+    low: Annotated[I64, RowField(combine=Combine.MIN_TRADED)]
+    volume: Annotated[I64, _SUM]
+    value: Annotated[I64, _SUM]  # Σ price × qty (KRW for cash instruments)
+    count: Annotated[I64, _SUM]
+    first_time: Annotated[I64, RowField(combine=Combine.FIRST)]
+    last_time: Annotated[I64, RowField(combine=Combine.LATER)]
+    last_qty: Annotated[I64, RowField(combine=Combine.LATER)]
+    buy_volume: Annotated[I64, _SUM]  # buyer-initiated (체결강도)
+    # Investor flows: [row, side (0 buy, 1 sell), investor], in shares and in value.
+    inv_qty: Annotated[I64, RowField((2, N_INVESTORS))]
+    inv_val: Annotated[I64, RowField((2, N_INVESTORS))]
+    prog_qty: Annotated[I64, RowField(PROGRAM_SHAPE)]
+    prog_val: Annotated[I64, RowField(PROGRAM_SHAPE)]
+    short_qty: Annotated[I64, _SUM]
+    short_val: Annotated[I64, _SUM]
+    # Member-firm volume: [row, side (0 buy, 1 sell), member].
+    mem_qty: Annotated[I64, RowField((2, "n_members"))]
 
     def __init__(self, n: int, n_members: int) -> None:
         self.n_members = n_members
-        self.last = np.zeros(n, np.int64)  # 0: no trade today
-        self.open = np.zeros(n, np.int64)
-        self.high = np.zeros(n, np.int64)
-        self.low = np.zeros(n, np.int64)
-        self.volume = np.zeros(n, np.int64)
-        self.value = np.zeros(n, np.int64)  # Σ price × qty (KRW for cash instruments)
-        self.count = np.zeros(n, np.int64)
-        self.first_time = np.zeros(n, np.int64)
-        self.last_time = np.zeros(n, np.int64)
-        self.last_qty = np.zeros(n, np.int64)
-        self.buy_volume = np.zeros(n, np.int64)  # buyer-initiated (체결강도)
-        # Investor flows: [instrument, side (0 buy, 1 sell), investor], in shares and in value.
-        self.inv_qty = np.zeros((n, 2, N_INVESTORS), np.int64)
-        self.inv_val = np.zeros((n, 2, N_INVESTORS), np.int64)
-        self.prog_qty = np.zeros((n, *PROGRAM_SHAPE), np.int64)
-        self.prog_val = np.zeros((n, *PROGRAM_SHAPE), np.int64)
-        self.short_qty = np.zeros(n, np.int64)
-        self.short_val = np.zeros(n, np.int64)
-        # Member-firm volume: [instrument, side (0 buy, 1 sell), member].
-        self.mem_qty = np.zeros((n, 2, n_members), np.int64)
+        for f in _FIELDS:
+            setattr(self, f.name, f.new(f.spec.shape(n, self)))
 
     def half(self, venue: int) -> VenueState:
         """View of one venue's rows (writes go through to this state)."""
@@ -59,16 +71,13 @@ class VenueState:
             setattr(out, name, arr[venue::2])
         return out
 
-    def arrays(self) -> dict[str, npt.NDArray[np.int64]]:
-        """Every per-instrument array, by name (for growth, digests and tests)."""
-        return {k: v for k, v in vars(self).items() if isinstance(v, np.ndarray)}
+    def arrays(self) -> dict[str, I64]:
+        """Every per-row array, by name, in declaration order (for digests and tests)."""
+        return {f.name: getattr(self, f.name) for f in _FIELDS}
 
     def grow(self, n: int) -> None:
         for name, arr in self.arrays().items():
-            extra = n - arr.shape[0]
-            if extra > 0:
-                pad = np.zeros((extra, *arr.shape[1:]), arr.dtype)
-                setattr(self, name, np.concatenate([arr, pad]))
+            setattr(self, name, grow_first_axis(arr, n))
 
     def fold(self, tc: Columns, g: GroupedTrades) -> None:
         """Fold trades given as contiguous columns ``tc`` whose by-instrument grouping is ``g``."""
@@ -137,17 +146,21 @@ def combined(krx: VenueState, nxt: VenueState) -> VenueState:
     both = (krx.count > 0) & (nxt.count > 0)
     nxt_later = nxt.last_time > krx.last_time
     nxt_first = (nxt.count > 0) & ((krx.count == 0) | (nxt.first_time < krx.first_time))
-    for name, a in krx.arrays().items():
-        b = getattr(nxt, name)
-        if name in ("last", "last_time", "last_qty"):
+    for f in _FIELDS:
+        a, b = getattr(krx, f.name), getattr(nxt, f.name)
+        rule = f.spec.combine
+        if rule is Combine.LATER:
             v = np.where(nxt_later, b, a)
-        elif name in ("open", "first_time"):
+        elif rule is Combine.FIRST:
             v = np.where(nxt_first, b, a)
-        elif name == "high":
+        elif rule is Combine.MAX:
             v = np.maximum(a, b)
-        elif name == "low":
+        elif rule is Combine.MIN_TRADED:  # 0 means no trade on that venue
             v = np.where(both, np.minimum(a, b), np.maximum(a, b))
         else:
             v = a + b
-        setattr(out, name, v)
+        setattr(out, f.name, v)
     return out
+
+
+_FIELDS = declared(VenueState, RowField)

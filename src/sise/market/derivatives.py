@@ -44,6 +44,7 @@ from sise.market.identifiers import (
 )
 from sise.market.instruments import Instrument, InstrumentTable
 from sise.market.ticks import TickTableId, round_down, tick_size, tick_sizes
+from sise.market.timeutil import yyyymmdd_str
 from sise.market.types import InstrumentKind, Market
 from sise.market.universe import Universe
 
@@ -563,7 +564,7 @@ def listed_contracts(
                 underlying=underlying,
                 multiplier=spec.multiplier(on_date),
                 price_scale=spec.price_scale,
-                expiry=expiry.strftime("%Y%m%d"),
+                expiry=yyyymmdd_str(expiry),
                 strike=strike,
             )
         )
@@ -667,7 +668,7 @@ def _copy_column(col: Any) -> Any:
 def _of_product(
     contracts: Iterable[Instrument], product: Product, on_date: date, underlying: str | None
 ) -> list[Instrument]:
-    day = on_date.strftime("%Y%m%d")
+    day = yyyymmdd_str(on_date)
     return [
         c
         for c in contracts

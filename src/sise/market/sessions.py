@@ -34,8 +34,9 @@ The announced KRX pre-market (07:00-08:00) and after-market (16:00-20:00) are pr
 :data:`KRX_EXTENDED_HOURS_2026` but not enabled; add :func:`krx_extended_hours_rule` to a
 :class:`ScheduleRegistry` once the launch date is known.
 
-Random ends of call auctions (up to 30 s) and VI or circuit-breaker states are the engine's
-business, not the schedule's. Block and basket trading windows are not modelled.
+Random ends of call auctions (up to :data:`CALL_RANDOM_END_MAX`) and VI or circuit-breaker states
+are the engine's business, not the schedule's; :func:`index_window` gives the span in which index
+levels are published. Block and basket trading windows are not modelled.
 """
 
 from __future__ import annotations
@@ -43,19 +44,22 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta
 from enum import IntEnum
 from itertools import pairwise
 
 from sise.market.calendar import TradingCalendar, default_calendar
+from sise.market.timeutil import KST
 from sise.market.types import Venue
 
 __all__ = [
+    "CALL_RANDOM_END_MAX",
     "DERIVATIVES_2015",
     "DERIVATIVES_2016",
     "DERIVATIVES_2019",
     "DERIVATIVES_2023",
     "DERIVATIVES_2025",
+    "INDEX_FIRST_RELEASE_DELAY",
     "KRX_2015",
     "KRX_2016",
     "KRX_2019",
@@ -75,6 +79,7 @@ __all__ = [
     "default_registry",
     "default_rules",
     "derivatives_schedule_for",
+    "index_window",
     "krx_extended_hours_rule",
     "phase_at",
     "schedule_at",
@@ -82,11 +87,15 @@ __all__ = [
     "to_kst",
 ]
 
-KST = timezone(timedelta(hours=9), "KST")
-
 NXT_LAUNCH = date(2025, 3, 4)
 #: Target launch of the KRX pre/after-market; announced, not confirmed.
 KRX_EXTENDED_HOURS_TARGET_START = date(2026, 6, 29)
+
+#: A call auction (the closing one included) ends at a random moment up to this long after its
+#: scheduled end (임의종료).
+CALL_RANDOM_END_MAX = timedelta(seconds=30)
+#: KRX's first index release of the day comes this long after the regular open (09:00:10).
+INDEX_FIRST_RELEASE_DELAY = timedelta(seconds=10)
 
 _ONE_HOUR = timedelta(hours=1)
 _TEN_MINUTES = timedelta(minutes=10)
@@ -681,6 +690,20 @@ default_registry = ScheduleRegistry()
 
 def schedule_for(d: date, venue: Venue, *, registry: ScheduleRegistry | None = None) -> DaySchedule:
     return (registry or default_registry).schedule_for(d, venue)
+
+
+def index_window(d: date, *, registry: ScheduleRegistry | None = None) -> tuple[time, time]:
+    """(first, last) KST times at which indices are published on trading day ``d``.
+
+    From the first release, :data:`INDEX_FIRST_RELEASE_DELAY` after the KRX regular open, to the
+    latest possible end of the closing auction, :data:`CALL_RANDOM_END_MAX` after the close. The
+    open and close move with the date: 10:00 on the first trading day of a year, an hour later on
+    CSAT day. (Before 2020-12-07 KRX first published at 09:01; that older cadence is not modelled.)
+    """
+    sched = schedule_for(d, Venue.KRX, registry=registry)
+    if sched.open_time is None or sched.close_time is None:
+        raise ValueError(f"{d} is not a KRX trading day")
+    return _add(sched.open_time, INDEX_FIRST_RELEASE_DELAY), _add(sched.close_time, CALL_RANDOM_END_MAX)
 
 
 def derivatives_schedule_for(

@@ -160,22 +160,38 @@ def would_trigger_vi_np(
     dynamic_rate: npt.NDArray[np.float64] | float | None,
     static_rate: float | None = STATIC_VI_RATE,
 ) -> npt.NDArray[np.int8]:
-    """Vectorised ``would_trigger_vi``: an int8 array of ``VIKind`` values.
+    """Vectorised ``would_trigger_vi``: an int8 array of ``VIKind`` values, element-wise.
 
-    Prices are integer KRW and rates whole percents, so |Δ| ≥ ref × rate only ties at exact
-    equality; the 1e-9 relative slack absorbs the float error of ref × rate.
+    Exact, like the scalar rule: rates are whole basis points, so |price − ref| ≥ ref × rate is
+    compared in integers as |price − ref| × 10 000 ≥ ref × basis points.
     """
-    p = np.asarray(price, dtype=np.float64)
+    p = np.asarray(price, dtype=np.int64)
     kind = np.zeros(p.shape, dtype=np.int8)
     if dynamic_rate is not None:
-        ref = np.asarray(last_price, dtype=np.float64)
-        thr = ref * np.asarray(dynamic_rate, dtype=np.float64) * (1.0 - 1e-9)
-        kind |= ((ref > 0) & (np.abs(p - ref) >= thr)).astype(np.int8) * np.int8(VIKind.DYNAMIC)
+        hit = _breaches_np(p, np.asarray(last_price, dtype=np.int64), _basis_points(dynamic_rate))
+        kind |= hit.astype(np.int8) * np.int8(VIKind.DYNAMIC)
     if static_rate is not None:
-        ref = np.asarray(static_ref, dtype=np.float64)
-        thr = ref * static_rate * (1.0 - 1e-9)
-        kind |= ((ref > 0) & (np.abs(p - ref) >= thr)).astype(np.int8) * np.int8(VIKind.STATIC)
+        hit = _breaches_np(p, np.asarray(static_ref, dtype=np.int64), _basis_points(static_rate))
+        kind |= hit.astype(np.int8) * np.int8(VIKind.STATIC)
     return kind
+
+
+_BP: Final = 10_000
+
+
+def _basis_points(rate: npt.NDArray[np.float64] | float) -> npt.NDArray[np.int64]:
+    r = np.asarray(rate, dtype=np.float64)
+    bp = np.rint(r * _BP)
+    if not np.allclose(bp, r * _BP, rtol=0.0, atol=1e-6):
+        raise ValueError("VI rates must be whole basis points")
+    return bp.astype(np.int64)
+
+
+def _breaches_np(
+    price: npt.NDArray[np.int64], reference: npt.NDArray[np.int64], bp: npt.NDArray[np.int64]
+) -> npt.NDArray[np.bool_]:
+    # A reference of 0 (no trade yet) never triggers.
+    return np.asarray((reference > 0) & (np.abs(price - reference) * _BP >= reference * bp), np.bool_)
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from sise.api.kiwoom.app import create_kiwoom_app
 from sise.api.kiwoom.auth import KeyStore
 from sise.api.kiwoom.tr import KiwoomContext
 from sise.api.kiwoom.views import KIWOOM_TRS
-from sise.engine.timeutil import kst_datetime
+from sise.market.timeutil import kst_datetime
 from sise.server.runtime import Market
 
 

@@ -23,16 +23,14 @@ import numpy as np
 import numpy.typing as npt
 
 from sise.engine.batches import Batch
-from sise.engine.engine import Engine
-from sise.engine.timeutil import NS
 from sise.market.calendar import next_trading_day, previous_trading_day
-from sise.market.derivatives import extend_universe
+from sise.market.timeutil import NS
 from sise.market.universe import Universe, build_universe, load_universe_csv
-from sise.sources.actions import actions_on, apply_actions
 from sise.sources.clock import Clock
+from sise.sources.day import build_market, open_day
 from sise.sources.futures_history import backfill_futures
-from sise.sources.history import backfill, week52
-from sise.sources.simulator import MarketSimulator, SimConfig, index_window
+from sise.sources.history import backfill
+from sise.sources.simulator import MarketSimulator, SimConfig
 from sise.store.base import HistoryStore
 from sise.store.daily import record_day
 from sise.store.memory import MemoryStore
@@ -75,8 +73,8 @@ class Market:
         # History covers the cash market; derivatives are listed on top (appended, so instrument
         # numbers of the cash market are the same in both).
         end_state = self._backfill(base)
-        self.universe: Universe = extend_universe(base, self.day, {})
-        self.engine = Engine.from_universe(self.universe)
+        self.universe: Universe
+        self.universe, self.engine = build_market(base, self.day)
         if end_state is not None:
             foreign, nav = end_state
             self.engine.foreign_start[: len(foreign)] = foreign
@@ -106,29 +104,16 @@ class Market:
         return result.foreign_holdings, np.asarray(result.nav, np.float64)
 
     def _open(self, day: date) -> None:
-        """Start ``day``: ex-dates, base prices and limits, a fresh simulator."""
+        """Start ``day`` (``sise.sources.day.open_day``) with a fresh simulator."""
         self.day = day
-        apply_actions(self.engine, actions_on(self.universe, day, self.settings.seed))
-        first, last = index_window(day)
-        hi, lo = self._week52(day)
-        self.engine.start_day(day, index_from=first, index_until=last, high52=hi, low52=lo)
         cfg = SimConfig(day, seed=self.settings.seed, scale=self.settings.scale, step_s=CATCH_UP_STEP_S)
-        self.sim = MarketSimulator(self.universe, self.engine.base, self.engine.upper, self.engine.lower, cfg)
+        history = self.store if self.settings.history_years > 0 else None
+        opened = open_day(self.engine, self.universe, cfg, store=history)
+        log.info("opened %s: %d instruments, %d ex-dates", day, self.engine.n, len(opened.actions))
+        self.sim = opened.simulator
         self.sim.step_ns = self.live_step_ns
         self._batches = self.sim.batches()
         self._pending = None
-
-    def _week52(self, day: date) -> tuple[npt.NDArray[np.int64] | None, npt.NDArray[np.int64] | None]:
-        """52-week high and low before ``day`` from history (None without history)."""
-        if self.settings.history_years <= 0:
-            return None, None
-        n = len(self.universe.instruments)
-        hi_h, lo_h, _, _ = week52(self.store, self.universe, day)
-        hi = np.zeros(n, np.int64)
-        lo = np.zeros(n, np.int64)
-        hi[: len(hi_h)] = hi_h
-        lo[: len(lo_h)] = lo_h
-        return hi, lo
 
     def advance(self, now_ns: int) -> int:
         """Apply every batch that ends at or before ``now_ns``; returns how many were applied.

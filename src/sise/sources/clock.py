@@ -1,6 +1,6 @@
 """Market time: one :class:`Clock` that everything with market meaning reads.
 
-Market time is int64 nanoseconds since the Unix epoch (see :mod:`sise.engine.timeutil`); KST is
+Market time is int64 nanoseconds since the Unix epoch (see :mod:`sise.market.timeutil`); KST is
 UTC+9. A clock runs in one of four modes (:class:`ClockMode`):
 
 - ``WALL``: market = wall + offset. The only mode where market data follows real time.
@@ -30,20 +30,28 @@ from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from fractions import Fraction
 
-from sise.engine.timeutil import KST, NS, kst_date, kst_datetime, kst_ns
 from sise.market.sessions import ScheduleRegistry, default_registry
+from sise.market.timeutil import KST, NS, kst_date, kst_datetime, kst_ns
 from sise.market.types import Venue
 
 __all__ = [
     "MIN_SPEED",
     "SIMULATION_OPEN_DELAY",
+    "WALL_NS",
     "Clock",
     "ClockMode",
+    "kst_today",
     "simulation_start",
     "to_market_ns",
 ]
 
 WallSource = Callable[[], int]
+
+# The only reads of the host's clocks in the market-facing rooms (market, engine, sources): every
+# other module takes a clock or a WallSource, so runs are reproducible (see the TID251 ban).
+#: Wall-clock nanoseconds since the epoch: the default wall source.
+WALL_NS: WallSource = _time.time_ns  # noqa: TID251 - the clock is where wall time enters
+_MONOTONIC_NS: WallSource = _time.monotonic_ns  # noqa: TID251 - elapsed time in speed mode
 
 #: Slowest finite speed; anything slower is indistinguishable from a pause for a feed.
 MIN_SPEED = 0.1
@@ -89,11 +97,16 @@ def _ratio(speed: float) -> tuple[int, int]:
     return f.numerator, f.denominator
 
 
+def kst_today(wall: WallSource = WALL_NS) -> date:
+    """Today's date in KST by the wall clock (not the host's local date)."""
+    return kst_date(wall())
+
+
 def simulation_start(
     day: date | None = None,
     at: time | None = None,
     *,
-    wall: WallSource = _time.time_ns,
+    wall: WallSource = WALL_NS,
     registry: ScheduleRegistry | None = None,
 ) -> int:
     """Default start of a simulated session, in market ns.
@@ -104,7 +117,7 @@ def simulation_start(
     CSAT day), so the market is in continuous trading whatever the real hour.
     """
     reg = registry or default_registry
-    d = day if day is not None else kst_date(wall())
+    d = day if day is not None else kst_today(wall)
     if not reg.calendar.is_trading_day(d):
         d = reg.calendar.previous_trading_day(d)
     if at is not None:
@@ -145,7 +158,7 @@ class Clock:
         start: datetime | int,
         *,
         speed: float = 1.0,
-        wall: WallSource = _time.time_ns,
+        wall: WallSource = WALL_NS,
         monotonic: WallSource | None = None,
     ) -> None:
         self._wall = wall
@@ -161,7 +174,7 @@ class Clock:
         cls,
         offset: timedelta | int = 0,
         *,
-        wall: WallSource = _time.time_ns,
+        wall: WallSource = WALL_NS,
         monotonic: WallSource | None = None,
     ) -> Clock:
         """Wall mode: market = wall + ``offset`` (a timedelta or ns)."""
@@ -174,7 +187,7 @@ class Clock:
         cls,
         start: datetime | int,
         *,
-        wall: WallSource = _time.time_ns,
+        wall: WallSource = WALL_NS,
         monotonic: WallSource | None = None,
     ) -> Clock:
         """Manual mode at ``start``: time moves only through step, advance_to and jump."""
@@ -188,7 +201,7 @@ class Clock:
         cls,
         start: datetime | int,
         *,
-        wall: WallSource = _time.time_ns,
+        wall: WallSource = WALL_NS,
         monotonic: WallSource | None = None,
     ) -> Clock:
         """Fast mode at ``start`` (``speed = inf``): the consumer advances time as fast as it can."""
@@ -200,7 +213,7 @@ class Clock:
         day: date | None = None,
         at: time | None = None,
         speed: float = 1.0,
-        wall: WallSource = _time.time_ns,
+        wall: WallSource = WALL_NS,
         *,
         monotonic: WallSource | None = None,
         registry: ScheduleRegistry | None = None,
@@ -395,7 +408,7 @@ class Clock:
 
 
 def _default_monotonic(wall: WallSource) -> WallSource:
-    return _time.monotonic_ns if wall is _time.time_ns else wall
+    return _MONOTONIC_NS if wall is WALL_NS else wall
 
 
 def _wake(fut: asyncio.Future[None]) -> None:

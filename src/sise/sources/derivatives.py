@@ -43,6 +43,7 @@ from sise.market.derivatives import (
 )
 from sise.market.instruments import Instrument
 from sise.market.ticks import TickTableId
+from sise.market.timeutil import yyyymmdd_str
 from sise.market.types import InstrumentKind
 
 I64 = npt.NDArray[np.int64]
@@ -286,7 +287,7 @@ def initial_open_interest(
     log-normal size per underlying. Expired contracts get 0.
     """
     n = len(contracts)
-    day = on_date.strftime("%Y%m%d")
+    day = yyyymmdd_str(on_date)
     products = [product_of_code(c.code) for c in contracts]
     groups: dict[tuple[Product, str], list[int]] = {}
     for i, (c, p) in enumerate(zip(contracts, products, strict=True)):

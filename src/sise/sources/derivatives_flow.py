@@ -15,10 +15,10 @@ import numpy as np
 import numpy.typing as npt
 
 from sise.engine.batches import BOOK_LEVELS, Batch, StatusKind, empty_statuses, empty_trades
-from sise.engine.timeutil import NS, kst_ns
 from sise.market.derivatives import resolve_spot_levels
 from sise.market.sessions import Phase, derivatives_schedule_for
 from sise.market.ticks import tick_sizes
+from sise.market.timeutil import NS, kst_ns
 from sise.market.types import InstrumentKind, Venue
 from sise.sources.derivatives import DerivativesPricer, initial_open_interest, next_open_interest
 

@@ -1,8 +1,8 @@
 """Daily history of futures contracts that ends where the simulated derivatives market starts.
 
-``backfill_futures`` writes ``futures_daily`` rows (``sise.store.futures``) for every KRX trading
-day of a window ending at ``end``: each KOSPI200, mini KOSPI200, KOSDAQ150, USD, KTB3 and KTB10
-contract listed that day (``listed_months``), and one 연결선물 row per product and day.
+``backfill_futures`` writes ``futures_daily`` rows (``sise.store.base.FUTURES_DAILY``) for every
+KRX trading day of a window ending at ``end``: each KOSPI200, mini KOSPI200, KOSDAQ150, USD, KTB3
+and KTB10 contract listed that day (``listed_months``), and one 연결선물 row per product and day.
 
 * **Underlyings.** KOSPI200 and KOSDAQ150 come from the store's ``index_daily`` rows (run
   ``sise.sources.history.backfill`` first). The USD rate and the KTB yields are seeded random
@@ -54,11 +54,11 @@ from sise.market.derivatives import (
     to_grid,
 )
 from sise.market.identifiers import future_code
+from sise.market.timeutil import yyyymmdd_array
 from sise.market.universe import Universe
 from sise.sources.derivatives import OI_DECAY, OI_FRONT, next_open_interest, ou_step
 from sise.sources.history import history_window
-from sise.store.base import HistoryStore, Rows
-from sise.store.futures import FUTURES_DAILY, FUTURES_TABLE, register_futures_table
+from sise.store.base import FUTURES_DAILY, FUTURES_TABLE, HistoryStore, Rows, register_futures_table
 
 I64 = npt.NDArray[np.int64]
 F64 = npt.NDArray[np.float64]
@@ -295,7 +295,7 @@ def backfill_futures(
         )
     )
     n_days = len(dates)
-    date_ints = np.array([d.year * 10_000 + d.month * 100 + d.day for d in dates], np.int32)
+    date_ints = yyyymmdd_array(dates)
     ordinals = np.array([d.toordinal() for d in dates], np.int64)
     und = _underlyings(store, date_ints, p, rngs["rates"])
     lst = _listing(dates)

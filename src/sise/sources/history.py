@@ -37,6 +37,7 @@ import numpy.typing as npt
 
 from sise.market import calendar
 from sise.market.limits import LIMIT_30_DATE, limit_rate_pct, price_limits, price_limits_array, sign_codes
+from sise.market.short_selling import short_sale_ban, shortable
 from sise.market.ticks import (
     ETF_REFORM_DATE,
     STOCK_REFORM_DATE,
@@ -46,6 +47,7 @@ from sise.market.ticks import (
     tick_sizes,
     tick_table_for,
 )
+from sise.market.timeutil import yyyymmdd, yyyymmdd_array
 from sise.market.types import FOREIGNERS, INSTITUTIONS, N_INVESTORS, InstrumentKind, Investor, Market, Sign
 from sise.market.universe import Universe
 from sise.sources.factors import FactorModel
@@ -73,11 +75,6 @@ Num = npt.NDArray[np.number[Any]]
 
 #: Independent random streams, by position in one SeedSequence's children. Append, never reorder.
 _STREAMS: Final = ("returns", "actions", "ohlc", "volume", "investors", "program", "short", "foreign", "nav")
-
-#: Short-selling regimes (krx_rules §6.2): all names, none, KOSPI200 + KOSDAQ150 only, none, all.
-BAN_2020: Final = (date(2020, 3, 16), date(2021, 5, 2))
-BAN_2023: Final = (date(2023, 11, 6), date(2025, 3, 30))
-_PARTIAL_RESUME: Final = date(2021, 5, 3)
 
 # Smallest valid price of each tick table.
 _MIN_PRICE: Final = np.array(
@@ -187,7 +184,7 @@ def backfill(
 
     stock = ins.kind == InstrumentKind.STOCK
     codes = list(ins.code)
-    date_ints = np.array([d.year * 10_000 + d.month * 100 + d.day for d in dates], np.int32)
+    date_ints = yyyymmdd_array(dates)
     keys, members, index_rows, levels = _index_history(
         universe, px, bars, volume, value, shares, float_shares, date_ints
     )
@@ -816,18 +813,6 @@ def _investor_mix(universe: Universe, model: FactorModel, rng: np.random.Generat
     return np.asarray(mix / mix.sum(axis=1, keepdims=True), np.float64)
 
 
-def _short_open(universe: Universe, d: date) -> B:
-    """Which instruments may be shorted on ``d`` (krx_rules §6.2); ETFs and ETNs always, for
-    their liquidity providers' hedging."""
-    ins = universe.instruments
-    stock = ins.kind == InstrumentKind.STOCK
-    if BAN_2023[0] <= d <= BAN_2023[1] or BAN_2020[0] <= d <= BAN_2020[1]:
-        return np.asarray(~stock, np.bool_)
-    if _PARTIAL_RESUME <= d < BAN_2023[0]:
-        return np.asarray(ins.kospi200 | ins.kosdaq150 | ~stock, np.bool_)
-    return np.ones(len(ins), np.bool_)
-
-
 def _short_rate(universe: Universe, dates: list[date], rng: np.random.Generator) -> tuple[F64, B, F64]:
     """(days, n) short share of volume by regime — a few % where shorting is open, market-maker
     noise (≈ 0) where it is banned — the (days, n) open mask, and each name's open-regime share."""
@@ -838,7 +823,7 @@ def _short_rate(universe: Universe, dates: list[date], rng: np.random.Generator)
     level = np.where(stock, level, 0.01)
     noise = np.exp(rng.normal(-0.5 * 0.5**2, 0.5, (len(dates), n)))
     mm = np.where(rng.random((len(dates), n)) < 0.3, 0.0003, 0.0)
-    allowed = np.stack([_short_open(universe, d) for d in dates])
+    allowed = np.stack([shortable(ins, d) for d in dates])
     out = np.where(allowed, level * noise, mm)
     return np.minimum(out, 0.3), allowed, level
 
@@ -1059,12 +1044,8 @@ def _short_rows(
     # Opening balance: about 15 days of shorting at the name's open-regime rate, for names that
     # could be shorted on the first day or just before a ban began (positions outlive the ban).
     first = dates[0]
-    if BAN_2023[0] <= first <= BAN_2023[1]:
-        held = _short_open(universe, BAN_2023[0] - timedelta(days=1))
-    elif BAN_2020[0] <= first <= BAN_2020[1]:
-        held = _short_open(universe, BAN_2020[0] - timedelta(days=1))
-    else:
-        held = allowed[0]
+    ban = short_sale_ban(first)
+    held = allowed[0] if ban is None else shortable(ins, ban[0] - timedelta(days=1))
     avg_volume = volume[: min(20, n_days)].mean(axis=0)
     balance = np.round(np.where(held, level, 0.0) * avg_volume * 15).astype(np.int64)
     balance_rows = np.empty((n_days, n), np.int64)
@@ -1166,8 +1147,7 @@ def week52(
     n = len(ins)
     end = day - timedelta(days=1)
     start = day - timedelta(weeks=52)
-    lo_i = start.year * 10_000 + start.month * 100 + start.day
-    hi_i = end.year * 10_000 + end.month * 100 + end.day
+    lo_i, hi_i = yyyymmdd(start), yyyymmdd(end)
     high = np.zeros(n, np.int64)
     low = np.zeros(n, np.int64)
     high_d = np.zeros(n, np.int32)

@@ -23,8 +23,8 @@ The model, in short:
 - **Who trades.** Each trade gets a buyer and a seller investor category from daily mixes by
   market (foreigners tilted to buy what rises), member firms conditional on the investor, program
   flags (arbitrage in KOSPI200 names following a basis process, non-arbitrage baskets; 자기 for
-  securities firms), and short sales from institutional and foreign sellers (almost none during
-  the 2023-11-06..2025-03-30 ban). Net flows balance by construction.
+  securities firms), and short sales from institutional and foreign sellers (almost none during the
+  bans of ``sise.market.short_selling``). Net flows balance by construction.
 
 Determinism: every random draw comes from one ``numpy.random.SeedSequence(seed)``.
 """
@@ -33,7 +33,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -49,10 +49,20 @@ from sise.engine.batches import (
     empty_trades,
     last_rows,
 )
-from sise.engine.timeutil import NS, kst_ns
-from sise.market.sessions import Phase, schedule_for
-from sise.market.stabilisers import CBState, cb_halt_windows, cb_step
+from sise.market.sessions import CALL_RANDOM_END_MAX, Phase, index_window, schedule_for
+from sise.market.short_selling import short_sale_ban
+from sise.market.stabilisers import (
+    VI_AUCTION_S,
+    VI_RANDOM_END_MAX_S,
+    CBState,
+    VIKind,
+    cb_halt_windows,
+    cb_step,
+    dynamic_vi_rates_np,
+    would_trigger_vi_np,
+)
 from sise.market.ticks import tick_sizes
+from sise.market.timeutil import NS, kst_ns
 from sise.market.types import INSTITUTIONS, InstrumentKind, Investor, Market, ProgramKind, Venue
 from sise.market.universe import Universe
 from sise.sources.stream import u_profile
@@ -66,7 +76,6 @@ B = npt.NDArray[np.bool_]
 
 #: Trades in a whole-market day at scale 1.0 (KRX + NXT).
 FULL_SCALE_TRADES = 10_000_000
-SHORT_BAN = (date(2023, 11, 6), date(2025, 3, 30))
 
 # Value shares by investor leaf (order of ``Investor``), per market; each side is drawn from these.
 _MIX = {
@@ -204,8 +213,13 @@ class MarketSimulator:
         self.tables = self.t.tick_table
         self.step_ns = config.step_s * NS  # batch length; may be changed between batches
         self.cursor_ns = 0  # start of the next batch once ``batches()`` runs
+        # The simulated day: from the first pre-market to the end of the last after-market.
+        starts = [self._ns(w.start) for s in (self.sched, self.nxt_sched) for w in s.windows]
+        ends = [self._ns(w.end) for s in (self.sched, self.nxt_sched) for w in s.windows]
+        self.span_ns = (min(starts), max(ends))
         self.kospi200 = self.t.kospi200
-        self.dyn_rate = np.where(self.t.kospi200, 0.03, 0.06)
+        # KOSPI200 constituents take the narrower dynamic-VI rate (krx_rules §1.6).
+        self.dyn_rate = dynamic_vi_rates_np(self.t.kospi200, "continuous")
         self.nxt_ok = self.t.nxt & self.p.tradable
         self.total_trades = FULL_SCALE_TRADES * config.scale
         self.reg_s = self._seconds(self.open_time, self.close_time)
@@ -221,10 +235,11 @@ class MarketSimulator:
             np.where(self.members_foreign, w, 0.0).sum(), 1
         )
         self.basis = 0.0
-        self.in_ban = SHORT_BAN[0] <= config.day <= SHORT_BAN[1]
+        self.in_ban = short_sale_ban(config.day) is not None
         self.t_open = self._ns(self.open_time)
         self.t_close = self._ns(self.close_time)
-        self.close_print = self.t_close + (self.rng_auction.random(n) * 30 * NS).astype(np.int64)
+        random_end_s = CALL_RANDOM_END_MAX.total_seconds()
+        self.close_print = self.t_close + (self.rng_auction.random(n) * random_end_s * NS).astype(np.int64)
         # Circuit breakers, per market, on the composite index.
         self.logp0 = self.lat.logp.copy()
         self.cb_markets = [
@@ -267,11 +282,15 @@ class MarketSimulator:
         """``index_window(day)`` of the simulated day."""
         return index_window(self.cfg.day)
 
+    @property
+    def progress(self) -> float:
+        """Share of the day's span generated so far: 0 before the first batch, 1 after the last."""
+        t0, t_end = self.span_ns
+        return min(max((self.cursor_ns - t0) / (t_end - t0), 0.0), 1.0)
+
     def batches(self) -> Iterator[Batch]:
-        """The day's batches, in time order, from the first pre-market to the last after-market."""
-        starts = [self._ns(w.start) for s in (self.sched, self.nxt_sched) for w in s.windows]
-        ends = [self._ns(w.end) for s in (self.sched, self.nxt_sched) for w in s.windows]
-        t0, t_end = min(starts), max(ends)
+        """The day's batches, in time order, over ``span_ns``."""
+        t0, t_end = self.span_ns
         phase_events = self._phase_events()
         t = t0
         while t < t_end:
@@ -529,11 +548,13 @@ class MarketSimulator:
         return Batch(trades=tr, books=self._books(tr), statuses=vi)
 
     def _vi_check(self, tr: npt.NDArray[np.void]) -> tuple[npt.NDArray[np.void], npt.NDArray[np.void]]:
-        """Start VI where a trade would cross the dynamic or static threshold: drop that
-        instrument's trades from there on and return VI_START rows (the auction prints at the end)."""
+        """Start VI where a trade would trigger it (``sise.market.stabilisers``; a trade at a price
+        limit does not): drop that instrument's trades from there on and return VI_START rows
+        (the auction prints at its end)."""
         lat = self.lat
         inst = tr["inst"].astype(np.intp)
         price = tr["price"]
+        # Each instrument's trades in time order; the dynamic reference is the trade before.
         order = np.argsort(inst, kind="stable")
         si, sp = inst[order], price[order]
         prev = np.empty_like(sp)
@@ -541,32 +562,25 @@ class MarketSimulator:
         first = np.ones(len(si), np.bool_)
         first[1:] = si[1:] != si[:-1]
         prev[first] = np.where(lat.last[si[first]] > 0, lat.last[si[first]], self.base[si[first]])
-        dyn = np.abs(sp - prev) >= self.dyn_rate[si] * prev
-        stat = np.abs(sp - lat.static_ref[si]) >= 0.10 * lat.static_ref[si]
-        hit = (dyn | stat) & ~((sp >= self.upper[si]) | (sp <= self.lower[si]))
-        if not hit.any():
+        kind = would_trigger_vi_np(sp, prev, lat.static_ref[si], self.dyn_rate[si])
+        hit = np.flatnonzero((kind != VIKind.NONE) & ~((sp >= self.upper[si]) | (sp <= self.lower[si])))
+        if not len(hit):
             return tr, empty_statuses()
-        # First hit per instrument; drop that instrument's trades from it on.
-        hit_rows = order[hit]
-        hit_inst = inst[hit_rows]
+        # The first triggering trade of each instrument starts its VI; its trades from then on drop.
+        trigger = hit[np.concatenate([[True], si[hit[1:]] != si[hit[:-1]]])]
+        started = si[trigger]
+        t_start = tr["time"][order[trigger]]
         first_hit = np.full(self.n, np.iinfo(np.int64).max)
-        np.minimum.at(first_hit, hit_inst, tr["time"][hit_rows])
+        first_hit[started] = t_start
         keep = tr["time"] < first_hit[inst]
-        started = np.flatnonzero(first_hit < np.iinfo(np.int64).max)
-        t_start = first_hit[started]
-        lat.vi_until[started] = (
-            t_start + (120 + self.rng_auction.random(len(started)) * 30).astype(np.int64) * NS
-        )
-        kind_dyn = np.zeros(self.n, np.bool_)
-        kind_dyn[inst[order][dyn & hit]] = True
-        kind_stat = np.zeros(self.n, np.bool_)
-        kind_stat[inst[order][stat & hit]] = True
+        random_end = self.rng_auction.random(len(started)) * VI_RANDOM_END_MAX_S
+        lat.vi_until[started] = t_start + (VI_AUCTION_S + random_end).astype(np.int64) * NS
         st = empty_statuses(len(started))
         st["inst"] = started
         st["time"] = t_start
         st["venue"] = Venue.KRX
         st["kind"] = StatusKind.VI_START
-        st["value"] = np.where(kind_stat[started], 1, 0) + np.where(kind_dyn[started], 2, 0)
+        st["value"] = kind[trigger]
         st["price"] = self._touch_price(lat.logp[started], started, np.ones(len(started), np.bool_))
         return tr[keep], st[np.argsort(t_start, kind="stable")]
 
@@ -803,15 +817,3 @@ class MarketSimulator:
         bk["bid_qty"][:, 0] = np.where(at_up, heavy, bk["bid_qty"][:, 0])
         bk["ask_qty"][:, 0] = np.where(at_lo, heavy, bk["ask_qty"][:, 0])
         return bk
-
-
-def index_window(day: date) -> tuple[time, time]:
-    """(first, last) index publication times of a simulated ``day`` for ``Engine.start_day``: the
-    open + 10 s (KRX's first release) to the close + 30 s (after the closing auction's random end).
-    It depends on the date only, so the engine can start the day before the simulator exists."""
-    sched = schedule_for(day, Venue.KRX)
-    if sched.open_time is None or sched.close_time is None:
-        raise ValueError(f"{day} is not a KRX trading day")
-    first = (datetime.combine(day, sched.open_time) + timedelta(seconds=10)).time()
-    last = (datetime.combine(day, sched.close_time) + timedelta(seconds=30)).time()
-    return first, last

@@ -17,9 +17,9 @@ import numpy as np
 import numpy.typing as npt
 
 from sise.engine.batches import BOOK_LEVELS, PROGRAM_PROPRIETARY, Batch, empty_books, empty_trades
-from sise.engine.timeutil import NS, kst_ns
 from sise.market.instruments import InstrumentTable
 from sise.market.ticks import tick_sizes
+from sise.market.timeutil import NS, kst_ns
 from sise.market.types import N_INVESTORS
 
 I64 = npt.NDArray[np.int64]

@@ -10,6 +10,8 @@ from sise.store.base import (
     CODE_WIDTH,
     CORPORATE_ACTIONS,
     FOREIGN_DAILY,
+    FUTURES_DAILY,
+    FUTURES_TABLE,
     INDEX_DAILY,
     INVESTOR_DAILY,
     NAV_DAILY,
@@ -20,7 +22,7 @@ from sise.store.base import (
     HistoryStore,
     Rows,
     TableStore,
-    date_int,
+    register_futures_table,
 )
 from sise.store.memory import MemoryStore
 
@@ -33,6 +35,8 @@ __all__ = [
     "CODE_WIDTH",
     "CORPORATE_ACTIONS",
     "FOREIGN_DAILY",
+    "FUTURES_DAILY",
+    "FUTURES_TABLE",
     "INDEX_DAILY",
     "INVESTOR_DAILY",
     "NAV_DAILY",
@@ -44,5 +48,5 @@ __all__ = [
     "MemoryStore",
     "Rows",
     "TableStore",
-    "date_int",
+    "register_futures_table",
 ]

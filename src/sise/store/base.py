@@ -149,6 +149,29 @@ CORPORATE_ACTIONS: Final = np.dtype(
     ]
 )
 
+#: Daily bar of every futures contract and 연결선물 (continuous front-month) code (Koscom futures
+#: ``/history``, KRX [15001] columns). Contracts are keyed by their 8-character short code; a
+#: continuous code such as ``K2FA001`` has one row per day whose ``contract`` names the front
+#: contract it stood for. Prices are raw price units as the contracts quote them: 0.01 pt for
+#: index and KTB futures, 0.01 KRW for USD futures, KRW for stock futures. Not a standard table:
+#: ``register_futures_table`` adds it to a store as ``FUTURES_TABLE``.
+FUTURES_DAILY: Final = np.dtype(
+    [
+        *_KEY,  # code: contract or continuous code (K2FA001)
+        ("open", np.int64),  # price units
+        ("high", np.int64),
+        ("low", np.int64),
+        ("close", np.int64),
+        ("settle", np.int64),  # daily settlement price (정산가), price units
+        ("volume", np.int64),  # contracts
+        ("value", np.int64),  # KRW
+        ("open_interest", np.int64),  # contracts at the end of the day
+        ("spot", np.float64),  # underlying close: index points, KRW per USD, KTB yield in %, KRW
+        ("contract", "<U8"),  # continuous rows: the front contract that day; else the code itself
+    ]
+)
+FUTURES_TABLE: Final = "futures_daily"
+
 #: The tables every store knows from the start, by name.
 STANDARD_TABLES: Final[Mapping[str, np.dtype[np.void]]] = {
     "stock_daily": STOCK_DAILY,
@@ -166,11 +189,6 @@ ACTION_RIGHTS: Final = 1
 ACTION_BONUS: Final = 2
 ACTION_SPLIT: Final = 8
 ACTION_REVERSE_SPLIT: Final = 16
-
-
-def date_int(year: int, month: int, day: int) -> int:
-    """``YYYYMMDD`` as an int."""
-    return year * 10_000 + month * 100 + day
 
 
 @runtime_checkable
@@ -338,3 +356,8 @@ def _check_keys(table: str, rows: Rows) -> None:
     empty = rows["code"] == ""
     if empty.any():
         raise ValueError(f"{table}: field 'code': row {int(np.flatnonzero(empty)[0])} has an empty code")
+
+
+def register_futures_table(store: HistoryStore) -> None:
+    """Register ``FUTURES_DAILY`` as ``futures_daily`` in ``store`` (a no-op if already there)."""
+    store.register_table(FUTURES_TABLE, FUTURES_DAILY)

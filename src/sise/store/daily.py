@@ -14,14 +14,15 @@ import numpy as np
 
 from sise.engine.engine import Engine
 from sise.market.limits import sign_codes
+from sise.market.timeutil import yyyymmdd
 from sise.market.types import InstrumentKind, Venue
 from sise.market.universe import Universe
-from sise.store.base import INDEX_DAILY, STOCK_DAILY, HistoryStore, date_int
+from sise.store.base import INDEX_DAILY, STOCK_DAILY, HistoryStore
 
 
 def record_day(store: HistoryStore, engine: Engine, universe: Universe, day: date) -> tuple[int, int]:
     """Write ``day`` (call after ``engine.end_day()``); returns (stock rows, index rows)."""
-    d = date_int(day.year, day.month, day.day)
+    d = yyyymmdd(day)
     t = universe.instruments
     cash = np.flatnonzero((t.kind <= InstrumentKind.ETN) & t.active)
     krx = engine.state(Venue.KRX)

@@ -48,7 +48,7 @@ from sise.api.kiwoom.errors import (
     TOKEN_INVALID,
     TOKEN_OTHER_PERSONALITY,
 )
-from sise.engine.timeutil import KST
+from sise.market.timeutil import KST
 
 __all__ = [
     "DEFAULT_TOKEN_LIFETIME_S",

@@ -24,7 +24,7 @@ import numpy as np
 import numpy.typing as npt
 
 from sise.api.wire import Fmt, ParamError
-from sise.engine.timeutil import KST_OFFSET_S, NS
+from sise.market.timeutil import KST_OFFSET_S, NS
 from sise.market.types import Sign
 
 I64 = npt.NDArray[np.int64]

@@ -44,7 +44,7 @@ from sise.api.kiwoom.lookups import Sector, index_history, quote, sector, sessio
 from sise.api.kiwoom.params import BASE_DT, BASE_DT_OPTIONAL, INDS_CD, TIC_SCOPE_MINUTES, TIC_SCOPE_TICKS
 from sise.api.kiwoom.tr import Answer, KiwoomContext, Tr, TrView
 from sise.api.wire import Body, Directed, Field, Fmt, Record, Request
-from sise.engine.timeutil import KST_OFFSET_S, NS
+from sise.market.timeutil import KST_OFFSET_S, NS
 
 I64 = npt.NDArray[np.int64]
 

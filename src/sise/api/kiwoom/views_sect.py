@@ -73,8 +73,8 @@ from sise.api.kiwoom.params import (
 )
 from sise.api.kiwoom.tr import Answer, KiwoomContext, LazyRows, Tr
 from sise.api.wire import Body, Directed, Field, Record, Request
-from sise.engine.timeutil import NS
 from sise.market.codes import KA10051_FIELDS, KIWOOM_VENUE_SUFFIX, KiwoomAmtQtyTp
+from sise.market.timeutil import NS
 from sise.market.types import Account, ProgramKind, Side, Sign, Venue
 
 I64 = npt.NDArray[np.int64]
