@@ -18,7 +18,7 @@ import numpy.typing as npt
 from sise.engine.bars import GroupedTrades
 from sise.engine.batches import PROGRAM_KIND_MASK, PROGRAM_PROPRIETARY, Columns
 from sise.engine.state import Combine, RowField, declared, grow_first_axis
-from sise.market.types import N_INVESTORS
+from sise.market.types import N_INVESTORS, ProgramKind, Side
 
 I64 = npt.NDArray[np.int64]
 
@@ -105,27 +105,32 @@ class VenueState:
         val = tc["price"] * qty
         up = tc["side"] == 1
         np.add.at(self.buy_volume, inst[up], qty[up])
-        ni = N_INVESTORS
-        buy_cell = inst * (2 * ni) + tc["buyer"]
-        sell_cell = inst * (2 * ni) + ni + tc["seller"]
+        inv_shape = self.inv_qty.shape
+        buy_cell = np.ravel_multi_index((inst, Side.BUY, tc["buyer"]), inv_shape)
+        sell_cell = np.ravel_multi_index((inst, Side.SELL, tc["seller"]), inv_shape)
         cells = np.concatenate([buy_cell, sell_cell])
         np.add.at(self.inv_qty.reshape(-1), cells, np.concatenate([qty, qty]))
         np.add.at(self.inv_val.reshape(-1), cells, np.concatenate([val, val]))
-        nm = self.n_members
+        mem_shape = self.mem_qty.shape
         mem_cells = np.concatenate(
-            [inst * (2 * nm) + tc["buyer_member"], inst * (2 * nm) + nm + tc["seller_member"]]
+            [
+                np.ravel_multi_index((inst, Side.BUY, tc["buyer_member"]), mem_shape),
+                np.ravel_multi_index((inst, Side.SELL, tc["seller_member"]), mem_shape),
+            ]
         )
         np.add.at(self.mem_qty.reshape(-1), mem_cells, np.concatenate([qty, qty]))
 
         pcells = []
         pidx = []
-        for side, col in ((0, "buy_program"), (1, "sell_program")):
+        rows_shape = (len(self.prog_qty), *PROGRAM_SHAPE)
+        for side, col in ((Side.BUY, "buy_program"), (Side.SELL, "sell_program")):
             flags = tc[col]
             kind = flags & PROGRAM_KIND_MASK
             m = np.flatnonzero(kind)
             if len(m):
-                acct = (flags[m] & PROGRAM_PROPRIETARY) >> 2
-                pcells.append(inst[m] * 8 + side * 4 + (kind[m].astype(np.intp) - 1) * 2 + acct)
+                acct = (flags[m] & PROGRAM_PROPRIETARY) >> 2  # Account.AGENCY / PROPRIETARY
+                axis = kind[m].astype(np.intp) - ProgramKind.ARBITRAGE  # the kind axis starts at 차익
+                pcells.append(np.ravel_multi_index((inst[m], side, axis, acct), rows_shape))
                 pidx.append(m)
         if pcells:
             cell = np.concatenate(pcells)
