@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from sise import __version__
+from sise.api.kiwoom.auth import DEFAULT_TOKEN_LIFETIME_S
 from sise.cli.logs import LEVELS, configure_logging, uvicorn_level
 from sise.cli.progress import Progress
 from sise.engine.engine import Engine
@@ -71,7 +72,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     srv.add_argument("--data-dir", type=Path, default=Path(".sise"), help="keys and data (default .sise)")
     srv.add_argument("--scale", type=float, default=1.0, help="order flow, 1.0 ≈ 10 M trades/day")
     srv.add_argument("--history-years", type=int, default=2, help="years of back-filled history (default 2)")
-    srv.add_argument("--token-lifetime", type=float, default=86_400.0, help="access-token lifetime, seconds")
+    srv.add_argument(
+        "--token-lifetime",
+        type=float,
+        default=None,
+        help=f"access-token lifetime, seconds (default {DEFAULT_TOKEN_LIFETIME_S:g})",
+    )
     srv.add_argument("--rate-limit", type=float, default=None, help="requests/s per key and api-id; 0 = off")
     srv.add_argument("--csv", type=Path, help="universe CSV to use instead of the built-in one")
     srv.add_argument(
@@ -128,7 +134,7 @@ def _serve(args: argparse.Namespace) -> int:
         host=args.host,
         port=args.port,
         mock_port=args.mock_port,
-        token_lifetime_s=args.token_lifetime,
+        token_lifetime_s=DEFAULT_TOKEN_LIFETIME_S if args.token_lifetime is None else args.token_lifetime,
         rate_limit=args.rate_limit,
         log_level=uvicorn_level(args.log_level),
     )

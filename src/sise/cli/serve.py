@@ -13,7 +13,7 @@ from pathlib import Path
 import uvicorn
 from starlette.applications import Starlette
 
-from sise.api.kiwoom.auth import KeyStore
+from sise.api.kiwoom.auth import DEFAULT_TOKEN_LIFETIME_S, KeyStore
 from sise.server.app import create_app
 from sise.server.http import http_protocol
 from sise.server.runtime import Market, Settings
@@ -24,7 +24,7 @@ class ServeOptions:
     host: str = "127.0.0.1"
     port: int = 8000
     mock_port: int = 8001  # 0: no mock personality
-    token_lifetime_s: float = 86_400.0
+    token_lifetime_s: float = DEFAULT_TOKEN_LIFETIME_S
     rate_limit: float | None = None  # None: Kiwoom's defaults; 0: off
     log_level: str = "warning"
 

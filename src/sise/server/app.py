@@ -10,7 +10,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from sise.api.kiwoom.app import create_kiwoom_app
-from sise.api.kiwoom.auth import KeyStore
+from sise.api.kiwoom.auth import DEFAULT_TOKEN_LIFETIME_S, KeyStore
 from sise.api.kiwoom.tr import KiwoomContext
 from sise.api.kiwoom.views import KIWOOM_TRS
 from sise.market.timeutil import kst_datetime
@@ -22,7 +22,7 @@ def create_app(
     keys: KeyStore,
     *,
     mock: bool = False,
-    token_lifetime_s: float = 86_400.0,
+    token_lifetime_s: float = DEFAULT_TOKEN_LIFETIME_S,
     rate_limit: float | None = None,
 ) -> Starlette:
     """One personality: ``GET /healthz`` and the Kiwoom REST API.

@@ -1,10 +1,5 @@
-"""Lookups the Kiwoom TR views share: sectors and stocks from request codes, an index's quote,
-breadth, the session's date and index history.
-
-An index's current level is its latest *published* level and its change is against
-``engine.index.prev_close``; volume and value are the constituents' cumulative figures at that
-publication. Every TR that shows an index reads this one ``Quote``, so they agree exactly.
-"""
+"""Lookups the Kiwoom TR views share: sectors and stocks from Kiwoom's request codes, and the
+vendor-neutral readers (``sise.api.readers``) keyed by them."""
 
 from __future__ import annotations
 
@@ -15,9 +10,10 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 
+from sise.api import readers
 from sise.api.kiwoom.errors import MOCK_UNSUPPORTED, STOCK_NOT_FOUND, STOCK_NOT_ON_VENUE, bad_field
-from sise.api.kiwoom.fmt import cents, direction, kst_date_of_ns, rate_bp, ymd_int
 from sise.api.kiwoom.tr import KiwoomContext
+from sise.api.readers import IndexQuote
 from sise.engine.engine import Engine
 from sise.market.codes import KIWOOM_DMST_STEX_TP, split_venue_code
 from sise.market.indices_table import IndexDef, index_by_kiwoom, kiwoom_sector_list
@@ -27,10 +23,6 @@ from sise.store.base import Rows
 I64 = npt.NDArray[np.int64]
 
 _CASH_KINDS: Final = (InstrumentKind.STOCK, InstrumentKind.ETF, InstrumentKind.ETN, InstrumentKind.ELW)
-
-#: Columns of ``breadth``: the traded count, then one per sign code (``Sign``), then members.
-TRADED: Final = 0
-MEMBERS: Final = 6
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,81 +78,18 @@ def stock(ctx: KiwoomContext, text: str, name: str = "stk_cd") -> tuple[int, Ven
 
 
 def session_date(ctx: KiwoomContext) -> date:
-    """The trading day the engine's state is about: the open day, else (after ``end_day``) the
-    day of its last event, else the clock's KST date."""
-    e = ctx.engine
-    if e.day is not None:
-        return e.day
-    if e.last_time > np.iinfo(np.int64).min:
-        return kst_date_of_ns(int(e.last_time))
-    return kst_date_of_ns(ctx.now_ns())
+    """The trading day the engine's state is about (``readers.session_date``)."""
+    return readers.session_date(ctx.engine, ctx.now_ns())
 
 
 def index_history(ctx: KiwoomContext, key: str, start: date | None, end: date) -> Rows | None:
     """``index_daily`` rows of ``key`` with ``start <= date <= end``; None without a store."""
-    if ctx.store is None:
-        return None
-    return ctx.store.get("index_daily", key, None if start is None else ymd_int(start), ymd_int(end))
+    return readers.history(ctx.store, "index_daily", key, start, end)
 
 
-@dataclass(frozen=True, slots=True)
-class Quote:
-    """An index now. Levels in hundredths of a point; volume in shares, value in KRW."""
-
-    prev: int
-    level: int
-    change: int
-    sign: int  # direction of the change: -1, 0, 1
-    rate: int  # |change| / prev in hundredths of a percent
-    volume: int
-    value: int
-    open: int  # 0 until the first publication of the day
-    high: int
-    low: int
-    published: bool
-
-
-def quote(engine: Engine, s: Sector) -> Quote:
-    """The latest publication of the sector's index against its previous close."""
-    ix = engine.index
-    times, levels, volumes, values = ix.series(s.d.key)
-    prev = cents(float(ix.prev_close[s.pos]))
-    if len(times):
-        level, vol, val = cents(float(levels[-1])), int(volumes[-1]), int(values[-1])
-        o, h, lo = (cents(float(a[s.pos])) for a in (ix.open, ix.high, ix.low))
-    else:
-        level, vol, val, o, h, lo = prev, 0, 0, 0, 0, 0
-    change = level - prev
-    return Quote(
-        prev, level, change, direction(change), rate_bp(change, prev), vol, val, o, h, lo, bool(len(times))
-    )
-
-
-def breadth(engine: Engine, positions: list[int], venue: Venue = Venue.KRX) -> I64:
-    """Per index: the traded count (column ``TRADED``), the constituents by sign code (column
-    ``Sign.X``) and the constituent count (column ``MEMBERS``)."""
-    signs = engine.signs(venue)
-    traded = engine.state(venue).count > 0
-    out = np.zeros((len(positions), MEMBERS + 1), np.int64)
-    for r, p in enumerate(positions):
-        m = engine.index.member[p]
-        out[r, :MEMBERS] = np.bincount(signs[m], minlength=MEMBERS)[:MEMBERS]
-        out[r, TRADED] = np.count_nonzero(traded[m])
-        out[r, MEMBERS] = np.count_nonzero(m)
-    return out
-
-
-def touch(engine: Engine, venue: Venue, inst: npt.NDArray[np.intp]) -> tuple[I64, I64]:
-    """Best ask and bid (0 = none) of ``inst`` on ``venue``; 통합 takes the better of KRX and NXT."""
-    if venue != Venue.ALL:
-        book = engine.books[venue]
-        return book.ask_price[inst, 0], book.bid_price[inst, 0]
-    k, x = engine.books[Venue.KRX], engine.books[Venue.NXT]
-    ka, xa = k.ask_price[inst, 0], x.ask_price[inst, 0]
-    big = np.iinfo(np.int64).max
-    ask = np.minimum(np.where(ka > 0, ka, big), np.where(xa > 0, xa, big))
-    bid = np.maximum(k.bid_price[inst, 0], x.bid_price[inst, 0])
-    return np.where(ask == big, 0, ask), bid
+def quote(engine: Engine, s: Sector) -> IndexQuote:
+    """The latest publication of the sector's index (``readers.index_quote``)."""
+    return readers.index_quote(engine, s.d.key)
 
 
 def industry_of(ctx: KiwoomContext, inst: int) -> Sector:

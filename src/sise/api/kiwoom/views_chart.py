@@ -21,30 +21,13 @@ from typing import Any, Final
 import numpy as np
 import numpy.typing as npt
 
-from sise.api.kiwoom.fmt import (
-    DATE,
-    DATETIME,
-    DIR_INT,
-    INT,
-    MILLION_KRW,
-    SIGN_CODE,
-    SIGNED_INT,
-    TEXT,
-    THOUSAND_SHARES,
-    cents_array,
-    directions,
-    hhmmss,
-    hhmmss_of_seconds,
-    index_sign,
-    kst_date_of_ns,
-    to_unit_array,
-    ymd_int,
-)
+from sise.api.kiwoom.fmt import DATE, DATETIME, DIR_INT, INT, SIGN_CODE, SIGNED_INT, TEXT
 from sise.api.kiwoom.lookups import Sector, index_history, quote, sector, session_date
 from sise.api.kiwoom.params import BASE_DT, BASE_DT_OPTIONAL, INDS_CD, TIC_SCOPE_MINUTES, TIC_SCOPE_TICKS
 from sise.api.kiwoom.tr import Answer, KiwoomContext, Tr, TrView
+from sise.api.numbers import MILLION_KRW, THOUSAND_SHARES, cents_array, directions, index_sign, to_unit_array
 from sise.api.wire import Body, Directed, Field, Fmt, Record, Request
-from sise.market.timeutil import KST_OFFSET_S, NS
+from sise.market.timeutil import hhmmss, hhmmss_of_second, kst_date, kst_second_of_day, yyyymmdd
 
 I64 = npt.NDArray[np.int64]
 
@@ -154,7 +137,7 @@ def _intraday_rows(record: Record, bars: _Bars, prev: int, day: date) -> list[di
     cols: dict[str, Any] = {
         "cur_prc": price(bars.close),
         "trde_qty": bars.qty[r],
-        "cntr_tm": ymd_int(day) * 1_000_000 + bars.tm[r],
+        "cntr_tm": yyyymmdd(day) * 1_000_000 + bars.tm[r],
         "open_pric": price(bars.open),
         "high_pric": price(bars.high),
         "low_pric": price(bars.low),
@@ -175,7 +158,7 @@ def ka20004(ctx: KiwoomContext, req: Request) -> Answer:
     if len(times):
         bars = _group(times, levels, volumes, np.arange(0, len(times), per))
         prev = quote(ctx.engine, s).prev
-        rows = _intraday_rows(TICK_ROW, bars, prev, kst_date_of_ns(int(times[0])))
+        rows = _intraday_rows(TICK_ROW, bars, prev, kst_date(int(times[0])))
     return Answer(CHART_SUMMARY.render_one({"inds_cd": s.code}), rows)
 
 
@@ -192,14 +175,14 @@ def ka20005(ctx: KiwoomContext, req: Request) -> Answer:
     times, levels, volumes, _ = ctx.engine.index.series(s.d.key)
     rows: list[dict[str, Any]] = []
     if len(times):
-        sec = (times // NS + KST_OFFSET_S) % 86_400
+        sec = kst_second_of_day(times)
         label = -(-sec // span) * span
         starts = np.flatnonzero(np.concatenate([[True], label[1:] != label[:-1]]))
         bars = _group(times, levels, volumes, starts)
         end = label[np.append(starts[1:], len(label)) - 1]
-        bars = _Bars(hhmmss_of_seconds(end), bars.open, bars.high, bars.low, bars.close, bars.qty, bars.acc)
+        bars = _Bars(hhmmss_of_second(end), bars.open, bars.high, bars.low, bars.close, bars.qty, bars.acc)
         prev = quote(ctx.engine, s).prev
-        rows = _intraday_rows(MINUTE_ROW, bars, prev, kst_date_of_ns(int(times[0])))
+        rows = _intraday_rows(MINUTE_ROW, bars, prev, kst_date(int(times[0])))
     return Answer(summary, rows)
 
 
@@ -236,7 +219,7 @@ def _daily(ctx: KiwoomContext, s: Sector, end: date) -> _Daily:
         ]
     q = quote(ctx.engine, s)
     if today <= end and q.published:
-        today_row = (ymd_int(today), q.open, q.high, q.low, q.level)
+        today_row = (yyyymmdd(today), q.open, q.high, q.low, q.level)
         for col, v in zip(parts, (*today_row, q.volume, q.value), strict=True):
             col.append(v)
     return _Daily(*(np.array(col, np.int64) for col in parts))

@@ -21,36 +21,17 @@ from sise.api.kiwoom.fmt import (
     DATE,
     DIR_INT,
     EMPTY,
-    HUNDRED_MILLION_KRW,
     INT,
     LEVEL,
-    MILLION_KRW,
     NEG_INT,
     SIGN_CODE,
     SIGNED_DEC2,
     SIGNED_INT,
     TEXT,
-    THOUSAND_SHARES,
     TIME,
-    cents,
-    cents_array,
-    direction,
-    directions,
-    hhmmss,
-    index_sign,
-    rate_bp,
-    rate_bp_array,
-    to_unit,
-    to_unit_array,
-    ymd,
-    ymd_int,
 )
 from sise.api.kiwoom.lookups import (
-    MEMBERS,
-    TRADED,
-    Quote,
     Sector,
-    breadth,
     check_mock_venue,
     index_history,
     industry_of,
@@ -59,7 +40,6 @@ from sise.api.kiwoom.lookups import (
     sector,
     session_date,
     stock,
-    touch,
 )
 from sise.api.kiwoom.params import (
     AMT_QTY_TP,
@@ -72,9 +52,24 @@ from sise.api.kiwoom.params import (
     STK_CD,
 )
 from sise.api.kiwoom.tr import Answer, KiwoomContext, LazyRows, Tr
+from sise.api.numbers import (
+    HUNDRED_MILLION_KRW,
+    MILLION_KRW,
+    THOUSAND_SHARES,
+    cents,
+    cents_array,
+    direction,
+    directions,
+    index_sign,
+    rate_bp,
+    rate_bp_array,
+    to_unit,
+    to_unit_array,
+)
+from sise.api.readers import MEMBERS, TRADED, IndexQuote, breadth, touch
 from sise.api.wire import Body, Directed, Field, Record, Request
 from sise.market.codes import KA10051_FIELDS, KIWOOM_VENUE_SUFFIX, KiwoomAmtQtyTp
-from sise.market.timeutil import NS
+from sise.market.timeutil import NS, hhmmss, yyyymmdd, yyyymmdd_str
 from sise.market.types import Account, ProgramKind, Side, Sign, Venue
 
 I64 = npt.NDArray[np.int64]
@@ -343,7 +338,7 @@ PROGRAM: Final = Record(
 # ---------------------------------------------------------------------------------------------------
 
 
-def _week52(ctx: KiwoomContext, s: Sector, q: Quote, today: date) -> dict[str, Any]:
+def _week52(ctx: KiwoomContext, s: Sector, q: IndexQuote, today: date) -> dict[str, Any]:
     """52-week high and low of the index: stored daily highs and lows of the 52 weeks before
     today plus today's published range; ties take the latest date. ``None`` values when there
     is neither history nor a publication today."""
@@ -358,9 +353,9 @@ def _week52(ctx: KiwoomContext, s: Sector, q: Quote, today: date) -> dict[str, A
         lo, lo_dt = int(lows[jl]), int(rows["date"][jl])
     if q.published:
         if not hi_dt or q.high >= hi:
-            hi, hi_dt = q.high, ymd_int(today)
+            hi, hi_dt = q.high, yyyymmdd(today)
         if not lo_dt or q.low <= lo:
-            lo, lo_dt = q.low, ymd_int(today)
+            lo, lo_dt = q.low, yyyymmdd(today)
     out: dict[str, Any] = {}
     for tag, v, dt in (("hgst", hi, hi_dt), ("lwst", lo, lo_dt)):
         diff = q.level - v
@@ -371,7 +366,7 @@ def _week52(ctx: KiwoomContext, s: Sector, q: Quote, today: date) -> dict[str, A
     return out
 
 
-def _summary(ctx: KiwoomContext, s: Sector, q: Quote) -> dict[str, Any]:
+def _summary(ctx: KiwoomContext, s: Sector, q: IndexQuote) -> dict[str, Any]:
     b = breadth(ctx.engine, [s.pos])[0]
     traded, members = int(b[TRADED]), int(b[MEMBERS])
     return SUMMARY.render_one(
@@ -402,7 +397,7 @@ def _index_sector(ctx: KiwoomContext, req: Request) -> Sector:
 # ---------------------------------------------------------------------------------------------------
 
 
-def _time_rows(ctx: KiwoomContext, s: Sector, q: Quote) -> LazyRows:
+def _time_rows(ctx: KiwoomContext, s: Sector, q: IndexQuote) -> LazyRows:
     """``inds_cur_prc_tm``: the publications on the 10-second grid, newest first (a 1-second
     index contributes every tenth second). Volumes in 1000주: cumulative, and the interval
     since the previous row as the difference of the converted cumulative figures.
@@ -447,12 +442,12 @@ def ka20001(ctx: KiwoomContext, req: Request) -> Answer:
 # ---------------------------------------------------------------------------------------------------
 
 
-def _daily_rows(ctx: KiwoomContext, s: Sector, q: Quote) -> list[dict[str, Any]]:
+def _daily_rows(ctx: KiwoomContext, s: Sector, q: IndexQuote) -> list[dict[str, Any]]:
     """``inds_cur_prc_daly_rept``: today from the engine (the same ``Quote`` as the summary),
     earlier days from ``index_daily``, newest first."""
     today = session_date(ctx)
     hist = index_history(ctx, s.d.key, None, today - timedelta(days=1))
-    dates, close, change, volume = [ymd_int(today)], [q.level], [q.change], [q.volume]
+    dates, close, change, volume = [yyyymmdd(today)], [q.level], [q.change], [q.volume]
     if hist is not None and len(hist):
         h = hist[::-1]
         dates += h["date"].tolist()
@@ -587,7 +582,7 @@ def ka10051(ctx: KiwoomContext, req: Request) -> Answer:
     today = session_date(ctx)
     day = req.get(BASE_DT_OPTIONAL) or today
     if day > today:
-        raise bad_field("base_dt", f"미래 일자입니다({ymd(day)})")
+        raise bad_field("base_dt", f"미래 일자입니다({yyyymmdd_str(day)})")
     sectors = market_sectors(ctx, req[MRKT_TP_MARKET])
     by_qty = req[AMT_QTY_TP] == KiwoomAmtQtyTp.QUANTITY
     unit = THOUSAND_SHARES if by_qty else HUNDRED_MILLION_KRW
@@ -642,10 +637,10 @@ def _flows_past(
     """A past day from ``index_daily`` and ``investor_daily``. The store holds KRX figures; no
     NXT trading is kept in history, so 통합 is served from them and NXT is refused."""
     if ctx.store is None:
-        raise bad_field("base_dt", f"과거 일자 이력이 없습니다(이력 저장소 없음, {ymd(day)})")
+        raise bad_field("base_dt", f"과거 일자 이력이 없습니다(이력 저장소 없음, {yyyymmdd_str(day)})")
     if venue == Venue.NXT:
-        raise bad_field("base_dt", f"NXT 과거 일자 이력은 제공하지 않습니다({ymd(day)})")
-    d = ymd_int(day)
+        raise bad_field("base_dt", f"NXT 과거 일자 이력은 제공하지 않습니다({yyyymmdd_str(day)})")
+    d = yyyymmdd(day)
     out: list[_Flow] = []
     for s in sectors:
         ix = ctx.store.get("index_daily", s.d.key, d, d)
@@ -657,7 +652,7 @@ def _flows_past(
         net = f["buy_qty"] - f["sell_qty"] if by_qty else f["buy_val"] - f["sell_val"]
         out.append((cents(float(r["close"])), cents(float(r["change"])), int(r["volume"]), net))
     if not out or out[0][3] is None:
-        raise bad_field("base_dt", f"해당 일자의 데이터가 없습니다({ymd(day)})")
+        raise bad_field("base_dt", f"해당 일자의 데이터가 없습니다({yyyymmdd_str(day)})")
     return out
 
 
