@@ -9,27 +9,22 @@ store rows, not read back from the view's own helpers.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from datetime import date, time, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import numpy as np
 import pytest
 
+from simday import Day, now_of, small_day
 from sise.api.kiwoom.errors import KiwoomError
 from sise.api.kiwoom.tr import KiwoomContext, TrResult
 from sise.api.kiwoom.views import KIWOOM_TRS
 from sise.engine.engine import Engine
 from sise.market.codes import KA10051_FIELDS
 from sise.market.indices_table import kiwoom_sector_list
-from sise.market.timeutil import NS, kst_ns
+from sise.market.timeutil import NS
 from sise.market.types import Investor, Venue
-from sise.market.universe import Universe, build_universe
-from sise.sources.history import backfill
-from sise.sources.simulator import MarketSimulator, SimConfig
-from sise.store.memory import MemoryStore
 
-DAY = date(2026, 11, 20)
 YESTERDAY = 20261119
 
 # ---------------------------------------------------------------------------------------------------
@@ -71,38 +66,14 @@ MISSING = "입력 값 오류입니다[1511:필수 입력 값에 값이 존재하
 # ---------------------------------------------------------------------------------------------------
 
 
-@dataclass
-class Day:
-    universe: Universe
-    store: MemoryStore
-    pre: Engine  # day opened, nothing traded or published
-    mid: Engine  # 11:00
-    full: Engine  # after the close (day still open)
-
-
 @pytest.fixture(scope="module")
 def day() -> Day:
-    u = build_universe(n_kospi=200, n_kosdaq=200, n_etf=10, n_etn=5)
-    store = MemoryStore()
-    backfill(u, store, end=DAY - timedelta(days=1), days=40)
-    engines = [Engine.from_universe(u) for _ in range(3)]
-    pre, mid, full = engines
-    pre.start_day(DAY)
-    sim = MarketSimulator(u, pre.base, pre.upper, pre.lower, SimConfig(DAY, seed=5, scale=0.01, step_s=30))
-    first, last = sim.index_window
-    for e in engines:
-        e.start_day(DAY, index_from=first, index_until=last)
-    t11 = kst_ns(DAY, time(11, 0))
-    for b in sim.batches():
-        full.apply(b)
-        if b.end_time is not None and b.end_time <= t11:
-            mid.apply(b)
-    return Day(u, store, pre, mid, full)
+    return small_day()
 
 
 def context(d: Day, e: Engine | None = None, *, store: bool = True, mock: bool = False) -> KiwoomContext:
     eng = e if e is not None else d.full
-    now = kst_ns(DAY, time(8, 0)) if eng.last_time < 0 else int(eng.last_time)
+    now = now_of(eng)
     return KiwoomContext(eng, d.universe, d.store if store else None, lambda: now, mock)
 
 

@@ -1,6 +1,6 @@
 """Field tables of the docs, generated from the wire declarations.
 
-``docs/kiwoom.md`` carries blocks like::
+``docs/kiwoom.md`` and ``docs/koscom.md`` carry blocks like::
 
     <!-- fields: ka20001 summary -->
     | field | 한글명 | format | unit | what it is |
@@ -20,9 +20,11 @@ from pathlib import Path
 
 from sise.api.kiwoom.tr import Tr
 from sise.api.kiwoom.views import KIWOOM_TRS
+from sise.api.koscom.endpoint import Endpoint
+from sise.api.koscom.endpoints import KOSCOM_ENDPOINTS
 from sise.api.wire import Body, Record
 
-__all__ = ["body_table", "kiwoom_blocks", "main", "record_table", "rewrite"]
+__all__ = ["body_table", "kiwoom_blocks", "koscom_blocks", "main", "record_table", "rewrite"]
 
 _BLOCK = re.compile(r"(<!-- fields: ([^>]+?) -->\n)(.*?)(<!-- /fields -->)", re.S)
 
@@ -60,6 +62,20 @@ def kiwoom_blocks() -> dict[str, str]:
     return {k: v for tr in KIWOOM_TRS for k, v in _tr_blocks(tr).items()}
 
 
+def _endpoint_blocks(ep: Endpoint) -> dict[str, str]:
+    """Blocks named by the v2 path: ``<path> query``, ``<path> fields``, ``<path> row``."""
+    out = {f"{ep.path} fields": record_table(ep.fields)}
+    if ep.query.params:
+        out[f"{ep.path} query"] = body_table(ep.query)
+    if ep.row is not None:
+        out[f"{ep.path} row"] = record_table(ep.row)
+    return out
+
+
+def koscom_blocks() -> dict[str, str]:
+    return {k: v for ep in KOSCOM_ENDPOINTS for k, v in _endpoint_blocks(ep).items()}
+
+
 def rewrite(text: str, blocks: Mapping[str, str]) -> str:
     """``text`` with every marked block replaced; ``KeyError`` for a block nothing declares."""
 
@@ -69,7 +85,7 @@ def rewrite(text: str, blocks: Mapping[str, str]) -> str:
     return _BLOCK.sub(sub, text)
 
 
-PAGES: dict[str, Callable[[], dict[str, str]]] = {"kiwoom.md": kiwoom_blocks}
+PAGES: dict[str, Callable[[], dict[str, str]]] = {"kiwoom.md": kiwoom_blocks, "koscom.md": koscom_blocks}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -13,6 +13,7 @@ import numpy as np
 
 from sise import __version__
 from sise.api.kiwoom.auth import DEFAULT_TOKEN_LIFETIME_S
+from sise.api.koscom.quota import DEFAULT_DAILY_QUOTA
 from sise.cli.logs import LEVELS, configure_logging, uvicorn_level
 from sise.cli.progress import Progress
 from sise.engine.engine import Engine
@@ -79,6 +80,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         help=f"access-token lifetime, seconds (default {DEFAULT_TOKEN_LIFETIME_S:g})",
     )
     srv.add_argument("--rate-limit", type=float, default=None, help="requests/s per key and api-id; 0 = off")
+    srv.add_argument(
+        "--koscom-quota",
+        type=int,
+        default=DEFAULT_DAILY_QUOTA,
+        help=f"Koscom calls per API key per day; 0 = no quota (default {DEFAULT_DAILY_QUOTA:,})",
+    )
     srv.add_argument("--csv", type=Path, help="universe CSV to use instead of the built-in one")
     srv.add_argument(
         "--log-level", choices=LEVELS, default="info", help="sise's log lines on stderr (default info)"
@@ -136,6 +143,7 @@ def _serve(args: argparse.Namespace) -> int:
         mock_port=args.mock_port,
         token_lifetime_s=DEFAULT_TOKEN_LIFETIME_S if args.token_lifetime is None else args.token_lifetime,
         rate_limit=args.rate_limit,
+        koscom_quota=args.koscom_quota,
         log_level=uvicorn_level(args.log_level),
     )
     return serve(settings, options)

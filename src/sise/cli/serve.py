@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import uvicorn
-from starlette.applications import Starlette
 
 from sise.api.kiwoom.auth import DEFAULT_TOKEN_LIFETIME_S, KeyStore
-from sise.server.app import create_app
+from sise.api.koscom.quota import DEFAULT_DAILY_QUOTA
+from sise.server.app import OnePort, create_app
 from sise.server.http import http_protocol
 from sise.server.runtime import Market, Settings
 
@@ -26,6 +26,7 @@ class ServeOptions:
     mock_port: int = 8001  # 0: no mock personality
     token_lifetime_s: float = DEFAULT_TOKEN_LIFETIME_S
     rate_limit: float | None = None  # None: Kiwoom's defaults; 0: off
+    koscom_quota: int = DEFAULT_DAILY_QUOTA  # Koscom calls per key per day; 0: no quota
     log_level: str = "warning"
 
 
@@ -38,7 +39,13 @@ def serve(settings: Settings, options: ServeOptions) -> int:
     gc.collect()
     gc.freeze()
     keys = KeyStore.load_or_create(settings.data_dir)
-    real = create_app(market, keys, token_lifetime_s=options.token_lifetime_s, rate_limit=options.rate_limit)
+    real = create_app(
+        market,
+        keys,
+        token_lifetime_s=options.token_lifetime_s,
+        rate_limit=options.rate_limit,
+        koscom_quota=options.koscom_quota,
+    )
     servers = [_server(real, options.host, options.port, options.log_level)]
     if options.mock_port:
         mock = create_app(
@@ -52,7 +59,7 @@ def serve(settings: Settings, options: ServeOptions) -> int:
     return 0
 
 
-def _server(app: Starlette, host: str, port: int, log_level: str) -> uvicorn.Server:
+def _server(app: OnePort, host: str, port: int, log_level: str) -> uvicorn.Server:
     config = uvicorn.Config(
         app,
         host=host,
@@ -93,6 +100,9 @@ def _banner(market: Market, keys: KeyStore, options: ServeOptions, seconds: floa
     if options.mock_port:
         lines.append(f"  Kiwoom REST (모의):  http://{host}:{options.mock_port}")
         lines.append(f"      appkey={mock.appkey}  secretkey={mock.secretkey}")
+    if keys.koscom:
+        lines.append(f"  Koscom REST:        http://{host}:{options.port}/v2/market")
+        lines.append(f"      apikey={keys.koscom[0]}")
     lines.append(f"  health:             http://{host}:{options.port}/healthz")
     lines.append(f"  keys:               {Path(market.settings.data_dir) / 'keys.json'}")
     lines.append("  Ctrl-C to stop")

@@ -48,6 +48,7 @@ class GroupedTrades:
     value: I64
     starts: npt.NDArray[np.intp]  # first row of each instrument
     ends: npt.NDArray[np.intp]  # last row of each instrument
+    order: npt.NDArray[np.intp]  # row i here is row order[i] of the input columns
 
 
 def group_by_instrument(inst: npt.NDArray[np.int32], time: I64, price: I64, qty: I64) -> GroupedTrades:
@@ -60,7 +61,7 @@ def group_by_instrument(inst: npt.NDArray[np.int32], time: I64, price: I64, qty:
     if len(si):
         brk[1:] = si[1:] != si[:-1]
     starts, ends = _runs(brk)
-    return GroupedTrades(si, time[order], p, q, p * q, starts, ends)
+    return GroupedTrades(si, time[order], p, q, p * q, starts, ends, order)
 
 
 def _runs(brk: npt.NDArray[np.bool_]) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:

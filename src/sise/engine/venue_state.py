@@ -47,6 +47,7 @@ class VenueState:
     first_time: Annotated[I64, RowField(combine=Combine.FIRST)]
     last_time: Annotated[I64, RowField(combine=Combine.LATER)]
     last_qty: Annotated[I64, RowField(combine=Combine.LATER)]
+    last_side: Annotated[I64, RowField(combine=Combine.LATER)]  # aggressor: 1 buy, 2 sell; 0 none
     buy_volume: Annotated[I64, _SUM]  # buyer-initiated (체결강도)
     # Investor flows: [row, side (0 buy, 1 sell), investor], in shares and in value.
     inv_qty: Annotated[I64, RowField((2, N_INVESTORS))]
@@ -95,6 +96,7 @@ class VenueState:
         self.last[u] = g.price[e]
         self.last_time[u] = g.time[e]
         self.last_qty[u] = g.qty[e]
+        self.last_side[u] = tc["side"][g.order[e]]
         self.volume[u] += np.add.reduceat(g.qty, s)
         self.value[u] += np.add.reduceat(g.value, s)
         self.count[u] += e - s + 1

@@ -1,20 +1,49 @@
-"""The ASGI apps of one process: the real and the 모의투자 personalities, plus health."""
+"""The ASGI apps of one process: the real and the 모의투자 personalities, plus health.
+
+The real personality serves Kiwoom and Koscom on one port, as a client of both would expect of
+"the same host": Koscom's ``/v2/…`` and ``/v3/…`` paths go to the Koscom app, every other path to
+the Kiwoom app, so each answers what it does not serve in its own vendor's shape."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import Final
 
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 
 from sise.api.kiwoom.app import create_kiwoom_app
 from sise.api.kiwoom.auth import DEFAULT_TOKEN_LIFETIME_S, KeyStore
 from sise.api.kiwoom.tr import KiwoomContext
 from sise.api.kiwoom.views import KIWOOM_TRS
+from sise.api.koscom.app import create_koscom_app
+from sise.api.koscom.endpoint import KoscomContext
+from sise.api.koscom.endpoints import KOSCOM_ENDPOINTS
+from sise.api.koscom.quota import DEFAULT_DAILY_QUOTA
 from sise.market.timeutil import kst_datetime
 from sise.server.runtime import Market
+
+#: Path prefixes of the Koscom API (``/v2/market``, ``/v3/market`` and anything else there).
+KOSCOM_PREFIXES: Final = ("/v2/", "/v3/")
+
+
+class OnePort:
+    """Kiwoom and Koscom on one port: ``/v2/…`` and ``/v3/…`` are Koscom's, the rest Kiwoom's.
+    ``state`` is the Kiwoom app's (its shape answers requests the HTTP parser cannot read)."""
+
+    def __init__(self, kiwoom: Starlette, koscom: Starlette | None) -> None:
+        self.kiwoom = kiwoom
+        self.koscom = koscom
+        self.state = kiwoom.state
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.koscom is not None and scope.get("path", "").startswith(KOSCOM_PREFIXES):
+            await self.koscom(scope, receive, send)
+        else:
+            await self.kiwoom(scope, receive, send)
 
 
 def create_app(
@@ -24,10 +53,13 @@ def create_app(
     mock: bool = False,
     token_lifetime_s: float = DEFAULT_TOKEN_LIFETIME_S,
     rate_limit: float | None = None,
-) -> Starlette:
-    """One personality: ``GET /healthz`` and the Kiwoom REST API.
+    koscom_quota: int = DEFAULT_DAILY_QUOTA,
+) -> OnePort:
+    """One personality: ``GET /healthz``, the Kiwoom REST API and, on the real personality, the
+    Koscom REST API.
 
-    ``rate_limit``: ``None`` for Kiwoom's own limit, ``0`` for none (see ``create_kiwoom_app``).
+    ``rate_limit``: ``None`` for Kiwoom's own limit, ``0`` for none (see ``create_kiwoom_app``);
+    ``koscom_quota``: Koscom calls per key per day, ``0`` for no quota.
     """
 
     def context() -> KiwoomContext:
@@ -38,7 +70,16 @@ def create_app(
     )
     # One router for everything (no Mount): a routing layer less on every request.
     kiwoom.router.routes.insert(0, Route("/healthz", _healthz(market, mock)))
-    return kiwoom
+    if mock:  # Koscom has no 모의투자
+        return OnePort(kiwoom, None)
+
+    def koscom_context() -> KoscomContext:
+        return KoscomContext(market.engine, market.universe, market.store, market.clock.now_ns)
+
+    koscom = create_koscom_app(
+        koscom_context, keys.has_koscom_key, endpoints=KOSCOM_ENDPOINTS, daily_quota=koscom_quota
+    )
+    return OnePort(kiwoom, koscom)
 
 
 def _healthz(market: Market, mock: bool) -> Callable[[Request], Awaitable[Response]]:

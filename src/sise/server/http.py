@@ -70,8 +70,11 @@ class VendorHttpProtocol(HttpToolsProtocol):
 
     def on_headers_complete(self) -> None:
         self._skipped, self._unframed = 0, False
+        if not self.parser.should_upgrade():  # the common case: nothing to decide
+            super().on_headers_complete()
+            return
         self.scope["method"] = self.parser.get_method().decode("ascii")  # for _should_upgrade
-        if self.parser.should_upgrade() and not self._should_upgrade():
+        if not self._should_upgrade():
             if any(name == b"transfer-encoding" for name, _ in self.headers):
                 self._unframed = True  # answered in data_received; no app runs
                 return

@@ -18,7 +18,7 @@ import logging
 import math
 import re
 import time
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Sequence
 from typing import Any
 
 import orjson
@@ -161,32 +161,18 @@ class _KiwoomApi:
     # ------------------------------------------------------------------------------- OAuth
 
     async def issue_token(self, request: Request) -> Response:
-        try:
+        async def issue() -> dict[str, Any]:
             token = self.tokens.issue(await _json_body(request))
-            return _json(
-                {
-                    "expires_dt": token.expires_dt,
-                    "token_type": TOKEN_TYPE,
-                    "token": token.token,
-                    "return_code": 0,
-                    "return_msg": OK_MSG,
-                }
-            )
-        except KiwoomError as e:
-            return _json(e.body(), e.http_status)
-        except Exception:
-            log.exception("au10001 failed")
-            return _json(UNEXPECTED().body())
+            return {"expires_dt": token.expires_dt, "token_type": TOKEN_TYPE, "token": token.token}
+
+        return await _oauth("au10001", issue)
 
     async def revoke_token(self, request: Request) -> Response:
-        try:
+        async def revoke() -> dict[str, Any]:
             self.tokens.revoke(await _json_body(request))
-            return _json({"return_code": 0, "return_msg": OK_MSG})
-        except KiwoomError as e:
-            return _json(e.body(), e.http_status)
-        except Exception:
-            log.exception("au10002 failed")
-            return _json(UNEXPECTED().body())
+            return {}
+
+        return await _oauth("au10002", revoke)
 
     # --------------------------------------------------------------------------------- TRs
 
@@ -194,7 +180,7 @@ class _KiwoomApi:
         category = request.path_params["category"]
         headers = request.headers
         given = headers.get("api-id", "").strip()
-        api_id = _api_id(headers)  # "" unless well-formed: only that is ever echoed
+        api_id = given if API_ID_RE.fullmatch(given) else ""  # only a well-formed one is ever echoed
         try:
             if not given:
                 raise API_ID_MISSING()
@@ -242,9 +228,11 @@ class _KiwoomApi:
             return self._build_first_page(tr, ctx, _parse_body(raw))
         # Keyed on the raw bytes: a hit skips parsing; a malformed body is never cached, so it
         # is always parsed and refused. Equal JSON spelled differently just misses.
-        return self._cache.get_or_build(
-            version, (tr.api_id, raw), lambda: self._build_first_page(tr, ctx, _parse_body(raw))
-        )
+        key = (tr.api_id, raw)
+        hit = self._cache.get(version, key)
+        if hit is not None:
+            return hit
+        return self._cache.put(key, self._build_first_page(tr, ctx, _parse_body(raw)))
 
     def _build_first_page(self, tr: Tr, ctx: KiwoomContext, body: dict[str, Any]) -> tuple[bytes, str, str]:
         result = tr(ctx, body)
@@ -320,6 +308,17 @@ def _envelope(page: Page) -> dict[str, Any]:
         out["return_code"] = 0
         out["return_msg"] = OK_MSG
     return out
+
+
+async def _oauth(api_id: str, action: Callable[[], Awaitable[dict[str, Any]]]) -> Response:
+    """An OAuth answer: the action's fields then Kiwoom's success envelope, or its error."""
+    try:
+        return _json({**(await action()), "return_code": 0, "return_msg": OK_MSG})
+    except KiwoomError as e:
+        return _json(e.body(), e.http_status)
+    except Exception:
+        log.exception("%s failed", api_id)
+        return _json(UNEXPECTED().body())
 
 
 def _json(body: dict[str, Any], status: int = 200) -> Response:
