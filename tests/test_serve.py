@@ -178,6 +178,70 @@ def test_sise_serve_answers_malformed_requests_in_kiwoom_json(server: Any) -> No
     assert nowhere.status_code == 200 and "[1504:" in nowhere.json()["return_msg"]
 
 
+# -- Koscom on the same port -------------------------------------------------------------------------
+
+
+def koscom_get(base: str, path: str, apikey: str) -> requests.Response:
+    """As Koscom's own samples call it: GET with the key in the ``apikey`` header."""
+    return requests.get(base + "/v2/market" + path, headers={"apikey": apikey, "Cache-Control": "no-cache"})
+
+
+def kiwoom_number(text: str) -> int:
+    """A Kiwoom integer field as a number: the prefix of a price is its direction, not a sign."""
+    return int(text.lstrip("+-"))
+
+
+def test_koscom_answers_on_the_real_port_with_its_own_key(server: Any) -> None:
+    base, mock, keys, _ = server
+    apikey = keys["koscom"][0]["apikey"]
+    assert apikey.startswith("l7xx") and len(apikey) == 36
+    r = koscom_get(base, "/stocks/kospi/005930/price", apikey)
+    assert r.status_code == 200 and r.headers["content-type"] == "application/json; charset=utf-8"
+    assert int(r.headers["X-RateLimit-Limit-Day"]) == 50_000
+    assert int(r.headers["X-RateLimit-Remaining-Day"]) < 50_000
+    assert r.json()["result"]["isuSrtCd"] == "005930"
+    r = requests.get(base + "/v2/market/stocks/kospi/005930/price", params={"apikey": apikey})
+    assert r.status_code == 200
+    assert koscom_get(base, "/stocks/kospi/005930/price", "l7xxwrong").json() == {
+        "message": "Invalid authentication credentials"
+    }
+    assert requests.get(base + "/v2/market/nothing").json() == {
+        "message": "no Route matched with those values"
+    }
+    # The 모의투자 port has no Koscom API: its paths are Kiwoom's there.
+    assert requests.get(mock + "/v2/market/stocks/kospi/005930/price").json()["return_code"] == 1
+
+
+def test_a_stock_is_one_number_in_both_apis(server: Any) -> None:
+    """Koscom ``price`` and the Kiwoom ka20002 row (``stex_tp`` 1) of 005930, asked back to back;
+    the live market may move between the two calls, so a mismatch is asked again (bounded)."""
+    base, _, keys, _ = server
+    apikey = keys["koscom"][0]["apikey"]
+    real = keys["real"][0]
+    token = fn_au10001(base, real["appkey"], real["secretkey"])["token"]
+    pairs = {
+        "trdPrc": "cur_prc",
+        "cmpprevddPrc": "pred_pre",
+        "opnprc": "open_pric",
+        "hgprc": "high_pric",
+        "lwprc": "low_pric",
+        "accTrdvol": "now_trde_qty",
+        "askordPrc_1": "sel_bid",
+        "bidordPrc_1": "buy_bid",
+    }
+    for _ in range(20):
+        k = koscom_get(base, "/stocks/kospi/005930/price", apikey).json()["result"]
+        page = fn_sect(base, token, "ka20002", {"mrkt_tp": "0", "inds_cd": "013", "stex_tp": "1"}).json()
+        row = next(r for r in page["inds_stkpc"] if r["stk_cd"] == "005930")
+        kiwoom = {name: kiwoom_number(row[field]) for name, field in pairs.items()}
+        kiwoom["cmpprevddPrc"] = int(row["pred_pre"])  # a change keeps its sign
+        if {name: k[name] for name in pairs} == kiwoom and k["cmpprevddTpCd"] == row["pred_pre_sig"]:
+            break
+        time.sleep(0.3)
+    else:
+        pytest.fail(f"Koscom {k} and Kiwoom {row} never agreed")
+
+
 def test_ctrl_c_stops_the_server_cleanly(server: Any) -> None:
     _, _, _, proc = server
     proc.send_signal(signal.SIGINT)
