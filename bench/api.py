@@ -1,6 +1,8 @@
-"""Kiwoom REST throughput: `sise serve` against a bare Starlette/uvicorn app, side by side.
+"""REST throughput of both vendor APIs: `sise serve` against a bare Starlette/uvicorn app, side by side.
 
-For ka20001 (업종현재가) and ka20002 (업종별주가), over loopback:
+For Kiwoom ka20001 (업종현재가) and ka20002 (업종별주가), and for Koscom
+``stocks/kospi/005930/price``, the whole-market ``multiquote/stocks/kospi/lists`` and a 100-row
+daily ``history`` (each where sise serves it), over loopback:
 
 1. peak: `wrk` (one thread, 16 connections, 10 s) against sise, then against a bare Starlette app
    on the same uvicorn settings that answers the same path with a constant JSON body of the same
@@ -35,6 +37,12 @@ BODIES = {
     "ka20001": {"mrkt_tp": "0", "inds_cd": "001"},
     "ka20002": {"mrkt_tp": "0", "inds_cd": "013", "stex_tp": "1"},
 }
+KOSCOM_PATHS = {
+    "price": "/v2/market/stocks/kospi/005930/price",
+    "multiquote lists": "/v2/market/multiquote/stocks/kospi/lists",
+    "history (100 rows)": "/v2/market/stocks/kospi/005930/history?trnsmCycleTpCd=D&inqStrtDd=20200101"
+    "&inqEndDd=20991231&reqCnt=100",
+}
 
 
 def free_port() -> int:
@@ -65,7 +73,7 @@ BARE_APP = textwrap.dedent(
     async def handler(request):
         await request.body()
         return Response(BODY, media_type="application/json;charset=UTF-8")
-    app = Starlette(routes=[Route("/api/dostk/{category}", handler, methods=["POST"])])
+    app = Starlette(routes=[Route("/{path:path}", handler, methods=["GET", "POST"])])
     import uvicorn
     uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[2]), log_level="warning", access_log=False,
                 lifespan="off")
@@ -73,10 +81,13 @@ BARE_APP = textwrap.dedent(
 )
 
 
-def wrk(url: str, headers: dict[str, str], body: str, seconds: int = 10) -> tuple[float, float, float]:
+def wrk(url: str, headers: dict[str, str], body: str | None, seconds: int = 10) -> tuple[float, float, float]:
     hdr = "\n".join(f'wrk.headers["{k}"] = "{v}"' for k, v in headers.items())
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        script.write(f'wrk.method = "POST"\nwrk.body = {json.dumps(body)}\n{hdr}\n')
+        if body is None:
+            script.write(f'wrk.method = "GET"\n{hdr}\n')
+        else:
+            script.write(f'wrk.method = "POST"\nwrk.body = {json.dumps(body)}\n{hdr}\n')
     out = subprocess.run(
         ["wrk", "-t1", "-c16", f"-d{seconds}s", "--latency", "-s", script.name, url],
         capture_output=True,
@@ -98,7 +109,7 @@ def wrk(url: str, headers: dict[str, str], body: str, seconds: int = 10) -> tupl
 
 
 async def paced(
-    url: str, headers: dict[str, str], body: str, rate: float, seconds: float
+    url: str, headers: dict[str, str], body: str | None, rate: float, seconds: float
 ) -> tuple[float, float, int]:
     """Open loop at ``rate`` requests/s over keep-alive connections; latency from each request's
     *scheduled* start, so a slow server cannot hide its queueing (no coordinated omission).
@@ -108,10 +119,11 @@ async def paced(
 
     host, port_path = url.split("//", 1)[1].split(":", 1)
     port, path = port_path.split("/", 1)
-    payload = body.encode()
+    payload = b"" if body is None else body.encode()
+    method = "GET" if body is None else "POST"
     head = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
     request = (
-        f"POST /{path} HTTP/1.1\r\nHost: {host}\r\n{head}Content-Length: {len(payload)}\r\n\r\n"
+        f"{method} /{path} HTTP/1.1\r\nHost: {host}\r\n{head}Content-Length: {len(payload)}\r\n\r\n"
     ).encode() + payload
     n = int(rate * seconds)
     lat: list[float] = []
@@ -181,17 +193,24 @@ def main() -> None:
                 "secretkey": keys["secretkey"],
             },
         ).json()["token"]
+        cases: list[tuple[str, str, dict[str, str], str | None]] = []
         for api_id, req in BODIES.items():
             headers = {
                 "Content-Type": "application/json;charset=UTF-8",
                 "authorization": f"Bearer {token}",
                 "api-id": api_id,
             }
-            body = json.dumps(req)
-            url = f"http://127.0.0.1:{port}/api/dostk/sect"
-            sample = httpx.post(url, headers=headers, content=body)
-            assert sample.json()["return_code"] == 0, sample.text
-            body_file = work / f"{api_id}.json"
+            cases.append((f"Kiwoom {api_id}", "/api/dostk/sect", headers, json.dumps(req)))
+        apikey = json.loads((work / "keys.json").read_text())["koscom"][0]["apikey"]
+        for name, path in KOSCOM_PATHS.items():
+            cases.append((f"Koscom {name}", path, {"apikey": apikey}, None))
+        for name, path, headers, body in cases:
+            url = f"http://127.0.0.1:{port}{path}"
+            sample = httpx.request("GET" if body is None else "POST", url, headers=headers, content=body)
+            if sample.status_code != 200:
+                print(f"\n{name}: not served ({sample.status_code} {sample.text[:80]})")
+                continue
+            body_file = work / "response.json"
             body_file.write_bytes(sample.content)
             bare = subprocess.Popen(
                 [PY, "-c", BARE_APP, str(body_file), str(bare_port)],
@@ -199,10 +218,10 @@ def main() -> None:
                 stderr=subprocess.DEVNULL,
             )
             procs.append(bare)
-            bare_url = f"http://127.0.0.1:{bare_port}/api/dostk/sect"
+            bare_url = f"http://127.0.0.1:{bare_port}{path}"
             for _ in range(100):
                 try:
-                    httpx.post(bare_url, content=body)
+                    httpx.get(bare_url)
                     break
                 except httpx.HTTPError:
                     time.sleep(0.1)
@@ -210,7 +229,7 @@ def main() -> None:
             b_rps, b50, b99 = wrk(bare_url, headers, body)
             half = s_rps / 2
             p50, p99, n = asyncio.run(paced(url, headers, body, half, 10.0))
-            print(f"\n{api_id}  response {len(sample.content):,} bytes")
+            print(f"\n{name}  response {len(sample.content):,} bytes")
             print(f"  sise          {s_rps:9,.0f} req/s   p50 {s50:6.2f} ms   p99 {s99:6.2f} ms")
             print(f"  bare starlette{b_rps:9,.0f} req/s   p50 {b50:6.2f} ms   p99 {b99:6.2f} ms")
             print(f"  ratio         {s_rps / b_rps:9.2f}")

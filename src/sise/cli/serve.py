@@ -7,6 +7,7 @@ import contextlib
 import gc
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,10 +54,20 @@ def serve(settings: Settings, options: ServeOptions) -> int:
         )
         servers.append(_server(mock, options.host, options.mock_port, options.log_level))
     _banner(market, keys, options, time.perf_counter() - started)
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_run(market, servers))
+    with contextlib.suppress(KeyboardInterrupt), asyncio.Runner(loop_factory=_loop_factory()) as runner:
+        runner.run(_run(market, servers))
     print("sise: stopped", file=sys.stderr)
     return 0
+
+
+def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
+    """uvloop's event loop when installed (``uvicorn[standard]`` brings it), as ``uvicorn.run``
+    would pick: its socket and protocol paths are about twice as fast as asyncio's own."""
+    try:
+        import uvloop
+    except ImportError:  # pragma: no cover - uvicorn[standard] installs it
+        return None
+    return uvloop.new_event_loop
 
 
 def _server(app: OnePort, host: str, port: int, log_level: str) -> uvicorn.Server:

@@ -68,8 +68,9 @@ def create_app(
     kiwoom = create_kiwoom_app(
         context, keys, trs=KIWOOM_TRS, mock=mock, token_lifetime_s=token_lifetime_s, rate_limit=rate_limit
     )
-    # One router for everything (no Mount): a routing layer less on every request.
-    kiwoom.router.routes.insert(0, Route("/healthz", _healthz(market, mock)))
+    # One router for everything (no Mount): a routing layer less on every request; health last,
+    # after the routes that take the traffic.
+    kiwoom.router.routes.append(Route("/healthz", _healthz(market, mock)))
     if mock:  # Koscom has no 모의투자
         return OnePort(kiwoom, None)
 

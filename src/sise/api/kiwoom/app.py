@@ -14,6 +14,7 @@ api-id present (and of Kiwoom's form) → token → api-id known and on this URI
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 import math
 import re
@@ -51,6 +52,7 @@ from sise.api.kiwoom.errors import (
     OK_MSG,
     RATE_LIMITED,
     UNEXPECTED,
+    ErrorDef,
     KiwoomError,
 )
 from sise.api.kiwoom.paging import Page, Paginator
@@ -118,9 +120,10 @@ def create_kiwoom_app(
     )
     app = Starlette(
         routes=[
+            # The TR route first: Starlette tries routes in order and it takes nearly all requests.
+            Route("/api/dostk/{category}", api.dispatch, methods=["POST"]),
             Route("/oauth2/token", api.issue_token, methods=["POST"]),
             Route("/oauth2/revoke", api.revoke_token, methods=["POST"]),
-            Route("/api/dostk/{category}", api.dispatch, methods=["POST"]),
         ]
     )
     surface.install(app, KiwoomShape())
@@ -338,19 +341,28 @@ async def _raw_body(request: Request) -> bytes:
     """
     content_type = request.headers.get("content-type")
     if content_type is not None:
-        media, *params = (p.strip().lower() for p in content_type.split(";"))
-        if media != "application/json":
-            raise BODY_MEDIA_TYPE(content_type=content_type)
-        for param in params:
-            name, _, value = param.partition("=")
-            if name.strip() == "charset" and value.strip().strip('"') not in ("utf-8", "utf8"):
-                raise BODY_CHARSET(content_type=content_type)
+        refused = _media_refusal(content_type)
+        if refused is not None:
+            raise refused(content_type=content_type)
     raw = bytearray()
     async for chunk in request.stream():
         raw += chunk
         if len(raw) > MAX_BODY_BYTES:
             raise BODY_TOO_LARGE(max_bytes=MAX_BODY_BYTES)
     return bytes(raw)
+
+
+@functools.lru_cache(maxsize=256)
+def _media_refusal(content_type: str) -> ErrorDef | None:
+    """The error a Content-Type gets, or None: clients send the same one on every request."""
+    media, *params = (p.strip().lower() for p in content_type.split(";"))
+    if media != "application/json":
+        return BODY_MEDIA_TYPE
+    for param in params:
+        name, _, value = param.partition("=")
+        if name.strip() == "charset" and value.strip().strip('"') not in ("utf-8", "utf8"):
+            return BODY_CHARSET
+    return None
 
 
 def _parse_body(raw: bytes) -> dict[str, Any]:
