@@ -7,6 +7,7 @@ from pathlib import Path
 
 from sise.api.doc_tables import PAGES, rewrite
 from sise.api.kiwoom.views import KIWOOM_TRS
+from sise.api.koscom.endpoints import KOSCOM_ENDPOINTS
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 
@@ -35,3 +36,12 @@ def test_every_kiwoom_record_is_documented() -> None:
 def test_rewrite_replaces_only_marked_blocks() -> None:
     text = "a\n<!-- fields: x -->\nold\n<!-- /fields -->\nb\n"
     assert rewrite(text, {"x": "new\n"}) == "a\n<!-- fields: x -->\nnew\n<!-- /fields -->\nb\n"
+
+
+def test_every_koscom_endpoint_is_documented() -> None:
+    text = (DOCS / "koscom.md").read_text(encoding="utf-8")
+    marked = set(re.findall(r"<!-- fields: ([^>]+?) -->", text))
+    for ep in KOSCOM_ENDPOINTS:
+        assert f"{ep.path} fields" in marked, f"{ep.path} has no generated table in docs/koscom.md"
+        if ep.row is not None:
+            assert f"{ep.path} row" in marked, f"{ep.path} rows have no generated table"
