@@ -300,3 +300,10 @@ def test_orderbook_shows_the_expected_match_during_a_call(day: Day) -> None:
     got = [(x["deemTrdPrc"], x["deemTrdvol"], x["deemAccTrdvol"]) for x in items]
     # The second issue has an indicative price but is not in a call phase: nothing expected.
     assert got == [(int(e.base[inst[0]]), 700, 700), (0, 0, 0)]
+
+
+def test_bars_since_keeps_only_later_bars_in_canonical_order(day: Day) -> None:
+    e = day.full
+    since = kst_ns(DAY, time(16, 0))
+    every = e.bars(Venue.KRX, 10)
+    assert np.array_equal(e.bars(Venue.KRX, 10, since=since), every[every["start"] >= since])

@@ -168,8 +168,7 @@ def after_hours_ohlc(ctx: KoscomContext, rows: npt.NDArray[np.intp]) -> tuple[I6
     start = kst_ns(day, w.start)
     if e.last_time < start:  # zeros before it opens, without reading the bars
         return o, h, lo, c
-    bars = e.bars(Venue.KRX, 10)
-    bars = bars[bars["start"] >= start]
+    bars = e.bars(Venue.KRX, 10, since=start)
     pos = np.full(len(e.instruments), -1, np.intp)
     pos[rows] = np.arange(n)
     bars = bars[pos[bars["inst"]] >= 0]
