@@ -158,12 +158,16 @@ class BarBuilder:
         if len(self._done) > 1:
             self._done = [{f: np.concatenate([c[f] for c in self._done]) for f in _FIELDS}]
 
-    def bars(self, include_open: bool = True) -> npt.NDArray[np.void]:
-        """Every bar in canonical order (instrument, start)."""
+    def bars(self, include_open: bool = True, since: int | None = None) -> npt.NDArray[np.void]:
+        """Every bar in canonical order (instrument, start); with ``since``, only the bars that
+        start at or after it (filtered before the sort, so a late session's few bars are cheap)."""
         parts = list(self._done)
         if include_open:
             live = self.cur["start"] >= 0
             parts.append({f: self.cur[f][live] for f in _FIELDS})
+        if since is not None:
+            keep = [np.asarray(p["start"], np.int64) >= since for p in parts]
+            parts = [{f: p[f][k] for f in _FIELDS} for p, k in zip(parts, keep, strict=True) if k.any()]
         return _canonical(parts)
 
     def flush(self) -> None:

@@ -516,12 +516,17 @@ class Engine:
         return self.venues[venue]
 
     def bars(
-        self, venue: Venue = Venue.KRX, period_s: int = 60, include_open: bool = True
+        self,
+        venue: Venue = Venue.KRX,
+        period_s: int = 60,
+        include_open: bool = True,
+        since: int | None = None,
     ) -> npt.NDArray[np.void]:
-        """Today's intraday bars of ``period_s`` (a multiple of 10) in (instrument, start) order."""
+        """Today's intraday bars of ``period_s`` (a multiple of 10) in (instrument, start) order;
+        with ``since`` (ns, on the period grid), only those starting at or after it."""
         if period_s % BAR_BASE_S:
             raise ValueError(f"bar period must be a multiple of {BAR_BASE_S} s, got {period_s}")
-        base = self.bar_builder.bars(include_open)
+        base = self.bar_builder.bars(include_open, since)
         if venue != Venue.ALL:
             base = base[(base["inst"] & 1) == venue]
         base["inst"] >>= 1

@@ -1,0 +1,392 @@
+"""Koscom 시세표 (multiquote) endpoints (``/v2/market/multiquote/stocks/{marketcode}/…``, koscom.md §7).
+
+The four market lists answer the whole KOSPI or KOSDAQ cash market in one snapshot (envelope A':
+``trdDd``, ``trdTm`` ``HHMMSS``, ``isuLists``): columns are gathered with numpy over the market's
+issues at once and rendered by ``Record.render``, so a list costs a few milliseconds whatever its
+length. The multi-issue ``price`` and ``orderbook`` answer up to 20 codes under ``isulist``.
+
+Figures are the engine's KRX state, the same numbers ``stocks/{m}/{code}/price`` shows.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+import numpy as np
+import numpy.typing as npt
+
+from sise.api.koscom.endpoint import Endpoint, Envelope, KoscomContext, Path, Result, check_code
+from sise.api.koscom.errors import ISSUE_NOT_FOUND, TOO_MANY_ISSUES
+from sise.api.koscom.fmt import DATE_STR, INT, STR
+from sise.api.koscom.lookups import CASH_KINDS, market_of, session_date
+from sise.api.koscom.params import CODES, MAX_CODES
+from sise.api.koscom.views_stocks import PRICE, price_columns
+from sise.api.wire import Body, Field, Record, Request
+from sise.engine.batches import BOOK_LEVELS
+from sise.market.sessions import Phase, schedule_for
+from sise.market.timeutil import hhmmss, kst_ns, yyyymmdd_str
+from sise.market.types import Venue
+
+I64 = npt.NDArray[np.int64]
+
+#: ``{marketcode}`` values of the 시세표 endpoints (koscom.md §2.1).
+MULTIQUOTE_MARKETS: Final = ("kospi", "kosdaq")
+_KRX: Final = int(Venue.KRX)
+_CALLS: Final = np.array(
+    [Phase.OPENING_AUCTION, Phase.CLOSING_AUCTION, Phase.AFTER_HOURS_SINGLE_PRICE], np.int16
+)
+_AFTER_HOURS: Final = np.array([Phase.POST_CLOSE_CLOSING_PRICE, Phase.AFTER_HOURS_SINGLE_PRICE], np.int16)
+
+
+def market_issues(ctx: KoscomContext, path: Path) -> npt.NDArray[np.intp]:
+    """Every active cash issue of the path's market, in code order (``lookups.stocks_of``, in numpy)."""
+    ins = ctx.engine.instruments
+    ok = ins.active & (ins.market == int(market_of(path))) & np.isin(ins.kind, [int(k) for k in CASH_KINDS])
+    rows = np.flatnonzero(ok)
+    codes = np.array(ins.code, dtype=object)[rows]
+    return rows[np.argsort(codes, kind="stable")]
+
+
+def _codes(ctx: KoscomContext, rows: npt.NDArray[np.intp]) -> list[str]:
+    code = ctx.engine.instruments.code
+    return [code[i] for i in rows.tolist()]
+
+
+# ---------------------------------------------------------------------------------------------------
+# The market snapshots (envelope A')
+# ---------------------------------------------------------------------------------------------------
+
+SNAPSHOT: Final = Record(
+    (
+        Field("trdDd", "거래일자", DATE_STR, "the trading day of the snapshot"),
+        Field(
+            "trdTm",
+            "시각",
+            STR,
+            "market time of the snapshot, `HHMMSS` (the clock's before the day's first event)",
+        ),
+    )
+)
+
+
+def _snapshot(ctx: KoscomContext) -> dict[str, Any]:
+    e = ctx.engine
+    t = int(e.last_time) if e.last_time > np.iinfo(np.int64).min else ctx.now_ns()
+    return SNAPSHOT.render_one({"trdDd": yyyymmdd_str(session_date(ctx)), "trdTm": f"{int(hhmmss(t)):06d}"})
+
+
+LISTS_ROW: Final = Record(
+    (
+        Field("isuSrtCd", "단축코드", STR, "short code"),
+        Field("trdPrc", "현재가", INT, "last price (the base price before the first trade)", "원"),
+        Field("accTrdvol", "누적거래량", INT, "today's volume", "주"),
+        Field("accTrdval", "누적거래대금", INT, "today's value", "원"),
+        Field(
+            "mktcap",
+            "시가총액",
+            INT,
+            "current price × listed shares",
+            "원",
+            inferred="in the 2022 samples, not in the field table",
+        ),
+    )
+)
+
+
+def lists(ctx: KoscomContext, path: Path, req: Request) -> Result:
+    e = ctx.engine
+    rows = market_issues(ctx, path)
+    st = e.state(Venue.KRX)
+    cur = e.current_price(Venue.KRX)[rows]
+    return Result(
+        _snapshot(ctx),
+        LISTS_ROW.render(
+            len(rows),
+            {
+                "isuSrtCd": _codes(ctx, rows),
+                "trdPrc": cur,
+                "accTrdvol": st.volume[rows],
+                "accTrdval": st.value[rows],
+                "mktcap": cur * e.instruments.listed_shares[rows],
+            },
+        ),
+    )
+
+
+OHLC_ROW: Final = Record(
+    (
+        Field("isuSrtCd", "단축코드", STR, "short code"),
+        Field("opnprc", "시가", INT, "today's open; 0 before the first trade", "원"),
+        Field("hgprc", "고가", INT, "today's high; 0 before the first trade", "원"),
+        Field("lwprc", "저가", INT, "today's low; 0 before the first trade", "원"),
+        Field("trdPrc", "현재가", INT, "last price (the base price before the first trade)", "원"),
+    )
+)
+
+
+def ohlclists(ctx: KoscomContext, path: Path, req: Request) -> Result:
+    e = ctx.engine
+    rows = market_issues(ctx, path)
+    st = e.state(Venue.KRX)
+    return Result(
+        _snapshot(ctx),
+        OHLC_ROW.render(
+            len(rows),
+            {
+                "isuSrtCd": _codes(ctx, rows),
+                "opnprc": st.open[rows],
+                "hgprc": st.high[rows],
+                "lwprc": st.low[rows],
+                "trdPrc": e.current_price(Venue.KRX)[rows],
+            },
+        ),
+    )
+
+
+AHT_ROW: Final = Record(
+    (
+        Field("isuSrtCd", "단축코드", STR, "short code"),
+        Field("opnprc", "시가", INT, "first 시간외단일가 print today; 0 before one", "원"),
+        Field("hgprc", "고가", INT, "highest 시간외단일가 print; 0 before one", "원"),
+        Field("lwprc", "저가", INT, "lowest 시간외단일가 print; 0 before one", "원"),
+        Field("trdPrc", "현재가", INT, "last 시간외단일가 print; 0 before one", "원"),
+    )
+)
+
+
+def after_hours_ohlc(ctx: KoscomContext, rows: npt.NDArray[np.intp]) -> tuple[I64, I64, I64, I64]:
+    """(open, high, low, last) of ``rows``'s KRX trades in today's 시간외단일가 window, 0 where
+    none. The engine's 10-second bars keep each print's time, so the session is the bars that
+    start inside the window of the day's KRX schedule."""
+    e = ctx.engine
+    n = len(rows)
+    o, h, lo, c = (np.zeros(n, np.int64) for _ in range(4))
+    day = session_date(ctx)
+    w = schedule_for(day, Venue.KRX).window(Phase.AFTER_HOURS_SINGLE_PRICE)
+    if w is None or e.day is None:
+        return o, h, lo, c
+    start = kst_ns(day, w.start)
+    if e.last_time < start:  # zeros before it opens, without reading the bars
+        return o, h, lo, c
+    bars = e.bars(Venue.KRX, 10, since=start)
+    pos = np.full(len(e.instruments), -1, np.intp)
+    pos[rows] = np.arange(n)
+    bars = bars[pos[bars["inst"]] >= 0]
+    if not len(bars):
+        return o, h, lo, c
+    # Bars come in (instrument, start) order: each instrument's bars are one run.
+    r = pos[bars["inst"]]
+    brk = np.flatnonzero(np.append(True, r[1:] != r[:-1]))
+    end = np.append(brk[1:], len(bars)) - 1
+    who = r[brk]
+    o[who] = bars["open"][brk]
+    h[who] = np.maximum.reduceat(bars["high"], brk)
+    lo[who] = np.minimum.reduceat(bars["low"], brk)
+    c[who] = bars["close"][end]
+    return o, h, lo, c
+
+
+def ahtohlclists(ctx: KoscomContext, path: Path, req: Request) -> Result:
+    rows = market_issues(ctx, path)
+    o, h, lo, c = after_hours_ohlc(ctx, rows)
+    return Result(
+        _snapshot(ctx),
+        AHT_ROW.render(
+            len(rows),
+            {"isuSrtCd": _codes(ctx, rows), "opnprc": o, "hgprc": h, "lwprc": lo, "trdPrc": c},
+        ),
+    )
+
+
+QUOTE_ROW: Final = Record(
+    (
+        Field("isuSrtCd", "단축코드", STR, "short code"),
+        Field("trdPrc", "현재가", INT, "last price (the base price before the first trade)", "원"),
+        Field("askStep1BstordPrc", "매도1호가", INT, "best ask; 0 when the side is empty", "원"),
+        Field("askStep1BstordRqty", "매도1호가잔량", INT, "quantity at the best ask", "주"),
+        Field("bidStep1BstordPrc", "매수1호가", INT, "best bid; 0 when the side is empty", "원"),
+        Field("bidStep1BstordRqty", "매수1호가잔량", INT, "quantity at the best bid", "주"),
+    )
+)
+
+
+def quotelists(ctx: KoscomContext, path: Path, req: Request) -> Result:
+    e = ctx.engine
+    rows = market_issues(ctx, path)
+    book = e.books[_KRX]
+    return Result(
+        _snapshot(ctx),
+        QUOTE_ROW.render(
+            len(rows),
+            {
+                "isuSrtCd": _codes(ctx, rows),
+                "trdPrc": e.current_price(Venue.KRX)[rows],
+                "askStep1BstordPrc": book.ask_price[rows, 0],
+                "askStep1BstordRqty": book.ask_qty[rows, 0],
+                "bidStep1BstordPrc": book.bid_price[rows, 0],
+                "bidStep1BstordRqty": book.bid_qty[rows, 0],
+            },
+        ),
+    )
+
+
+# ---------------------------------------------------------------------------------------------------
+# Several issues: price and orderbook (envelope B, ``isulist``)
+# ---------------------------------------------------------------------------------------------------
+
+EMPTY: Final = Record(())
+
+
+def requested(ctx: KoscomContext, path: Path, req: Request) -> list[int]:
+    """The listed issues of ``isuCd`` on the path's market, in the order asked, each once.
+
+    More than 20 codes is 20056 생성 가능한 종목수를 초과하였습니다; a malformed code is 20030. A
+    well-formed code that is not a cash issue of the market is left out (koscom.md §7 leaves this
+    undocumented), and 10040 when none is left."""
+    asked: tuple[str, ...] = req[CODES]
+    codes = list(dict.fromkeys(asked))
+    if len(codes) > MAX_CODES:
+        raise TOO_MANY_ISSUES()
+    ins = ctx.engine.instruments
+    market = int(market_of(path))
+    kinds = {int(k) for k in CASH_KINDS}
+    out: list[int] = []
+    for code in codes:
+        i = ins.number(check_code(code))
+        if i is not None and ins.active[i] and int(ins.market[i]) == market and int(ins.kind[i]) in kinds:
+            out.append(i)
+    if not out:
+        raise ISSUE_NOT_FOUND()
+    return out
+
+
+def multi_price(ctx: KoscomContext, path: Path, req: Request) -> Result:
+    inst = requested(ctx, path, req)
+    return Result({}, PRICE.render(len(inst), price_columns(ctx, inst)))
+
+
+def _level_fields(side: str, label: str) -> tuple[Field, ...]:
+    return tuple(
+        f
+        for n in range(1, BOOK_LEVELS + 1)
+        for f in (
+            Field(f"{side}Step{n}BstordPrc", f"{label}{n}호가", INT, f"level {n} price; 0 when empty", "원"),
+            Field(f"{side}Step{n}BstordRqty", f"{label}{n}호가잔량", INT, f"level {n} quantity", "주"),
+        )
+    )
+
+
+ORDERBOOK: Final = Record(
+    (
+        *_level_fields("ask", "매도"),
+        *_level_fields("bid", "매수"),
+        Field("askordTotRqty", "매도총잔량", INT, "Σ ask quantity over the ten levels", "주"),
+        Field("bidordTotRqty", "매수총잔량", INT, "Σ bid quantity over the ten levels", "주"),
+        Field(
+            "pstoffhrAskTotOrdRqty",
+            "시간외매도총잔량",
+            INT,
+            "the ten-level ask total while the issue is in an after-hours session; 0 otherwise",
+            "주",
+            inferred="sise keeps one book per venue",
+        ),
+        Field("pstoffhrBidTotOrdRqty", "시간외매수총잔량", INT, "as the ask total, bid side", "주"),
+        Field("accTrdvol", "누적거래량", INT, "today's volume", "주"),
+        Field("deemTrdPrc", "예상체결가", INT, "indicative price during a call auction; 0 otherwise", "원"),
+        Field("deemTrdvol", "예상체결수량", INT, "indicative quantity during a call; 0 otherwise", "주"),
+        Field(
+            "deemAccTrdvol",
+            "예상누적거래량",
+            INT,
+            "today's volume plus the indicative quantity during a call; 0 otherwise",
+            "주",
+            inferred="the sample's figure is not explained",
+        ),
+        Field("isuSrtCd", "단축코드", STR, "short code (last, as the samples place it)"),
+    )
+)
+
+
+def orderbook_columns(ctx: KoscomContext, inst: list[int]) -> dict[str, Any]:
+    """The ``ORDERBOOK`` columns of ``inst`` (KRX book, ten levels a side)."""
+    e = ctx.engine
+    idx = np.asarray(inst, np.intp)
+    book = e.books[_KRX]
+    st = e.state(Venue.KRX)
+    phase = e.phase[_KRX, idx]
+    ask_tot, bid_tot = book.ask_qty[idx].sum(axis=1), book.bid_qty[idx].sum(axis=1)
+    after = np.isin(phase, _AFTER_HOURS)
+    calling = np.isin(phase, _CALLS) & (e.indicative_price[_KRX, idx] > 0)
+    deem_qty = np.where(calling, e.indicative_qty[_KRX, idx], 0)
+    cols: dict[str, Any] = {}
+    for n in range(BOOK_LEVELS):
+        cols[f"askStep{n + 1}BstordPrc"] = book.ask_price[idx, n]
+        cols[f"askStep{n + 1}BstordRqty"] = book.ask_qty[idx, n]
+    for n in range(BOOK_LEVELS):
+        cols[f"bidStep{n + 1}BstordPrc"] = book.bid_price[idx, n]
+        cols[f"bidStep{n + 1}BstordRqty"] = book.bid_qty[idx, n]
+    return {
+        **cols,
+        "askordTotRqty": ask_tot,
+        "bidordTotRqty": bid_tot,
+        "pstoffhrAskTotOrdRqty": np.where(after, ask_tot, 0),
+        "pstoffhrBidTotOrdRqty": np.where(after, bid_tot, 0),
+        "accTrdvol": st.volume[idx],
+        "deemTrdPrc": np.where(calling, e.indicative_price[_KRX, idx], 0),
+        "deemTrdvol": deem_qty,
+        "deemAccTrdvol": np.where(calling, st.volume[idx] + deem_qty, 0),
+        "isuSrtCd": [e.instruments.code[i] for i in inst],
+    }
+
+
+def multi_orderbook(ctx: KoscomContext, path: Path, req: Request) -> Result:
+    inst = requested(ctx, path, req)
+    return Result({}, ORDERBOOK.render(len(inst), orderbook_columns(ctx, inst)))
+
+
+# ---------------------------------------------------------------------------------------------------
+# The declarations
+# ---------------------------------------------------------------------------------------------------
+
+_MQ: Final = "/multiquote/stocks/{market}/"
+_V3: Final = "/realtime/{market}/multiquote/stocks/"
+
+
+def _snapshot_endpoint(name: str, label: str, view: Any, row: Record) -> Endpoint:
+    return Endpoint(
+        _MQ + name,
+        label,
+        view,
+        SNAPSHOT,
+        Envelope.SNAPSHOT,
+        list_key="isuLists",
+        row=row,
+        v3=(_V3 + name,),
+        markets=MULTIQUOTE_MARKETS,
+    )
+
+
+def _multi_endpoint(name: str, label: str, view: Any, row: Record) -> Endpoint:
+    return Endpoint(
+        _MQ + name,
+        label,
+        view,
+        EMPTY,
+        query=Body((CODES,)),
+        list_key="isulist",
+        row=row,
+        v3=(_V3 + name,),
+        markets=MULTIQUOTE_MARKETS,
+    )
+
+
+ENDPOINTS: Final = (
+    _snapshot_endpoint("lists", "시장별 현재가 리스트", lists, LISTS_ROW),
+    _snapshot_endpoint("ohlclists", "시장별 시고저종 리스트", ohlclists, OHLC_ROW),
+    _snapshot_endpoint("ahtohlclists", "시간외단일가 시고저종 리스트", ahtohlclists, AHT_ROW),
+    _snapshot_endpoint("quotelists", "호가/잔량 리스트", quotelists, QUOTE_ROW),
+    _multi_endpoint("price", "복수종목 현재가", multi_price, PRICE),
+    _multi_endpoint("orderbook", "복수종목 호가잔량", multi_orderbook, ORDERBOOK),
+)
+
+__all__ = ["ENDPOINTS", "ORDERBOOK", "after_hours_ohlc", "market_issues", "orderbook_columns"]
