@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from typing import Final
 
-from sise.api.koscom import views_stocks
+from sise.api.koscom import views_derivatives, views_stocks
 from sise.api.koscom.endpoint import Endpoint
 
-KOSCOM_ENDPOINTS: Final[tuple[Endpoint, ...]] = (*views_stocks.ENDPOINTS,)
+KOSCOM_ENDPOINTS: Final[tuple[Endpoint, ...]] = (
+    *views_stocks.ENDPOINTS,
+    *views_derivatives.ENDPOINTS,
+)
 
 __all__ = ["KOSCOM_ENDPOINTS"]
