@@ -189,7 +189,7 @@ _FUT_DTYPE: Final = FUTURES_DAILY
 
 def sign_of(change: npt.ArrayLike) -> list[str]:
     """Koscom's 2 상승 / 3 보합 / 5 하락 of a change (limit codes need the day's limits)."""
-    c = np.sign(np.asarray(change, np.int64))
+    c = np.sign(np.atleast_1d(np.asarray(change, np.int64)))
     return [("3", "2", "5")[int(s)] for s in c.tolist()]
 
 
