@@ -495,7 +495,7 @@ def _master(fam: Family) -> Any:
             "isuSrtCd": rec.code,
             "isuKorNm": rec.name_ko,
             "isuKorAbbrv": rec.name_ko,
-            "listDd": yyyymmdd(_listing(product, expiry, rec)),
+            "listDd": yyyymmdd(_listing(product, rec)),
             "basPrc": quote1(base, scale),
             "ulyId": rec.underlying,
             "lsttrdDd": yyyymmdd(expiry),
@@ -533,7 +533,7 @@ def _master(fam: Family) -> Any:
     return view
 
 
-def _listing(product: Product, expiry: date, rec: Instrument) -> date:
+def _listing(product: Product, rec: Instrument) -> date:
     return listing_date(product, int(rec.expiry[:4]), int(rec.expiry[4:6]))
 
 
