@@ -46,7 +46,7 @@ def test_every_koscom_endpoint_is_documented() -> None:
     for ep in KOSCOM_ENDPOINTS:
         for part in ("fields", "row"):
             record = getattr(ep, part)
-            if record is None:
+            if record is None or not len(record):  # nothing but the list
                 continue
             owners = [o.path for o in KOSCOM_ENDPOINTS if getattr(o, part) is record]
             assert any(f"{o} {part}" in marked for o in owners), (

@@ -31,14 +31,14 @@ from sise.engine.batches import (
 from sise.engine.books import BookState
 from sise.engine.errors import BatchError, EngineStateError
 from sise.engine.indices import IndexBook, IndexSpec
-from sise.engine.state import InstrumentField, declared, grow_last_axis
+from sise.engine.state import InstrumentField, declared, grow_first_axis, grow_last_axis
 from sise.engine.venue_state import VenueState, combined
 from sise.market.instruments import Instrument, InstrumentTable
 from sise.market.limits import price_limits_array, sign_codes
 from sise.market.sessions import index_window
 from sise.market.ticks import tick_sizes
 from sise.market.timeutil import NS, kst_ns, kst_second_of_day, yyyymmdd
-from sise.market.types import FOREIGNERS, N_INVESTORS, Venue
+from sise.market.types import FOREIGNERS, N_INVESTORS, Side, Venue
 from sise.market.universe import Universe
 
 I64 = npt.NDArray[np.int64]
@@ -46,6 +46,9 @@ F64 = npt.NDArray[np.float64]
 
 #: Bars folded on the hot path are 10 s; 1 min, 10 min (any multiple) roll up from them on read.
 BAR_BASE_S = 10
+#: Investor flows are also kept as of the last mark of this period (KRX publishes the derivatives
+#: market's investor figures every 30 s; koscom.md §1.8).
+FLOW_MARK_S = 30
 _KRX, _NXT = int(Venue.KRX), int(Venue.NXT)
 _MAX_STATUS = max(StatusKind)
 _NOT_PROGRAM_BITS = np.uint8(0xFF ^ (PROGRAM_KIND_MASK | PROGRAM_PROPRIETARY))
@@ -240,12 +243,14 @@ class Engine:
         bc = _columns(batch.books)
         self._validate(batch, tc, bc)
         self.version += 1
+        until = batch.last_time
+        if until is not None:
+            self._mark_flows(tc, until)  # before the fold: the snapshot is of the state before
         g = self._fold_trades(tc) if len(batch.trades) else None
         if len(batch.books):
             self._fold_books(bc)
         if len(batch.statuses):
             self._fold_statuses(batch.statuses)
-        until = batch.last_time
         if until is not None:
             self._advance_indices(g, until)
             self.last_time = max(self.last_time, until)
@@ -262,6 +267,35 @@ class Engine:
         self.bar_builder = BarBuilder(BAR_BASE_S * NS, 2 * self.n)
         self.book_rows = BookState(2 * self.n)
         self.books = [self.book_rows.half(_KRX), self.book_rows.half(_NXT)]
+        # KRX investor flows as of the last FLOW_MARK_S mark (trades strictly before it).
+        self.flow_mark = 0
+        self.flow_qty = np.zeros((self.n, 2, N_INVESTORS), np.int64)
+        self.flow_val = np.zeros((self.n, 2, N_INVESTORS), np.int64)
+
+    def _mark_flows(self, tc: Columns, until: int) -> None:
+        """Snapshot the KRX investor flows at the last mark ≤ ``until`` when it is a new one:
+        the state before this batch plus the batch's trades before the mark, so the snapshot
+        does not depend on how batches are cut."""
+        period = FLOW_MARK_S * NS
+        mark = until // period * period
+        if mark <= self.flow_mark:
+            return
+        krx = self.venues[_KRX]
+        qty, val = krx.inv_qty.copy(), krx.inv_val.copy()
+        if len(tc["inst"]):
+            m = np.flatnonzero((tc["time"] < mark) & (tc["venue"] == _KRX))
+            if len(m):
+                inst, q = tc["inst"][m].astype(np.intp), tc["qty"][m]
+                v = tc["price"][m] * q
+                cells = np.concatenate(
+                    [
+                        np.ravel_multi_index((inst, Side.BUY, tc["buyer"][m]), qty.shape),
+                        np.ravel_multi_index((inst, Side.SELL, tc["seller"][m]), qty.shape),
+                    ]
+                )
+                np.add.at(qty.reshape(-1), cells, np.concatenate([q, q]))
+                np.add.at(val.reshape(-1), cells, np.concatenate([v, v]))
+        self.flow_mark, self.flow_qty, self.flow_val = mark, qty, val
 
     def _fold_trades(self, tc: Columns) -> GroupedTrades:
         """Fold trades into both venues at once (row = 2 × instrument + venue)."""
@@ -492,6 +526,8 @@ class Engine:
         self.bar_builder.grow(2 * n)
         self.book_rows.grow(2 * n)
         self.books = [self.book_rows.half(_KRX), self.book_rows.half(_NXT)]
+        self.flow_qty = grow_first_axis(self.flow_qty, n)
+        self.flow_val = grow_first_axis(self.flow_val, n)
         for f in _FIELDS:
             setattr(self, f.name, grow_last_axis(getattr(self, f.name), n, f.spec.fill))
         self.index.grow(n)
@@ -615,6 +651,9 @@ class Engine:
         yield "bars", self.bar_builder.bars()
         for name, arr in self.book_rows.arrays().items():
             yield f"books.{name}", arr
+        yield "flows.mark", np.array([self.flow_mark], np.int64)
+        yield "flows.qty", self.flow_qty
+        yield "flows.val", self.flow_val
         for f in _FIELDS:
             yield f.name, getattr(self, f.name)
         ix = self.index
