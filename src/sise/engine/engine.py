@@ -32,13 +32,13 @@ from sise.engine.books import BookState
 from sise.engine.errors import BatchError, EngineStateError
 from sise.engine.indices import IndexBook, IndexSpec
 from sise.engine.state import InstrumentField, declared, grow_first_axis, grow_last_axis
-from sise.engine.venue_state import VenueState, combined
+from sise.engine.venue_state import VenueState, add_investor_flows, combined
 from sise.market.instruments import Instrument, InstrumentTable
 from sise.market.limits import price_limits_array, sign_codes
 from sise.market.sessions import index_window
 from sise.market.ticks import tick_sizes
 from sise.market.timeutil import NS, kst_ns, kst_second_of_day, yyyymmdd
-from sise.market.types import FOREIGNERS, N_INVESTORS, Side, Venue
+from sise.market.types import FOREIGNERS, N_INVESTORS, Venue
 from sise.market.universe import Universe
 
 I64 = npt.NDArray[np.int64]
@@ -285,16 +285,9 @@ class Engine:
         if len(tc["inst"]):
             m = np.flatnonzero((tc["time"] < mark) & (tc["venue"] == _KRX))
             if len(m):
-                inst, q = tc["inst"][m].astype(np.intp), tc["qty"][m]
-                v = tc["price"][m] * q
-                cells = np.concatenate(
-                    [
-                        np.ravel_multi_index((inst, Side.BUY, tc["buyer"][m]), qty.shape),
-                        np.ravel_multi_index((inst, Side.SELL, tc["seller"][m]), qty.shape),
-                    ]
-                )
-                np.add.at(qty.reshape(-1), cells, np.concatenate([q, q]))
-                np.add.at(val.reshape(-1), cells, np.concatenate([v, v]))
+                q = tc["qty"][m]
+                inst = tc["inst"][m].astype(np.intp)
+                add_investor_flows(qty, val, inst, tc["buyer"][m], tc["seller"][m], q, tc["price"][m] * q)
         self.flow_mark, self.flow_qty, self.flow_val = mark, qty, val
 
     def _fold_trades(self, tc: Columns) -> GroupedTrades:

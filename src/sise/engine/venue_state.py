@@ -10,7 +10,7 @@ The combined view is not folded on the hot path: every field is a sum, a max/min
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -107,12 +107,7 @@ class VenueState:
         val = tc["price"] * qty
         up = tc["side"] == 1
         np.add.at(self.buy_volume, inst[up], qty[up])
-        inv_shape = self.inv_qty.shape
-        buy_cell = np.ravel_multi_index((inst, Side.BUY, tc["buyer"]), inv_shape)
-        sell_cell = np.ravel_multi_index((inst, Side.SELL, tc["seller"]), inv_shape)
-        cells = np.concatenate([buy_cell, sell_cell])
-        np.add.at(self.inv_qty.reshape(-1), cells, np.concatenate([qty, qty]))
-        np.add.at(self.inv_val.reshape(-1), cells, np.concatenate([val, val]))
+        add_investor_flows(self.inv_qty, self.inv_val, inst, tc["buyer"], tc["seller"], qty, val)
         mem_shape = self.mem_qty.shape
         mem_cells = np.concatenate(
             [
@@ -144,6 +139,29 @@ class VenueState:
         if len(short):
             np.add.at(self.short_qty, inst[short], qty[short])
             np.add.at(self.short_val, inst[short], val[short])
+
+
+def add_investor_flows(
+    inv_qty: I64,
+    inv_val: I64,
+    inst: npt.NDArray[np.integer[Any]],
+    buyer: npt.NDArray[np.integer[Any]],
+    seller: npt.NDArray[np.integer[Any]],
+    qty: I64,
+    val: I64,
+) -> None:
+    """Add trades to ``[row, side, investor]`` flow arrays: each trade's quantity and value to its
+    buyer's buy cell and its seller's sell cell (flat scatter-adds: several times faster than
+    tuple indices)."""
+    shape = inv_qty.shape
+    cells = np.concatenate(
+        [
+            np.ravel_multi_index((inst, Side.BUY, buyer), shape),
+            np.ravel_multi_index((inst, Side.SELL, seller), shape),
+        ]
+    )
+    np.add.at(inv_qty.reshape(-1), cells, np.concatenate([qty, qty]))
+    np.add.at(inv_val.reshape(-1), cells, np.concatenate([val, val]))
 
 
 def combined(krx: VenueState, nxt: VenueState) -> VenueState:
