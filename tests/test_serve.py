@@ -242,6 +242,29 @@ def test_a_stock_is_one_number_in_both_apis(server: Any) -> None:
         pytest.fail(f"Koscom {k} and Kiwoom {row} never agreed")
 
 
+def test_an_index_is_one_number_in_both_apis(server: Any) -> None:
+    """Koscom ``index/kospi/K1/index`` and Kiwoom ka20001 ``001``, asked back to back (bounded
+    retries: the live market may publish between the two calls)."""
+    base, _, keys, _ = server
+    apikey = keys["koscom"][0]["apikey"]
+    real = keys["real"][0]
+    token = fn_au10001(base, real["appkey"], real["secretkey"])["token"]
+    for _ in range(20):
+        k = koscom_get(base, "/index/kospi/K1/index", apikey).json()["result"]
+        w = fn_sect(base, token, "ka20001", {"mrkt_tp": "0", "inds_cd": "001"}).json()
+        same = (
+            k["trdPrc"] == float(w["cur_prc"].lstrip("+-"))
+            and k["cmpprevddPrc"] == float(w["pred_pre"])
+            and k["cmpprevddTpCd"] == w["pred_pre_sig"]
+            and k["accTrdvol"] == int(w["trde_qty"])
+        )
+        if same:
+            break
+        time.sleep(0.3)
+    else:
+        pytest.fail(f"Koscom {k} and Kiwoom {w} never agreed")
+
+
 def test_ctrl_c_stops_the_server_cleanly(server: Any) -> None:
     _, _, _, proc = server
     proc.send_signal(signal.SIGINT)
