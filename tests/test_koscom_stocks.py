@@ -469,6 +469,14 @@ def test_closeprice_before_the_open_is_the_previous_days_and_in_between_400(day:
     assert get(client(day, day.full, at(15, 40)), "kospi/005930/closeprice").status_code == 200
 
 
+def test_closeprice_of_an_issue_without_trades_today_is_its_base_price(day: Day) -> None:
+    e = day.pre  # the day is open and nothing has traded
+    i = inst(e, SAMSUNG)
+    f = ok(client(day, e, at(16, 0)), "kospi/005930/closeprice")
+    assert (f["trdPrc"], f["cmpprevddPrc"], f["cmpprevddTpCd"]) == (int(e.base[i]), 0, "3")
+    assert f["accTrdvol"] == f["accTrdval"] == f["opnprc"] == 0
+
+
 @pytest.mark.parametrize(
     "path",
     ["master", "closeprice", "orderbook", "investors", "traderanking", "price"],

@@ -683,8 +683,8 @@ def _stored_bar(r: np.void) -> _Day:
 def closeprice(ctx: KoscomContext, path: Path, req: Request) -> Result:
     i = stock(ctx, path)
     day = close_day(ctx, CLOSE_PRICE_AFTER)
-    if day == _today(ctx) and _traded_today(ctx, i):
-        bar = _today_bar(ctx, i)
+    if day == _today(ctx) and ctx.engine.day == day:
+        bar = _today_bar(ctx, i)  # an issue that did not trade closes at its base price
     else:
         rows = _rows(ctx, "stock_daily", ctx.engine.instruments.code[i], day, day)
         if not len(rows):
@@ -1121,7 +1121,7 @@ def intraday(ctx: KoscomContext, path: Path, req: Request) -> Result:
     day = req.get(START_OPTIONAL) or today
     if day > today:
         raise FUTURE_DATE()
-    if day < today or e.day != today:
+    if day < today:
         raise NO_DATA_ON_DATE()
     lo, hi = req[START_TIME], req[END_TIME]
     if lo > hi:
