@@ -8,6 +8,7 @@ the context's clock.
 
 from __future__ import annotations
 
+import copy
 import warnings
 from datetime import date, time, timedelta
 from typing import Any
@@ -515,6 +516,30 @@ def test_orderbook_levels_and_totals_are_the_krx_book(day: Day, which: str) -> N
         assert f["deemTrdPrc"] == f["deemTrdvol"] == f["deemAccTrdvol"] == 0
     if which == "mid":
         assert f["askStep1BstordPrc"] > f["bidStep1BstordPrc"] > 0
+
+
+def test_orderbook_expected_figures_during_a_call_auction(day: Day) -> None:
+    e = copy.deepcopy(day.mid)  # the shared engines stay untouched
+    i = inst(e, SAMSUNG)
+    e.phase[Venue.KRX, i] = Phase.CLOSING_AUCTION
+    e.indicative_price[Venue.KRX, i] = int(e.base[i]) + 500
+    e.indicative_qty[Venue.KRX, i] = 1234
+    f = ok(client(day, e, at(15, 25)), "kospi/005930/orderbook")
+    volume = int(e.state(Venue.KRX).volume[i])
+    assert (f["deemTrdPrc"], f["deemTrdvol"], f["deemAccTrdvol"]) == (
+        int(e.base[i]) + 500,
+        1234,
+        volume + 1234,
+    )
+    assert f["pstoffhrAskTotOrdRqty"] == f["pstoffhrBidTotOrdRqty"] == 0
+    e.phase[Venue.KRX, i] = Phase.AFTER_HOURS_SINGLE_PRICE
+    e.version += 1
+    g = ok(client(day, e, at(16, 30)), "kospi/005930/orderbook")
+    assert g["deemTrdPrc"] == int(e.base[i]) + 500  # 시간외 단일가 is a call too
+    assert (g["pstoffhrAskTotOrdRqty"], g["pstoffhrBidTotOrdRqty"]) == (
+        g["askordTotRqty"],
+        g["bidordTotRqty"],
+    )
 
 
 # ---------------------------------------------------------------------------------------------------
