@@ -56,9 +56,10 @@ PRICE = [
     "askordPrc_1",
     "lstAskbidTpCd",
 ]
+#: koscom.md §6.6's order (for n: ask price, ask quantity, bid price, bid quantity), with
+#: ``isuSrtCd`` last as §7 says the multi-issue items place it.
 ORDERBOOK = [
-    *(f"askStep{n}Bstord{x}" for n in range(1, 11) for x in ("Prc", "Rqty")),
-    *(f"bidStep{n}Bstord{x}" for n in range(1, 11) for x in ("Prc", "Rqty")),
+    *(f"{side}Step{n}Bstord{x}" for n in range(1, 11) for side in ("ask", "bid") for x in ("Prc", "Rqty")),
     "askordTotRqty",
     "bidordTotRqty",
     "pstoffhrAskTotOrdRqty",

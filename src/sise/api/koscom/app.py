@@ -125,8 +125,9 @@ class _KoscomApi:
         version = getattr(ctx.engine, "version", None)
         if version is None:
             return build()
-        # Close-type answers depend on the clock as well as the state: key on the minute.
-        minute = ctx.now_ns() // 60_000_000_000 if ep.close_after is not None else 0
+        # Some answers depend on the clock as well as the state (close-type windows, shortsell's
+        # 18:00 row, the running intraday bar): key every answer on the market minute too.
+        minute = ctx.now_ns() // 60_000_000_000
         key: Hashable = (ep.path, path.market, path.code, tuple(query), minute)
         return self._cache.get_or_build(version, key, build)
 

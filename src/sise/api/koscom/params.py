@@ -86,3 +86,17 @@ ERRORS: Final[dict[str, ErrorDef]] = {
 
 def error_for(name: str) -> ErrorDef:
     return ERRORS.get(name, INPUT_ERROR)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Stock endpoints (views_stocks)
+# ---------------------------------------------------------------------------------------------------
+
+#: foreignhistory's cycle: the sample call omits it, so it defaults to daily (inferred).
+CYCLE_OPTIONAL: Final = Param(
+    "trnsmCycleTpCd",
+    "전송주기구분코드",
+    one_of(("D", "W", "M")),
+    required=False,
+    values="`D` daily (default), `W` weekly, `M` monthly",
+)

@@ -20,9 +20,9 @@ from sise.api.koscom.errors import ISSUE_NOT_FOUND, TOO_MANY_ISSUES
 from sise.api.koscom.fmt import DATE_STR, INT, STR
 from sise.api.koscom.lookups import CASH_KINDS, market_of, session_date
 from sise.api.koscom.params import CODES, MAX_CODES
-from sise.api.koscom.views_stocks import PRICE, price_columns
+from sise.api.koscom.views_stocks import ORDERBOOK as STOCK_ORDERBOOK
+from sise.api.koscom.views_stocks import PRICE, orderbook_columns, price_columns
 from sise.api.wire import Body, Field, Record, Request
-from sise.engine.batches import BOOK_LEVELS
 from sise.market.sessions import Phase, schedule_for
 from sise.market.timeutil import hhmmss, kst_ns, yyyymmdd_str
 from sise.market.types import Venue
@@ -32,10 +32,6 @@ I64 = npt.NDArray[np.int64]
 #: ``{marketcode}`` values of the 시세표 endpoints (koscom.md §2.1).
 MULTIQUOTE_MARKETS: Final = ("kospi", "kosdaq")
 _KRX: Final = int(Venue.KRX)
-_CALLS: Final = np.array(
-    [Phase.OPENING_AUCTION, Phase.CLOSING_AUCTION, Phase.AFTER_HOURS_SINGLE_PRICE], np.int16
-)
-_AFTER_HOURS: Final = np.array([Phase.POST_CLOSE_CLOSING_PRICE, Phase.AFTER_HOURS_SINGLE_PRICE], np.int16)
 
 
 def market_issues(ctx: KoscomContext, path: Path) -> npt.NDArray[np.intp]:
@@ -265,78 +261,8 @@ def multi_price(ctx: KoscomContext, path: Path, req: Request) -> Result:
     return Result({}, PRICE.render(len(inst), price_columns(ctx, inst)))
 
 
-def _level_fields(side: str, label: str) -> tuple[Field, ...]:
-    return tuple(
-        f
-        for n in range(1, BOOK_LEVELS + 1)
-        for f in (
-            Field(f"{side}Step{n}BstordPrc", f"{label}{n}호가", INT, f"level {n} price; 0 when empty", "원"),
-            Field(f"{side}Step{n}BstordRqty", f"{label}{n}호가잔량", INT, f"level {n} quantity", "주"),
-        )
-    )
-
-
-ORDERBOOK: Final = Record(
-    (
-        *_level_fields("ask", "매도"),
-        *_level_fields("bid", "매수"),
-        Field("askordTotRqty", "매도총잔량", INT, "Σ ask quantity over the ten levels", "주"),
-        Field("bidordTotRqty", "매수총잔량", INT, "Σ bid quantity over the ten levels", "주"),
-        Field(
-            "pstoffhrAskTotOrdRqty",
-            "시간외매도총잔량",
-            INT,
-            "the ten-level ask total while the issue is in an after-hours session; 0 otherwise",
-            "주",
-            inferred="sise keeps one book per venue",
-        ),
-        Field("pstoffhrBidTotOrdRqty", "시간외매수총잔량", INT, "as the ask total, bid side", "주"),
-        Field("accTrdvol", "누적거래량", INT, "today's volume", "주"),
-        Field("deemTrdPrc", "예상체결가", INT, "indicative price during a call auction; 0 otherwise", "원"),
-        Field("deemTrdvol", "예상체결수량", INT, "indicative quantity during a call; 0 otherwise", "주"),
-        Field(
-            "deemAccTrdvol",
-            "예상누적거래량",
-            INT,
-            "today's volume plus the indicative quantity during a call; 0 otherwise",
-            "주",
-            inferred="the sample's figure is not explained",
-        ),
-        Field("isuSrtCd", "단축코드", STR, "short code (last, as the samples place it)"),
-    )
-)
-
-
-def orderbook_columns(ctx: KoscomContext, inst: list[int]) -> dict[str, Any]:
-    """The ``ORDERBOOK`` columns of ``inst`` (KRX book, ten levels a side)."""
-    e = ctx.engine
-    idx = np.asarray(inst, np.intp)
-    book = e.books[_KRX]
-    st = e.state(Venue.KRX)
-    phase = e.phase[_KRX, idx]
-    ask_tot, bid_tot = book.ask_qty[idx].sum(axis=1), book.bid_qty[idx].sum(axis=1)
-    after = np.isin(phase, _AFTER_HOURS)
-    calling = np.isin(phase, _CALLS) & (e.indicative_price[_KRX, idx] > 0)
-    deem_qty = np.where(calling, e.indicative_qty[_KRX, idx], 0)
-    cols: dict[str, Any] = {}
-    for n in range(BOOK_LEVELS):
-        cols[f"askStep{n + 1}BstordPrc"] = book.ask_price[idx, n]
-        cols[f"askStep{n + 1}BstordRqty"] = book.ask_qty[idx, n]
-    for n in range(BOOK_LEVELS):
-        cols[f"bidStep{n + 1}BstordPrc"] = book.bid_price[idx, n]
-        cols[f"bidStep{n + 1}BstordRqty"] = book.bid_qty[idx, n]
-    return {
-        **cols,
-        "askordTotRqty": ask_tot,
-        "bidordTotRqty": bid_tot,
-        "pstoffhrAskTotOrdRqty": np.where(after, ask_tot, 0),
-        "pstoffhrBidTotOrdRqty": np.where(after, bid_tot, 0),
-        "accTrdvol": st.volume[idx],
-        "deemTrdPrc": np.where(calling, e.indicative_price[_KRX, idx], 0),
-        "deemTrdvol": deem_qty,
-        "deemAccTrdvol": np.where(calling, st.volume[idx] + deem_qty, 0),
-        "isuSrtCd": [e.instruments.code[i] for i in inst],
-    }
+#: The stock orderbook's fields with ``isuSrtCd`` last, as the multi-issue samples place it.
+ORDERBOOK: Final = Record((*STOCK_ORDERBOOK.fields[1:], STOCK_ORDERBOOK.fields[0]))
 
 
 def multi_orderbook(ctx: KoscomContext, path: Path, req: Request) -> Result:
