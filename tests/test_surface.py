@@ -281,7 +281,7 @@ def test_the_first_page_cache_is_bounded_by_bytes(monkeypatch: pytest.MonkeyPatc
     dispatch = next(
         r for r in app.router.routes if isinstance(r, Route) and r.path == "/api/dostk/{category}"
     )
-    api = dispatch.endpoint.__self__  # type: ignore[attr-defined]
+    api = dispatch.endpoint.app.__self__  # type: ignore[attr-defined]
     cache = api._cache
     assert cache.bytes <= 200_000 and 10 <= len(cache) < 50
     assert cache.bytes == sum(len(k[1]) + len(v[1][0]) for k, v in cache._entries.items())

@@ -28,7 +28,7 @@ from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
-from starlette.types import Scope
+from starlette.types import Receive, Scope, Send
 
 from sise.api import surface
 from sise.api.cache import VersionedCache
@@ -121,7 +121,7 @@ def create_kiwoom_app(
     app = Starlette(
         routes=[
             # The TR route first: Starlette tries routes in order and it takes nearly all requests.
-            Route("/api/dostk/{category}", api.dispatch, methods=["POST"]),
+            Route("/api/dostk/{category}", _Asgi(api.dispatch), methods=["POST"]),
             Route("/oauth2/token", api.issue_token, methods=["POST"]),
             Route("/oauth2/revoke", api.revoke_token, methods=["POST"]),
         ]
@@ -179,44 +179,64 @@ class _KiwoomApi:
 
     # --------------------------------------------------------------------------------- TRs
 
-    async def dispatch(self, request: Request) -> Response:
-        category = request.path_params["category"]
-        headers = request.headers
-        given = headers.get("api-id", "").strip()
+    async def dispatch(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """``POST /api/dostk/{category}`` as a plain ASGI app: the route that takes nearly every
+        request skips Starlette's Request and Response objects (headers are read once, from the
+        scope's list, whose names ASGI guarantees lower-case)."""
+        headers: dict[bytes, bytes] = {}
+        for name, value in scope["headers"]:
+            headers.setdefault(name, value)  # the first of repeated headers, as Starlette reads them
+        answer = await self._tr(scope, headers, receive)
+        raw_headers = [
+            (b"content-type", answer.media_type.encode("latin-1")),
+            (b"content-length", str(len(answer.body)).encode("latin-1")),
+            *((k.encode("latin-1"), v.encode("latin-1")) for k, v in answer.headers),
+        ]
+        await send({"type": "http.response.start", "status": answer.status, "headers": raw_headers})
+        await send({"type": "http.response.body", "body": answer.body})
+
+    async def _tr(self, scope: Scope, headers: dict[bytes, bytes], receive: Receive) -> Answer:
+        def header(name: bytes) -> str:
+            return headers.get(name, b"").decode("latin-1").strip()
+
+        category = scope["path_params"]["category"]
+        given = header(b"api-id")
         api_id = given if API_ID_RE.fullmatch(given) else ""  # only a well-formed one is ever echoed
         try:
             if not given:
                 raise API_ID_MISSING()
             if not api_id:
                 raise API_ID_MALFORMED()
-            token = self.tokens.authenticate(headers.get("authorization"))
+            authorization = headers.get(b"authorization")
+            token = self.tokens.authenticate(
+                None if authorization is None else authorization.decode("latin-1")
+            )
             entry = self.trs.get(api_id)
             if entry is None:
                 raise API_ID_UNKNOWN(api_id=api_id)
             if entry.category != category:
-                raise API_ID_WRONG_URI(api_id=api_id, uri=_echo_uri(request.url.path))
+                raise API_ID_WRONG_URI(api_id=api_id, uri=_echo_uri(scope["path"]))
             bucket = (token.appkey, api_id)
             if not self.limiter.acquire(bucket):
                 retry = max(1, math.ceil(self.limiter.retry_after(bucket)))
-                return self._error(RATE_LIMITED(api_id=api_id), api_id, (("Retry-After", str(retry)),))
-            raw = await _raw_body(request)
-            if headers.get("cont-yn", "").strip().upper() == "Y":
+                return _answer(RATE_LIMITED(api_id=api_id), api_id, (("Retry-After", str(retry)),))
+            content_type = headers.get(b"content-type")
+            raw = await _raw_body(None if content_type is None else content_type.decode("latin-1"), receive)
+            if header(b"cont-yn").upper() == "Y":
                 body = _parse_body(raw)
-                page = self.pages.resume(api_id, body, headers.get("next-key", "").strip())
+                page = self.pages.resume(api_id, body, header(b"next-key"))
                 content = orjson.dumps(_envelope(page))
                 cont, next_key = page.cont_yn, page.next_key
             else:
                 content, cont, next_key = self._first_page(entry, raw)
-            return Response(
-                content,
-                media_type=CONTENT_TYPE,
-                headers={"api-id": api_id, "cont-yn": cont, "next-key": next_key},
+            return Answer(
+                200, content, CONTENT_TYPE, (("api-id", api_id), ("cont-yn", cont), ("next-key", next_key))
             )
         except KiwoomError as e:
-            return self._error(e, api_id)
+            return _answer(e, api_id)
         except Exception:
-            log.exception("%s on %s failed", api_id or "<no api-id>", _echo_uri(request.url.path))
-            return self._error(UNEXPECTED(), api_id)
+            log.exception("%s on %s failed", api_id or "<no api-id>", _echo_uri(scope["path"]))
+            return _answer(UNEXPECTED(), api_id)
 
     def _first_page(self, tr: Tr, raw: bytes) -> tuple[bytes, str, str]:
         """A first page, from the cache when the market has not changed since it was built.
@@ -248,9 +268,16 @@ class _KiwoomApi:
             ctx = dataclasses.replace(ctx, mock=self.mock)
         return ctx
 
-    @staticmethod
-    def _error(e: KiwoomError, api_id: str, extra: tuple[tuple[str, str], ...] = ()) -> Response:
-        return surface.response(_answer(e, api_id, extra))
+
+class _Asgi:
+    """A coroutine ``(scope, receive, send)`` as a Starlette endpoint that is called as an ASGI
+    app (a plain function or method would be wrapped in Request/Response handling)."""
+
+    def __init__(self, app: Callable[[Scope, Receive, Send], Awaitable[None]]) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.app(scope, receive, send)
 
 
 class KiwoomShape:
@@ -330,25 +357,29 @@ def _json(body: dict[str, Any], status: int = 200) -> Response:
 
 async def _json_body(request: Request) -> dict[str, Any]:
     """The request's JSON object, or 1517 ``파라미터=body`` saying what is wrong with it."""
-    return _parse_body(await _raw_body(request))
+    return _parse_body(await _raw_body(request.headers.get("content-type"), request.receive))
 
 
-async def _raw_body(request: Request) -> bytes:
+async def _raw_body(content_type: str | None, receive: Receive) -> bytes:
     """The request body, after the Content-Type check.
 
     ``Content-Type`` must be ``application/json`` (any ``charset`` other than UTF-8 is refused);
     a missing Content-Type is accepted when the body parses, as lenient clients omit it.
     """
-    content_type = request.headers.get("content-type")
     if content_type is not None:
         refused = _media_refusal(content_type)
         if refused is not None:
             raise refused(content_type=content_type)
     raw = bytearray()
-    async for chunk in request.stream():
-        raw += chunk
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":  # the client went away
+            break
+        raw += message.get("body", b"")
         if len(raw) > MAX_BODY_BYTES:
             raise BODY_TOO_LARGE(max_bytes=MAX_BODY_BYTES)
+        if not message.get("more_body", False):
+            break
     return bytes(raw)
 
 

@@ -19,18 +19,12 @@ from typing import Any, Final, NamedTuple
 
 from sise.api.koscom.errors import BAD_ISSUE_CODE, KoscomError
 from sise.api.koscom.params import error_for
-from sise.api.wire import Body, Param, ParamError, Record, Request
+from sise.api.wire import Body, Record, Request
 from sise.engine.engine import Engine
 from sise.market.universe import Universe
 from sise.store.base import HistoryStore
 
-__all__ = [
-    "Endpoint",
-    "Envelope",
-    "KoscomContext",
-    "Path",
-    "Result",
-]
+__all__ = ["Endpoint", "Envelope", "KoscomContext", "Path", "Result", "View", "check_code"]
 
 
 class Envelope(enum.Enum):
@@ -133,20 +127,3 @@ def check_code(text: str) -> str:
     if not _CODE_RE.fullmatch(text):
         raise BAD_ISSUE_CODE()
     return text
-
-
-def parse_param(parse: Callable[[str], Any]) -> Callable[[str], Any]:
-    """``parse`` with ``ValueError`` turned into ``ParamError`` (for int(), date parsing…)."""
-
-    def wrapped(text: str) -> Any:
-        try:
-            return parse(text)
-        except ParamError:
-            raise
-        except ValueError as e:
-            raise ParamError(str(e)) from None
-
-    return wrapped
-
-
-__all__ += ["Param", "View", "check_code", "parse_param"]

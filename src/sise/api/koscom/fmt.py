@@ -45,8 +45,3 @@ def hhmmssmm_of_seconds(s: I64 | int) -> I64:
     """Seconds of the KST day as the integer ``HHMMSSmm``."""
     v = np.asarray(s, np.int64)
     return np.asarray(((v // 3600) * 10_000 + (v // 60 % 60) * 100 + v % 60) * 100, np.int64)
-
-
-def yn(flags: npt.ArrayLike) -> list[str]:
-    """Booleans as ``"Y"`` / ``"N"``."""
-    return ["Y" if f else "N" for f in np.asarray(flags, np.bool_).tolist()]
