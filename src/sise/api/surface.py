@@ -23,7 +23,7 @@ from starlette.types import Receive, Scope, Send
 
 from sise.api.errors import Answer
 
-__all__ = ["Shape", "install", "response"]
+__all__ = ["AsgiEndpoint", "Shape", "install", "response"]
 
 _Handler = Callable[[Request, Exception], Awaitable[Response]]
 
@@ -57,6 +57,18 @@ def install(app: Starlette, shape: Shape) -> None:
     app.add_exception_handler(HTTPException, _http_exception(shape))
     app.add_exception_handler(Exception, _unexpected(shape))
     app.state.shape = shape
+
+
+class AsgiEndpoint:
+    """A coroutine ``(scope, receive, send)`` as a Starlette route endpoint that is called as a
+    plain ASGI app: a function or method would be wrapped in Request/Response handling, which the
+    vendors' hot routes skip."""
+
+    def __init__(self, app: Callable[[Scope, Receive, Send], Awaitable[None]]) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.app(scope, receive, send)
 
 
 def response(answer: Answer) -> Response:

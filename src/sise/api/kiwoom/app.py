@@ -121,7 +121,7 @@ def create_kiwoom_app(
     app = Starlette(
         routes=[
             # The TR route first: Starlette tries routes in order and it takes nearly all requests.
-            Route("/api/dostk/{category}", _Asgi(api.dispatch), methods=["POST"]),
+            Route("/api/dostk/{category}", surface.AsgiEndpoint(api.dispatch), methods=["POST"]),
             Route("/oauth2/token", api.issue_token, methods=["POST"]),
             Route("/oauth2/revoke", api.revoke_token, methods=["POST"]),
         ]
@@ -267,17 +267,6 @@ class _KiwoomApi:
         if ctx.mock != self.mock:  # the personality is the app's, whatever the factory says
             ctx = dataclasses.replace(ctx, mock=self.mock)
         return ctx
-
-
-class _Asgi:
-    """A coroutine ``(scope, receive, send)`` as a Starlette endpoint that is called as an ASGI
-    app (a plain function or method would be wrapped in Request/Response handling)."""
-
-    def __init__(self, app: Callable[[Scope, Receive, Send], Awaitable[None]]) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await self.app(scope, receive, send)
 
 
 class KiwoomShape:

@@ -13,12 +13,12 @@ import logging
 import time
 from collections.abc import Callable, Hashable, Sequence
 from typing import Final
+from urllib.parse import parse_qsl
 
 import orjson
 from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import Response
 from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 
 from sise.api import surface
 from sise.api.cache import VersionedCache
@@ -63,7 +63,10 @@ def create_koscom_app(
             table.add(path, ep)
     api = _KoscomApi(context, accepts, table, DailyQuota(daily_quota, wall=wall), monotonic)
     # Two routes (GET, and HEAD with it): the path table inside does the matching.
-    routes = [Route(prefix + "/{rest:path}", api.handle, methods=["GET"]) for prefix in (V2, V3)]
+    routes = [
+        Route(prefix + "/{rest:path}", surface.AsgiEndpoint(api.handle), methods=["GET"])
+        for prefix in (V2, V3)
+    ]
     app = Starlette(routes=routes)
     surface.install(app, KoscomShape())
     app.state.quota = api.quota
@@ -86,33 +89,52 @@ class _KoscomApi:
         self.quota = quota
         self._cache: VersionedCache[bytes] = VersionedCache(_size, ttl_s=CACHE_TTL_S, clock=monotonic)
 
-    async def handle(self, request: Request) -> Response:
-        found = self.table.match(request.url.path)
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Every GET under ``/v2/market`` and ``/v3/market``, as a plain ASGI app (no Starlette
+        Request or Response objects on the path every call takes)."""
+        answer = self.answer(scope)
+        raw_headers = [
+            (b"content-type", answer.media_type.encode("latin-1")),
+            (b"content-length", str(len(answer.body)).encode("latin-1")),
+            *((k.encode("latin-1"), v.encode("latin-1")) for k, v in answer.headers),
+        ]
+        await send({"type": "http.response.start", "status": answer.status, "headers": raw_headers})
+        await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else answer.body})
+
+    def answer(self, scope: Scope) -> Answer:
+        found = self.table.match(scope["path"])
         if found is None:  # the gateway routes before it authenticates
-            return _respond(NO_ROUTE().answer())
+            return NO_ROUTE().answer()
         ep, params = found
-        key = request.headers.get("apikey") or request.query_params.get("apikey") or ""
+        qs = scope.get("query_string", b"")
+        query = parse_qsl(qs.decode("latin-1"), keep_blank_values=True) if qs else []
+        key = ""
+        for name, value in scope["headers"]:
+            if name == b"apikey":
+                key = value.decode("latin-1")
+                break
+        if not key:
+            key = next((v for k, v in query if k == "apikey"), "")
         key = key.strip()
         if not key:
-            return _respond(NO_API_KEY().answer())
+            return NO_API_KEY().answer()
         if not self.accepts(key):
-            return _respond(BAD_API_KEY().answer())
+            return BAD_API_KEY().answer()
         remaining = self.quota.take(key)
         if remaining is None:
-            return _respond(RATE_LIMITED().answer(self.quota.headers(0)))
+            return RATE_LIMITED().answer(self.quota.headers(0))
         headers = self.quota.headers(remaining)
         try:
             path = Path(params.get("market", ""), params.get("code", ""))
             if ep.markets and path.market not in ep.markets:
                 raise NO_ROUTE()
-            query = [(k, v) for k, v in request.query_params.multi_items() if k != "apikey"]
-            body = self._answer(ep, path, query)
-            return Response(body, 200, dict(headers), media_type=CONTENT_TYPE)
+            body = self._answer(ep, path, [(k, v) for k, v in query if k != "apikey"])
+            return Answer(200, body, CONTENT_TYPE, headers)
         except KoscomError as e:
-            return _respond(e.answer(headers))
+            return e.answer(headers)
         except Exception:
-            log.exception("%s failed", request.url.path[:200])
-            return _respond(SERVER_ERROR().answer(headers))
+            log.exception("%s failed", str(scope["path"])[:200])
+            return SERVER_ERROR().answer(headers)
 
     def _answer(self, ep: Endpoint, path: Path, query: list[tuple[str, str]]) -> bytes:
         ctx = self.context()
@@ -134,7 +156,3 @@ class _KoscomApi:
 
 def _size(key: Hashable, body: bytes) -> int:
     return 256 + len(body)
-
-
-def _respond(answer: Answer) -> Response:
-    return surface.response(answer)
