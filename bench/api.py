@@ -40,8 +40,9 @@ BODIES = {
 KOSCOM_PATHS = {
     "price": "/v2/market/stocks/kospi/005930/price",
     "multiquote lists": "/v2/market/multiquote/stocks/kospi/lists",
+    # {day}: the server's trading day (a later end date is a future date, 20100).
     "history (100 rows)": "/v2/market/stocks/kospi/005930/history?trnsmCycleTpCd=D&inqStrtDd=20200101"
-    "&inqEndDd=20991231&reqCnt=100",
+    "&inqEndDd={day}&reqCnt=100",
 }
 
 
@@ -211,8 +212,9 @@ def main() -> None:
             }
             cases.append((f"Kiwoom {api_id}", "/api/dostk/sect", headers, json.dumps(req)))
         apikey = json.loads((work / "keys.json").read_text())["koscom"][0]["apikey"]
+        day = httpx.get(f"http://127.0.0.1:{port}/healthz").json()["trading_day"].replace("-", "")
         for name, path in KOSCOM_PATHS.items():
-            cases.append((f"Koscom {name}", path, {"apikey": apikey}, None))
+            cases.append((f"Koscom {name}", path.format(day=day), {"apikey": apikey}, None))
         for name, path, headers, body in cases:
             url = f"http://127.0.0.1:{port}{path}"
             sample = httpx.request("GET" if body is None else "POST", url, headers=headers, content=body)

@@ -1302,13 +1302,17 @@ HISTORY_ROW: Final = Record(
 )
 
 
-def daily_bars(ctx: KoscomContext, i: int, end: date) -> tuple[list[_Day], list[float]]:
+def daily_bars(
+    ctx: KoscomContext, i: int, end: date, newest: int | None = None
+) -> tuple[list[_Day], list[float]]:
     """Unadjusted daily bars up to ``end`` (today's from the engine once ``i`` traded today) and
     each bar's ``adj_factor`` (today's: the last stored one times a corporate action effective
-    today)."""
+    today); only the ``newest`` stored ones when given (an answer never shows more)."""
     code = ctx.engine.instruments.code[i]
     today = _today(ctx)
     stored = _rows(ctx, "stock_daily", code, None, min(end, today - timedelta(days=1)))
+    if newest is not None:
+        stored = stored[-newest:]
     bars = [_stored_bar(r) for r in stored]
     factors = [float(f) for f in stored["adj_factor"]]
     if today <= end and _traded_today(ctx, i):
@@ -1320,12 +1324,19 @@ def daily_bars(ctx: KoscomContext, i: int, end: date) -> tuple[list[_Day], list[
     return bars, factors
 
 
+#: At most this many trading days in a period of each ``trnsmCycleTpCd``.
+_TRADING_DAYS_PER: Final = {"D": 1, "W": 5, "M": 23}
+
+
 def history(ctx: KoscomContext, path: Path, req: Request) -> Result:
     """수정주가 bars: every price × (the latest bar's ``adj_factor`` / the bar's), rounded."""
     i = stock(ctx, path)
     start, end, cycle = req[START], req[END], req[CYCLE]
     _check_range(ctx, start, end)
-    bars, factors = daily_bars(ctx, i, end)
+    # Enough trading days for one period more than the answer holds: the oldest, possibly cut,
+    # period is then never among the rows sent, and the adjustment's reference is the newest bar.
+    periods = (req.get(COUNT) or MAX_ROWS) + 1
+    bars, factors = daily_bars(ctx, i, end, newest=periods * _TRADING_DAYS_PER[cycle])
     last = factors[-1] if factors else 1.0
 
     def adj(price: int, f: float) -> int:
