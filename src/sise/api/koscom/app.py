@@ -155,4 +155,7 @@ class _KoscomApi:
 
 
 def _size(key: Hashable, body: bytes) -> int:
-    return 256 + len(body)
+    """Bytes held by an entry: the answer and the query it is keyed on (a client chooses the
+    query's length, so it counts against the cache's byte bound too)."""
+    query = key[3] if isinstance(key, tuple) else ()
+    return 256 + len(body) + sum(len(k) + len(v) for k, v in query)
