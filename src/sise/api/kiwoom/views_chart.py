@@ -26,6 +26,7 @@ from sise.api.kiwoom.lookups import Sector, index_history, quote, sector, sessio
 from sise.api.kiwoom.params import BASE_DT, BASE_DT_OPTIONAL, INDS_CD, TIC_SCOPE_MINUTES, TIC_SCOPE_TICKS
 from sise.api.kiwoom.tr import Answer, KiwoomContext, Tr, TrView
 from sise.api.numbers import MILLION_KRW, THOUSAND_SHARES, cents_array, directions, index_sign, to_unit_array
+from sise.api.periods import Period, period_keys, period_runs
 from sise.api.wire import Body, Directed, Field, Fmt, Record, Request
 from sise.market.timeutil import hhmmss, hhmmss_of_second, kst_date, kst_second_of_day, yyyymmdd
 
@@ -225,28 +226,12 @@ def _daily(ctx: KiwoomContext, s: Sector, end: date) -> _Daily:
     return _Daily(*(np.array(col, np.int64) for col in parts))
 
 
-def _period_keys(dates: I64, period: str) -> I64:
-    """Per ``YYYYMMDD``: the week (days since the epoch of its Monday), month or year."""
-    y, m, d = dates // 10_000, dates // 100 % 100, dates % 100
-    if period == "year":
-        return y
-    if period == "month":
-        return y * 100 + m
-    days = (
-        (y - 1970).astype("datetime64[Y]").astype("datetime64[M]") + (m - 1).astype("timedelta64[M]")
-    ).astype("datetime64[D]") + (d - 1).astype("timedelta64[D]")
-    n = days.astype(np.int64)
-    return np.asarray(n - (n + 3) % 7, np.int64)  # 1970-01-01 was a Thursday
-
-
-def _aggregate(b: _Daily, period: str) -> _Daily:
-    """Bars of each week/month/year; ``dt`` is the period's first trading day, as in Kiwoom's
-    examples (week ``20241118``, month ``20241101``)."""
-    if not len(b.date) or period == "day":
+def _aggregate(b: _Daily, period: Period) -> _Daily:
+    """Bars of each week/month/year (``sise.api.periods``); ``dt`` is the period's first trading
+    day, as in Kiwoom's examples (week ``20241118``, month ``20241101``)."""
+    if not len(b.date) or period is Period.DAY:
         return b
-    key = _period_keys(b.date, period)
-    starts = np.flatnonzero(np.concatenate([[True], key[1:] != key[:-1]]))
-    ends = np.append(starts[1:], len(key)) - 1
+    starts, ends = period_runs(period_keys(b.date, period))
     return _Daily(
         b.date[starts],
         b.open[starts],
@@ -258,7 +243,7 @@ def _aggregate(b: _Daily, period: str) -> _Daily:
     )
 
 
-def _daily_rows(ctx: KiwoomContext, req: Request, period: str) -> Answer:
+def _daily_rows(ctx: KiwoomContext, req: Request, period: Period) -> Answer:
     s = sector(ctx, req[INDS_CD])
     end = req[BASE_DT]  # a date after today reads as today
     b = _aggregate(_daily(ctx, s, end), period)
@@ -280,22 +265,22 @@ def _daily_rows(ctx: KiwoomContext, req: Request, period: str) -> Answer:
 
 def ka20006(ctx: KiwoomContext, req: Request) -> Answer:
     """업종일봉조회요청: daily bars up to ``base_dt``, newest first."""
-    return _daily_rows(ctx, req, "day")
+    return _daily_rows(ctx, req, Period.DAY)
 
 
 def ka20007(ctx: KiwoomContext, req: Request) -> Answer:
     """업종주봉조회요청: weekly bars (Monday-based weeks) up to ``base_dt``, newest first."""
-    return _daily_rows(ctx, req, "week")
+    return _daily_rows(ctx, req, Period.WEEK)
 
 
 def ka20008(ctx: KiwoomContext, req: Request) -> Answer:
     """업종월봉조회요청: monthly bars up to ``base_dt``, newest first."""
-    return _daily_rows(ctx, req, "month")
+    return _daily_rows(ctx, req, Period.MONTH)
 
 
 def ka20019(ctx: KiwoomContext, req: Request) -> Answer:
     """업종년봉조회요청: yearly bars up to ``base_dt``, newest first."""
-    return _daily_rows(ctx, req, "year")
+    return _daily_rows(ctx, req, Period.YEAR)
 
 
 # ---------------------------------------------------------------------------------------------------

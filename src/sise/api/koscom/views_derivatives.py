@@ -26,6 +26,7 @@ from sise.api.koscom.endpoint import Endpoint, Envelope, KoscomContext, Path, Re
 from sise.api.koscom.errors import ISSUE_NOT_FOUND, NO_DATA, NO_DATA_ON_DATE
 from sise.api.koscom.fmt import CODE, DATE, DATE_STR, INT, NUM, STR, TIME, TIME_STR, hhmmssmm
 from sise.api.koscom.lookups import close_day, session_date
+from sise.api.periods import Period, koscom_label, period_keys, period_runs
 from sise.api.wire import Body, Field, Record, Request
 from sise.engine.bars import BAR_DTYPE
 from sise.market.calendar import previous_trading_day
@@ -982,18 +983,17 @@ def daily_rows(ctx: KoscomContext, i: int, key: str, start: date, end: date) -> 
     return out
 
 
-def periods(rows: npt.NDArray[np.void], cycle: str) -> npt.NDArray[np.void]:
-    """Daily rows rolled up by ISO week (``W``) or month (``M``), labelled by the last day."""
+def periods(rows: npt.NDArray[np.void], cycle: str, today: date) -> npt.NDArray[np.void]:
+    """Daily rows rolled up by week (``W``) or month (``M``) (``sise.api.periods``), each labelled
+    as Koscom labels a period row."""
     if cycle == "D" or not len(rows):
         return rows
-    days = [_int_date(int(d)) for d in rows["date"].tolist()]
-    keys = np.array([d.isocalendar()[:2] if cycle == "W" else (d.year, d.month) for d in days], dtype=object)
-    key_id = np.array([k[0] * 100 + k[1] for k in keys], np.int64)
-    starts = np.flatnonzero(np.r_[True, key_id[1:] != key_id[:-1]])
-    ends = np.r_[starts[1:] - 1, len(rows) - 1]
+    period = Period(cycle)
+    starts, ends = period_runs(period_keys(rows["date"], period))
     out = np.zeros(len(starts), _DAY_DTYPE)
     for c in ("date", "close", "open_interest"):
         out[c] = rows[c][ends]
+    out["date"] = [koscom_label(int(d), period, today) for d in out["date"].tolist()]
     out["open"] = rows["open"][starts]
     out["high"] = np.maximum.reduceat(rows["high"], starts)
     out["low"] = np.minimum.reduceat(rows["low"], starts)
@@ -1013,7 +1013,7 @@ def _history(fam: Family) -> Any:
         key = path.code if continuous else e.instruments.code[i]
         # A period before the window's start gives the first row its change.
         lead = {"D": _LOOKBACK_DAYS, "W": 3 * _LOOKBACK_DAYS, "M": 12 * _LOOKBACK_DAYS}[cycle]
-        rows = periods(daily_rows(ctx, i, key, start - timedelta(days=lead), end), cycle)
+        rows = periods(daily_rows(ctx, i, key, start - timedelta(days=lead), end), cycle, session_date(ctx))
         # The first row's reference: today's base (yesterday's settlement) when it is today's row
         # (options and stock futures have no stored days), else itself (no earlier row read).
         today = len(rows) > 0 and int(rows["date"][0]) == yyyymmdd(session_date(ctx)) and cycle == "D"

@@ -12,7 +12,7 @@ each is the exact figure converted once, rounded half away from zero. Past days 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, time, timedelta
+from datetime import date, time
 from typing import Any, Final
 
 import numpy as np
@@ -44,10 +44,10 @@ from sise.api.numbers import (
     to_unit,
     to_unit_array,
 )
+from sise.api.periods import Period, koscom_label, period_keys, period_runs
 from sise.api.readers import IndexQuote, history, index_quote
 from sise.api.wire import Body, Field, Record, Request
 from sise.engine.engine import Engine
-from sise.market.calendar import is_trading_day, previous_trading_day
 from sise.market.codes import KOSCOM_INDEX_MARKETS, KOSCOM_INVESTOR_CODES
 from sise.market.indices_table import IndexDef, index_by_koscom
 from sise.market.sessions import Phase, index_window
@@ -508,16 +508,6 @@ HISTORY_ROW: Final = Record(
 )
 
 
-def _period_end(d: date, cycle: str) -> date:
-    """The last business day of ``d``'s week (W) or month (M)."""
-    if cycle == "W":
-        end = d + timedelta(days=4 - d.weekday()) if d.weekday() <= 4 else d
-    else:
-        nxt = date(d.year + d.month // 12, d.month % 12 + 1, 1)
-        end = nxt - timedelta(days=1)
-    return end if is_trading_day(end) else previous_trading_day(end)
-
-
 def _days(ctx: KoscomContext, d: IndexDef, start: date, end: date) -> tuple[list[date], list[Figures]]:
     """Daily figures in ``[start, end]``, oldest first: stored days, then today from the engine
     when it is in range, has published and is not stored yet."""
@@ -542,19 +532,15 @@ def index_history(ctx: KoscomContext, path: Path, req: Request) -> Result:
     if start > end:
         raise BAD_PERIOD()
     days, figs = _days(ctx, d, start, end)
-    # Periods: runs of days with the same label (a day is its own period for D).
-    labels = days if cycle == "D" else [_period_end(x, cycle) for x in days]
-    out: list[tuple[date, Figures]] = []
-    i = 0
-    while i < len(days):
-        j = i
-        while j + 1 < len(days) and labels[j + 1] == labels[i]:
-            j += 1
+    period, today = Period(cycle), session_date(ctx)
+    starts, ends = period_runs(period_keys([yyyymmdd(x) for x in days], period))
+    out: list[tuple[int, Figures]] = []
+    for i, j in zip(starts.tolist(), ends.tolist(), strict=True):
         part = figs[i : j + 1]
         prev = part[0].level - part[0].change  # the close before the period's first row
         out.append(
             (
-                labels[i],
+                koscom_label(yyyymmdd(days[j]), period, today),
                 Figures(
                     part[-1].level,
                     part[-1].level - prev,
@@ -569,7 +555,6 @@ def index_history(ctx: KoscomContext, path: Path, req: Request) -> Result:
                 ),
             )
         )
-        i = j + 1
     out = out[::-1][: req.get(COUNT) or MAX_ROWS]
     change = np.array([f.change for _, f in out], np.int64)
     return Result(
@@ -577,7 +562,7 @@ def index_history(ctx: KoscomContext, path: Path, req: Request) -> Result:
         HISTORY_ROW.render(
             len(out),
             {
-                "trdDd": [yyyymmdd(x) for x, _ in out],
+                "trdDd": [x for x, _ in out],
                 "trdPrc": [f.level for _, f in out],
                 "cmpprevddTpCd": [str(s) for s in index_sign(np.sign(change)).tolist()],
                 "cmpprevddPrc": change,

@@ -41,13 +41,14 @@ from sise.api.koscom.params import (
     START_TIME,
 )
 from sise.api.numbers import THOUSAND_KRW, direction, index_sign, to_unit
+from sise.api.periods import Period, koscom_label, period_keys, period_runs
 from sise.api.wire import Body, Field, Fmt, Record, Request
 from sise.engine.batches import BOOK_LEVELS
 from sise.market import calendar
 from sise.market.codes import KOSCOM_INVESTOR_CODES
 from sise.market.limits import sign_codes
 from sise.market.sessions import Phase
-from sise.market.timeutil import NS, date_of_yyyymmdd, kst_ns, kst_second_of_day, yyyymmdd, yyyymmdd_str
+from sise.market.timeutil import NS, kst_ns, kst_second_of_day, yyyymmdd, yyyymmdd_str
 from sise.market.types import InstrumentKind, Market, Venue
 from sise.store.base import STANDARD_TABLES, Rows
 
@@ -240,42 +241,10 @@ def _newest(rows: list[dict[str, Any]], count: int | None) -> list[dict[str, Any
     return rows[::-1][: count or MAX_ROWS]
 
 
-def _period_key(d: int, cycle: str) -> int:
-    """Which week (Monday's date) or month (YYYYMM) a YYYYMMDD date falls in; the date for D."""
-    if cycle == "D":
-        return d
-    day = date_of_yyyymmdd(d)
-    if cycle == "W":
-        return yyyymmdd(day - timedelta(days=day.weekday()))
-    return d // 100
-
-
-def _period_label(key: int, cycle: str, last_row: int, today: date) -> int:
-    """A W/M row's date: the period's last business day by the calendar (koscom.md §3), or its
-    last row's date while the period is still running (a label never lies in the future)."""
-    if cycle == "D":
-        return key
-    if cycle == "W":
-        first = date_of_yyyymmdd(key)
-        last = first + timedelta(days=6)
-    else:
-        first = date(key // 100, key % 100, 1)
-        last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
-    if not (_known(first) and _known(last)):
-        return last_row
-    days = calendar.trading_days(first, last)
-    if not days or days[-1] >= today:
-        return last_row
-    return yyyymmdd(days[-1])
-
-
 def _groups(dates: npt.NDArray[np.int64], cycle: str) -> list[npt.NDArray[np.intp]]:
-    """Row positions of each period, in date order."""
-    keys = np.array([_period_key(int(d), cycle) for d in dates], np.int64)
-    if len(keys) == 0:
-        return []
-    cuts = np.flatnonzero(np.diff(keys)) + 1
-    return list(np.split(np.arange(len(keys)), cuts))
+    """Row positions of each period, in date order (``sise.api.periods``)."""
+    starts, ends = period_runs(period_keys(dates, Period(cycle)))
+    return [np.arange(i, j + 1) for i, j in zip(starts.tolist(), ends.tolist(), strict=True)]
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -954,7 +923,7 @@ def navhistory(ctx: KoscomContext, path: Path, req: Request) -> Result:
             continue
         out.append(
             {
-                "trdDd": _period_label(_period_key(d, cycle), cycle, d, today),
+                "trdDd": koscom_label(d, Period(cycle), today),
                 "nav": prev,
                 "cmpprevddNav": prev - ref,
                 "trdPrc": close_of.get(d, 0),
@@ -1250,7 +1219,7 @@ def foreignhistory(ctx: KoscomContext, path: Path, req: Request) -> Result:
             continue
         out.append(
             {
-                "trdDd": _period_label(_period_key(d, cycle), cycle, d, today),
+                "trdDd": koscom_label(d, Period(cycle), today),
                 "FornHdVol": held,
                 "cmpprevddFornHdVol": held - ref,
                 "FornHdVolRt": round(float(every["ratio"][last]) * 100),
@@ -1361,7 +1330,7 @@ def history(ctx: KoscomContext, path: Path, req: Request) -> Result:
         prev_close = close
         out.append(
             {
-                "trdDd": _period_label(_period_key(bn.date, cycle), cycle, bn.date, today),
+                "trdDd": koscom_label(bn.date, Period(cycle), today),
                 "trdPrc": close,
                 "cmpprevddTpCd": str(sign),
                 "cmpprevddPrc": change,
