@@ -254,6 +254,25 @@ def test_reg_acks_then_sends_the_current_value_formatted_like_ka20001(env: Env) 
         assert values["20"] == "090500"  # the latest publication: the clock's second
 
 
+def test_0u_breadth_is_ka20001s(env: Env) -> None:
+    env.step(30)  # some trading, so the breadth is not all 보합
+    with env.client.websocket_connect(PATH) as ws:
+        env.login(ws)
+        got: dict[tuple[str, str], dict[str, str]] = {}
+        assert reg(ws, ["001", "101"], ["0U"], seen=got)["return_code"] == 0
+        while len(got) < 2:
+            got |= entries(recv(ws))
+        for item in ("001", "101"):
+            values = got[("0U", item)]
+            rest = env.rest("ka20001", {"mrkt_tp": "0" if item < "100" else "1", "inds_cd": item})
+            names = {"252": "rising", "251": "upl", "253": "stdns", "255": "fall", "254": "lst"}
+            names |= {"13": "trde_qty", "14": "trde_prica", "10": "cur_prc", "11": "pred_pre"}
+            names |= {"12": "flu_rt", "256": "trde_frmatn_stk_num", "25": "pred_pre_sig"}
+            assert {fid: values[fid] for fid in names} == {fid: rest[name] for fid, name in names.items()}
+            assert values["257"] == rest["trde_frmatn_rt"].lstrip("+-")  # unsigned on the socket
+            assert int(values["252"]) > 0
+
+
 def test_one_frame_per_batch_carries_every_changed_item(env: Env) -> None:
     with env.client.websocket_connect(PATH) as ws:
         env.login(ws)

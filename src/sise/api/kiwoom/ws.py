@@ -30,15 +30,25 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from sise.api.kiwoom.auth import TokenStore
 from sise.api.kiwoom.errors import KiwoomError
-from sise.api.kiwoom.fmt import DIR_INT, INT, LEVEL, SIGN_CODE, SIGNED_DEC2, SIGNED_INT, TEXT, TIME
+from sise.api.kiwoom.fmt import (
+    DIR_INT,
+    INT,
+    LEVEL,
+    SIGN_CODE,
+    SIGNED_DEC2,
+    SIGNED_INT,
+    TEXT,
+    TIME,
+    UNSIGNED_DEC2,
+)
 from sise.api.kiwoom.lookups import quote, sector, stock
 from sise.api.kiwoom.tr import KiwoomContext
 from sise.api.numbers import MILLION_KRW, THOUSAND_SHARES, direction, index_sign, rate_bp, to_unit
-from sise.api.readers import touch
+from sise.api.readers import MEMBERS, TRADED, breadth, touch
 from sise.api.stream import Encoder, StreamHub, Subscriber
 from sise.api.wire import Directed, Field, Record
 from sise.market.timeutil import hhmmss
-from sise.market.types import Venue
+from sise.market.types import Sign, Venue
 
 __all__ = ["PATH", "REAL_TYPES", "KiwoomWs", "WsOptions"]
 
@@ -90,6 +100,31 @@ REC_0J: Final = Record(
         Field("16", "시가", LEVEL, "as ka20001 open_pric"),
         Field("17", "고가", LEVEL, "as ka20001 high_pric"),
         Field("18", "저가", LEVEL, "as ka20001 low_pric"),
+        Field("25", "전일대비기호", SIGN_CODE, "as ka20001 pred_pre_sig"),
+    )
+)
+
+#: 0U 업종등락: ka20001's breadth fields (rising, upl, …, trde_frmatn_stk_num) and levels.
+REC_0U: Final = Record(
+    (
+        Field("20", "체결시간", TIME, "time of the index's latest publication", optional=True),
+        Field("252", "상승종목수", INT, "as ka20001 rising"),
+        Field("251", "상한종목수", INT, "as ka20001 upl"),
+        Field("253", "보합종목수", INT, "as ka20001 stdns"),
+        Field("255", "하락종목수", INT, "as ka20001 fall"),
+        Field("254", "하한종목수", INT, "as ka20001 lst"),
+        Field("13", "누적거래량", INT, "as ka20001 trde_qty", "1000주"),
+        Field("14", "누적거래대금", INT, "as ka20001 trde_prica", "백만원"),
+        Field("10", "현재가", LEVEL, "as ka20001 cur_prc"),
+        Field("11", "전일대비", SIGNED_DEC2, "as ka20001 pred_pre"),
+        Field("12", "등락율", SIGNED_DEC2, "as ka20001 flu_rt"),
+        Field("256", "거래형성종목수", INT, "as ka20001 trde_frmatn_stk_num"),
+        Field(
+            "257",
+            "거래형성비율",
+            UNSIGNED_DEC2,
+            "ka20001 trde_frmatn_rt's digits (unsigned, as Kiwoom's example)",
+        ),
         Field("25", "전일대비기호", SIGN_CODE, "as ka20001 pred_pre_sig"),
     )
 )
@@ -151,6 +186,37 @@ def _encoder_0j(context: Callable[[], KiwoomContext], item: str) -> Encoder:
     return encode
 
 
+def _encoder_0u(context: Callable[[], KiwoomContext], item: str) -> Encoder:
+    def encode() -> bytes:
+        ctx = context()
+        s = sector(ctx, item)
+        q = quote(ctx.engine, s)
+        times = ctx.engine.index.series(s.d.key)[0]
+        b = breadth(ctx.engine, [s.pos])[0]
+        traded, members = int(b[TRADED]), int(b[MEMBERS])
+        values = REC_0U.render_one(
+            {
+                "20": int(hhmmss(int(times[-1]))) if len(times) else None,
+                "252": int(b[Sign.UP]),
+                "251": int(b[Sign.LIMIT_UP]),
+                "253": int(b[Sign.FLAT]),
+                "255": int(b[Sign.DOWN]),
+                "254": int(b[Sign.LIMIT_DOWN]),
+                "13": to_unit(q.volume, THOUSAND_SHARES),
+                "14": to_unit(q.value, MILLION_KRW),
+                "10": Directed(q.level, q.sign),
+                "11": q.change,
+                "12": Directed(q.rate, q.sign),
+                "256": traded,
+                "257": rate_bp(traded, members),
+                "25": int(index_sign(q.sign)),
+            }
+        )
+        return _entry("0U", "업종등락", item, values)
+
+    return encode
+
+
 def _encoder_0b(context: Callable[[], KiwoomContext], item: str, inst: int, venue: Venue) -> Encoder:
     def encode() -> bytes:
         eng = context().engine
@@ -194,6 +260,9 @@ def _resolve(ctx: KiwoomContext, context: Callable[[], KiwoomContext], type_: st
         if type_ == "0J":
             sector(ctx, item)
             return _encoder_0j(context, item)
+        if type_ == "0U":
+            sector(ctx, item)
+            return _encoder_0u(context, item)
         if type_ == "0B":
             inst, venue = stock(ctx, item)
             return _encoder_0b(context, item, inst, venue)
@@ -203,7 +272,7 @@ def _resolve(ctx: KiwoomContext, context: Callable[[], KiwoomContext], type_: st
 
 
 #: The real types served.
-REAL_TYPES: Final = {"0J": REC_0J, "0B": REC_0B}
+REAL_TYPES: Final = {"0J": REC_0J, "0U": REC_0U, "0B": REC_0B}
 
 
 # ---------------------------------------------------------------------------------------------------
