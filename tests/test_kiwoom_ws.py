@@ -303,12 +303,15 @@ def test_stock_items_on_every_venue_and_values_like_ka20002(env: Env) -> None:
         rows = env.rest("ka20002", {"mrkt_tp": "0", "inds_cd": "001", "stex_tp": "1"})["inds_stkpc"]
         row = next(r for r in rows if r["stk_cd"] == "005930")
         krx = got[("0B", "005930")]
-        assert (krx["10"], krx["11"], krx["12"], krx["13"]) == (
-            row["cur_prc"],
-            row["pred_pre"],
-            row["flu_rt"],
-            row["now_trde_qty"],
-        )
+        names = {
+            "10": "cur_prc",
+            "11": "pred_pre",
+            "12": "flu_rt",
+            "13": "now_trde_qty",
+            "25": "pred_pre_sig",
+        }
+        names |= {"27": "sel_bid", "28": "buy_bid", "16": "open_pric", "17": "high_pric", "18": "low_pric"}
+        assert {fid: krx[fid] for fid in names} == {fid: row[name] for fid, name in names.items()}
 
 
 def test_mock_serves_krx_stocks_only(mock_env: Env) -> None:

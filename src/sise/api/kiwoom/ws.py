@@ -47,6 +47,7 @@ from sise.api.numbers import MILLION_KRW, THOUSAND_SHARES, direction, index_sign
 from sise.api.readers import MEMBERS, TRADED, breadth, touch
 from sise.api.stream import Encoder, StreamHub, Subscriber
 from sise.api.wire import Directed, Field, Record
+from sise.market.limits import sign_codes
 from sise.market.timeutil import hhmmss
 from sise.market.types import Sign, Venue
 
@@ -218,13 +219,19 @@ def _encoder_0u(context: Callable[[], KiwoomContext], item: str) -> Encoder:
 
 
 def _encoder_0b(context: Callable[[], KiwoomContext], item: str, inst: int, venue: Venue) -> Encoder:
+    one = np.array([inst], np.intp)
+
     def encode() -> bytes:
+        # One instrument's slice of each array: the engine's whole-market readers
+        # (``current_price``, ``signs``) would cost O(market) per item per batch.
         eng = context().engine
         st = eng.state(venue)
         base = int(eng.base[inst])
-        cur = int(eng.current_price(venue)[inst])
+        last = int(st.last[inst])
+        cur = last if last > 0 else base
         ch = cur - base
-        ask, bid = (int(a[0]) for a in touch(eng, venue, np.array([inst], np.intp)))
+        sign = int(sign_codes(np.array([cur], np.int64), eng.base[one], eng.upper[one], eng.lower[one])[0])
+        ask, bid = (int(a[0]) for a in touch(eng, venue, one))
 
         def priced(v: int) -> Directed:
             return Directed(v, direction(v - base) if v > 0 else 0)
@@ -245,7 +252,7 @@ def _encoder_0b(context: Callable[[], KiwoomContext], item: str, inst: int, venu
                 "16": priced(int(st.open[inst])),
                 "17": priced(int(st.high[inst])),
                 "18": priced(int(st.low[inst])),
-                "25": int(eng.signs(venue)[inst]),
+                "25": sign,
                 "9081": _STEX[venue],
             }
         )
@@ -352,8 +359,10 @@ class _Session:
         reader = asyncio.create_task(self.reader())
         done, _ = await asyncio.wait([reader, *self.tasks], return_when=asyncio.FIRST_COMPLETED)
         for t in done:
-            if t.exception() is not None and not isinstance(t.exception(), WebSocketDisconnect):
-                log.error("websocket session failed", exc_info=t.exception())
+            error = t.exception()
+            # A peer that vanished mid-send is a normal end; anything else is a bug to log.
+            if error is not None and not isinstance(error, WebSocketDisconnect | OSError):
+                log.error("websocket session failed", exc_info=error)
         reader.cancel()
         with contextlib.suppress(BaseException):
             await reader
