@@ -206,7 +206,8 @@ def test_a_second_login_with_the_same_app_key_ends_the_first_with_R10001(env: En
 
 
 def test_echoed_pings_keep_the_session() -> None:
-    for e in make_env(WsOptions(ping_interval_s=0.02, max_missed_pings=1)):
+    # Five missed in a row would close: the test thread would have to stall for 0.25 s.
+    for e in make_env(WsOptions(ping_interval_s=0.05, max_missed_pings=5)):
         with e.client.websocket_connect(PATH) as ws:
             e.login(ws)
             for _ in range(5):

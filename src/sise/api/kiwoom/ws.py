@@ -313,7 +313,7 @@ class KiwoomWs:
         except WebSocketDisconnect:
             pass
         finally:
-            await session.end()
+            session.end()
 
 
 class _Session:
@@ -355,27 +355,22 @@ class _Session:
     async def run(self) -> None:
         if not await self.login():
             return
-        self.tasks = [asyncio.create_task(self.writer()), asyncio.create_task(self.pinger())]
-        reader = asyncio.create_task(self.reader())
-        done, _ = await asyncio.wait([reader, *self.tasks], return_when=asyncio.FIRST_COMPLETED)
+        self.tasks = [asyncio.create_task(f()) for f in (self.reader, self.writer, self.pinger)]
+        done, _ = await asyncio.wait(self.tasks, return_when=asyncio.FIRST_COMPLETED)
         for t in done:
-            error = t.exception()
+            error = None if t.cancelled() else t.exception()
             # A peer that vanished mid-send is a normal end; anything else is a bug to log.
             if error is not None and not isinstance(error, WebSocketDisconnect | OSError):
                 log.error("websocket session failed", exc_info=error)
-        reader.cancel()
-        with contextlib.suppress(BaseException):
-            await reader
 
-    async def end(self) -> None:
-        for t in self.tasks:
-            t.cancel()
-        for t in self.tasks:
-            with contextlib.suppress(BaseException):
-                await t
+    def end(self) -> None:
+        """Leave the hub and the registry and stop the tasks. Synchronous on purpose: the server
+        may be cancelling this very task, and an await here would take that cancellation again."""
         self.sub.close()
         if self.appkey is not None and self.ep.sessions.get(self.appkey) is self:
             del self.ep.sessions[self.appkey]
+        for t in self.tasks:
+            t.cancel()  # each ends at its next await; none holds anything to release
 
     async def receive(self) -> dict[str, Any] | str | None:
         """The next request: a JSON object, an error text for anything else, None at disconnect."""
