@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 import requests
+from websockets.sync.client import connect
 
 SISE = Path(sys.executable).parent / "sise"
 
@@ -48,6 +49,8 @@ def server(
             str(data),
             "--date",
             "2026-11-20",
+            "--ws-ping-interval",
+            "0.5",
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -263,6 +266,37 @@ def test_an_index_is_one_number_in_both_apis(server: Any) -> None:
         time.sleep(0.3)
     else:
         pytest.fail(f"Koscom {k} and Kiwoom {w} never agreed")
+
+
+def test_the_official_websocket_sample_flow_works_with_only_the_host_changed(server: Any) -> None:
+    """LOGIN, REG 0J 001, a REAL, the PING echoed — as Kiwoom's WebSocket sample does it."""
+    base, _, keys, _ = server
+    real = keys["real"][0]
+    token = fn_au10001(base, real["appkey"], real["secretkey"])["token"]
+    uri = base.replace("http://", "ws://") + "/api/dostk/websocket"
+    with connect(uri, open_timeout=10, close_timeout=2) as ws:
+        ws.send(json.dumps({"trnm": "LOGIN", "token": token}))
+        login = json.loads(ws.recv(timeout=10))
+        assert login["trnm"] == "LOGIN" and login["return_code"] == 0 and login["sor_yn"] == "Y"
+        reg = {"trnm": "REG", "grp_no": "1", "refresh": "1", "data": [{"item": ["001"], "type": ["0J"]}]}
+        ws.send(json.dumps(reg))
+        seen: dict[str, dict[str, Any]] = {}
+        deadline = time.monotonic() + 20
+        while not ("REG" in seen and "REAL" in seen and "PING" in seen):
+            left = deadline - time.monotonic()
+            assert left > 0, f"saw only {sorted(seen)}"
+            response = json.loads(ws.recv(timeout=left))
+            trnm = response["trnm"]
+            if trnm == "PING":  # the sample's rule: send the same frame back
+                ws.send(json.dumps(response))
+            seen.setdefault(trnm, response)
+        assert seen["REG"] == {"trnm": "REG", "return_code": 0, "return_msg": ""}
+        entry = seen["REAL"]["data"][0]
+        assert (entry["type"], entry["name"], entry["item"]) == ("0J", "업종지수", "001")
+        w = fn_sect(base, token, "ka20001", {"mrkt_tp": "0", "inds_cd": "001"}).json()
+        assert entry["values"]["10"][:1] in "+-0123456789" and "." in entry["values"]["10"]
+        assert set(entry["values"]) >= {"10", "11", "12", "13", "14", "25"}
+        assert w["return_code"] == 0
 
 
 def test_ctrl_c_stops_the_server_cleanly(server: Any) -> None:

@@ -13,6 +13,7 @@ import numpy as np
 
 from sise import __version__
 from sise.api.kiwoom.auth import DEFAULT_TOKEN_LIFETIME_S
+from sise.api.kiwoom.ws import WsOptions
 from sise.api.koscom.quota import DEFAULT_DAILY_QUOTA
 from sise.cli.logs import LEVELS, configure_logging, uvicorn_level
 from sise.cli.progress import Progress
@@ -23,6 +24,8 @@ from sise.market.types import Investor, Market, Venue
 from sise.market.universe import build_universe, load_universe_csv, write_universe_csv
 from sise.sources.clock import kst_today
 from sise.sources.simulator import FULL_SCALE_TRADES
+
+WS_DEFAULTS = WsOptions()
 
 
 def _date(text: str) -> date:
@@ -86,6 +89,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=DEFAULT_DAILY_QUOTA,
         help=f"Koscom calls per API key per day; 0 = no quota (default {DEFAULT_DAILY_QUOTA:,})",
     )
+    srv.add_argument(
+        "--ws-ping-interval",
+        type=float,
+        default=WS_DEFAULTS.ping_interval_s,
+        help=f"seconds between WebSocket PINGs (default {WS_DEFAULTS.ping_interval_s:g})",
+    )
+    srv.add_argument(
+        "--ws-login-timeout",
+        type=float,
+        default=WS_DEFAULTS.login_timeout_s,
+        help=f"seconds a WebSocket may wait before LOGIN (default {WS_DEFAULTS.login_timeout_s:g})",
+    )
     srv.add_argument("--csv", type=Path, help="universe CSV to use instead of the built-in one")
     srv.add_argument(
         "--log-level", choices=LEVELS, default="info", help="sise's log lines on stderr (default info)"
@@ -145,6 +160,7 @@ def _serve(args: argparse.Namespace) -> int:
         rate_limit=args.rate_limit,
         koscom_quota=args.koscom_quota,
         log_level=uvicorn_level(args.log_level),
+        ws=WsOptions(login_timeout_s=args.ws_login_timeout, ping_interval_s=args.ws_ping_interval),
     )
     return serve(settings, options)
 

@@ -8,14 +8,15 @@ import gc
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import uvicorn
 
 from sise.api.kiwoom.auth import DEFAULT_TOKEN_LIFETIME_S, KeyStore
+from sise.api.kiwoom.ws import WsOptions
 from sise.api.koscom.quota import DEFAULT_DAILY_QUOTA
-from sise.server.app import OnePort, create_app
+from sise.server.app import OnePort, create_app, market_hub
 from sise.server.http import http_protocol
 from sise.server.runtime import Market, Settings
 
@@ -29,6 +30,7 @@ class ServeOptions:
     rate_limit: float | None = None  # None: Kiwoom's defaults; 0: off
     koscom_quota: int = DEFAULT_DAILY_QUOTA  # Koscom calls per key per day; 0: no quota
     log_level: str = "warning"
+    ws: WsOptions = field(default_factory=WsOptions)  # real-time WebSocket timers and limits
 
 
 def serve(settings: Settings, options: ServeOptions) -> int:
@@ -40,17 +42,26 @@ def serve(settings: Settings, options: ServeOptions) -> int:
     gc.collect()
     gc.freeze()
     keys = KeyStore.load_or_create(settings.data_dir)
+    hub = market_hub(market)  # one for both personalities: a payload is encoded once per batch
     real = create_app(
         market,
         keys,
         token_lifetime_s=options.token_lifetime_s,
         rate_limit=options.rate_limit,
         koscom_quota=options.koscom_quota,
+        hub=hub,
+        ws=options.ws,
     )
     servers = [_server(real, options.host, options.port, options.log_level)]
     if options.mock_port:
         mock = create_app(
-            market, keys, mock=True, token_lifetime_s=options.token_lifetime_s, rate_limit=options.rate_limit
+            market,
+            keys,
+            mock=True,
+            token_lifetime_s=options.token_lifetime_s,
+            rate_limit=options.rate_limit,
+            hub=hub,
+            ws=options.ws,
         )
         servers.append(_server(mock, options.host, options.mock_port, options.log_level))
     _banner(market, keys, options, time.perf_counter() - started)

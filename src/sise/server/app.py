@@ -19,10 +19,12 @@ from sise.api.kiwoom.app import create_kiwoom_app
 from sise.api.kiwoom.auth import DEFAULT_TOKEN_LIFETIME_S, KeyStore
 from sise.api.kiwoom.tr import KiwoomContext
 from sise.api.kiwoom.views import KIWOOM_TRS
+from sise.api.kiwoom.ws import WsOptions
 from sise.api.koscom.app import create_koscom_app
 from sise.api.koscom.endpoint import KoscomContext
 from sise.api.koscom.endpoints import KOSCOM_ENDPOINTS
 from sise.api.koscom.quota import DEFAULT_DAILY_QUOTA
+from sise.api.stream import StreamHub
 from sise.market.timeutil import kst_datetime
 from sise.server.runtime import Market
 
@@ -54,19 +56,30 @@ def create_app(
     token_lifetime_s: float = DEFAULT_TOKEN_LIFETIME_S,
     rate_limit: float | None = None,
     koscom_quota: int = DEFAULT_DAILY_QUOTA,
+    hub: StreamHub | None = None,
+    ws: WsOptions | None = None,
 ) -> OnePort:
     """One personality: ``GET /healthz``, the Kiwoom REST API and, on the real personality, the
     Koscom REST API.
 
     ``rate_limit``: ``None`` for Kiwoom's own limit, ``0`` for none (see ``create_kiwoom_app``);
-    ``koscom_quota``: Koscom calls per key per day, ``0`` for no quota.
+    ``koscom_quota``: Koscom calls per key per day, ``0`` for no quota. ``hub`` feeds the
+    real-time WebSocket; both personalities of a market should share one (:func:`market_hub`),
+    so an item's payload is encoded once per batch for all of them.
     """
 
     def context() -> KiwoomContext:
         return KiwoomContext(market.engine, market.universe, market.store, market.clock.now_ns, mock)
 
     kiwoom = create_kiwoom_app(
-        context, keys, trs=KIWOOM_TRS, mock=mock, token_lifetime_s=token_lifetime_s, rate_limit=rate_limit
+        context,
+        keys,
+        trs=KIWOOM_TRS,
+        mock=mock,
+        token_lifetime_s=token_lifetime_s,
+        rate_limit=rate_limit,
+        hub=hub if hub is not None else market_hub(market),
+        ws=ws,
     )
     # One router for everything (no Mount): a routing layer less on every request; health last,
     # after the routes that take the traffic.
@@ -81,6 +94,13 @@ def create_app(
         koscom_context, keys.has_koscom_key, endpoints=KOSCOM_ENDPOINTS, daily_quota=koscom_quota
     )
     return OnePort(kiwoom, koscom)
+
+
+def market_hub(market: Market) -> StreamHub:
+    """A stream hub fed by ``market`` after every applied batch."""
+    hub = StreamHub()
+    market.listeners.append(hub.publish)
+    return hub
 
 
 def _healthz(market: Market, mock: bool) -> Callable[[Request], Awaitable[Response]]:

@@ -14,7 +14,7 @@ import logging
 import queue
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -85,6 +85,8 @@ class Market:
         self.live_step_ns = CATCH_UP_STEP_S * NS
         self._producer: _Producer | None = None
         self._catch_up_to: int | None = None
+        #: Called on the event loop after every applied batch (the real-time hubs).
+        self.listeners: list[Callable[[], None]] = []
         # Where the clock started, to the whole second: catch-up ends exactly here, so batch
         # boundaries (and the data) depend on the settings and not on start-up timing.
         now = self.clock.now_ns()
@@ -133,6 +135,8 @@ class Market:
             self.engine.apply(self._pending)
             self._pending = None
             applied += 1
+            for listener in self.listeners:
+                listener()
 
     def _next_batch(self) -> Batch | None:
         """The next batch: from the producer thread when live, generated in place when catching up."""

@@ -27,7 +27,7 @@ from starlette.applications import Starlette
 from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 from starlette.types import Receive, Scope, Send
 
 from sise.api import surface
@@ -57,7 +57,10 @@ from sise.api.kiwoom.errors import (
 )
 from sise.api.kiwoom.paging import Page, Paginator
 from sise.api.kiwoom.tr import KiwoomContext, Tr
+from sise.api.kiwoom.ws import PATH as WS_PATH
+from sise.api.kiwoom.ws import KiwoomWs, WsOptions
 from sise.api.ratelimit import RateLimiter
+from sise.api.stream import StreamHub
 
 __all__ = [
     "MAX_BODY_BYTES",
@@ -98,6 +101,8 @@ def create_kiwoom_app(
     burst: float | None = None,
     now: Callable[[], float] = time.time,
     monotonic: Callable[[], float] = time.monotonic,
+    hub: StreamHub | None = None,
+    ws: WsOptions | None = None,
 ) -> Starlette:
     """The Kiwoom REST API of one personality.
 
@@ -107,6 +112,8 @@ def create_kiwoom_app(
     time) drives token expiry, ``monotonic`` the rate limits and continuation TTL. Both
     personalities should share one ``KeyStore`` so each can recognise the other's tokens (8031).
     ``trs`` are the TRs served (``sise.api.kiwoom.views.KIWOOM_TRS`` for all of them).
+    With a ``hub`` (fed by the market after every batch) the app also serves the real-time
+    WebSocket at ``/api/dostk/websocket`` (``sise.api.kiwoom.ws``), timed by ``ws``.
     """
     rate = default_rate_limit(mock) if rate_limit is None else rate_limit
     api = _KiwoomApi(
@@ -126,6 +133,10 @@ def create_kiwoom_app(
             Route("/oauth2/revoke", api.revoke_token, methods=["POST"]),
         ]
     )
+    if hub is not None:
+        endpoint = KiwoomWs(api._context, api.tokens, hub, ws or WsOptions(), mock)
+        app.router.routes.append(WebSocketRoute(WS_PATH, endpoint.serve))
+        app.state.websocket = endpoint
     surface.install(app, KiwoomShape())
     # For the server's admin and for tests.
     app.state.tokens = api.tokens

@@ -41,6 +41,10 @@ EMPTY: Final = Fmt("empty", 'always `""`', constant="")
 LEVEL: Final = Fmt("level", "points, 2 dp, direction prefix", "%s%d.%s", directed=True, decimals=2)
 #: A change or rate with its own sign, 2 decimals (``"+25.56"``, ``"0.00"``).
 SIGNED_DEC2: Final = Fmt("signed2", "2 dp, signed", "%s%d.%s", directed=True, own_sign=True, decimals=2)
+#: A ratio, 2 decimals, never signed (WebSocket 0U ``257`` 거래형성비율: ``"43.20"``).
+UNSIGNED_DEC2: Final = Fmt(
+    "unsigned2", "2 dp, unsigned", "%s%d.%s", directed=True, own_sign=True, prefixes=("", "", ""), decimals=2
+)
 #: A price with its direction against the base price (``"+68100"``, ``"66000"``).
 DIR_INT: Final = Fmt("dir_int", "integer, direction prefix", "%s%d", directed=True)
 #: An integer with its own sign (``"+1234"``, ``"-567"``, ``"0"``).
