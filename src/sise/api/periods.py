@@ -70,7 +70,7 @@ def last_business_day(d: date, period: Period) -> date | None:
     else:
         first = d.replace(day=1)
         last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
-    if not (first >= calendar.FIRST_DATE and last <= calendar.LAST_DATE):
+    if not (calendar.covers(first) and calendar.covers(last)):
         return None
     days = calendar.trading_days(first, last)
     return days[-1] if days else None

@@ -109,8 +109,13 @@ def _load_public_holidays() -> dict[date, str]:
 _PUBLIC_HOLIDAYS: dict[date, str] = _load_public_holidays()
 
 
+def covers(d: date) -> bool:
+    """Whether the calendar knows ``d`` (its trading days are only defined in that range)."""
+    return FIRST_DATE <= d <= LAST_DATE
+
+
 def _check_date(d: date) -> None:
-    if not FIRST_DATE <= d <= LAST_DATE:
+    if not covers(d):
         raise ValueError(f"{d.isoformat()} is outside the supported KRX calendar range {_RANGE_TEXT}")
 
 

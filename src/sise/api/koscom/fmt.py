@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 from sise.api.wire import Fmt
-from sise.market.timeutil import NS, kst_second_of_day
+from sise.market.timeutil import NS, hhmmss, hhmmss_of_second
 
 I64 = npt.NDArray[np.int64]
 
@@ -36,12 +36,9 @@ YN: Final = Fmt("yn", '`"Y"` / `"N"`', None)
 def hhmmssmm(ns: I64 | int) -> I64:
     """KST wall time of market times as the integer ``HHMMSSmm`` (hundredths of a second)."""
     t = np.asarray(ns, np.int64)
-    s = kst_second_of_day(t)
-    cs = (t % NS) // 10_000_000
-    return np.asarray(((s // 3600) * 10_000 + (s // 60 % 60) * 100 + s % 60) * 100 + cs, np.int64)
+    return np.asarray(hhmmss(t) * 100 + (t % NS) // 10_000_000, np.int64)
 
 
 def hhmmssmm_of_seconds(s: I64 | int) -> I64:
     """Seconds of the KST day as the integer ``HHMMSSmm``."""
-    v = np.asarray(s, np.int64)
-    return np.asarray(((v // 3600) * 10_000 + (v // 60 % 60) * 100 + v % 60) * 100, np.int64)
+    return np.asarray(hhmmss_of_second(np.asarray(s, np.int64)) * 100, np.int64)

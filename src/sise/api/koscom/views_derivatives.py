@@ -45,7 +45,7 @@ from sise.market.derivatives import (
 )
 from sise.market.instruments import Instrument
 from sise.market.ticks import TickTableId, round_down, tick_size
-from sise.market.timeutil import NS, kst_ns, yyyymmdd, yyyymmdd_str
+from sise.market.timeutil import NS, date_of_yyyymmdd, kst_ns, yyyymmdd, yyyymmdd_str
 from sise.market.types import InstrumentKind, Market, Venue
 from sise.store.base import FUTURES_DAILY, FUTURES_TABLE
 
@@ -167,14 +167,6 @@ def krw(ctx: KoscomContext, i: int, value: npt.ArrayLike) -> I64:
 
 def record(ctx: KoscomContext, i: int) -> Instrument:
     return ctx.engine.instruments.record(i)
-
-
-def _date(text: str) -> date:
-    return date(int(text[:4]), int(text[4:6]), int(text[6:8]))
-
-
-def _int_date(d: int) -> date:
-    return date(d // 10000, d // 100 % 100, d % 100)
 
 
 def futures_rows(ctx: KoscomContext, key: str, start: date | None, end: date) -> npt.NDArray[np.void]:
@@ -475,7 +467,7 @@ def _master(fam: Family) -> Any:
         day = session_date(ctx)
         scale = scale_of(ctx, i)
         product = product_of_code(rec.code)
-        expiry = _date(rec.expiry)
+        expiry = date_of_yyyymmdd(int(rec.expiry))
         hist = futures_rows(ctx, rec.code, None, previous_trading_day(day))
         hist = hist[hist["date"] < yyyymmdd(day)]
         prev = hist[-1] if len(hist) else None

@@ -51,7 +51,7 @@ from sise.engine.engine import Engine
 from sise.market.codes import KOSCOM_INDEX_MARKETS, KOSCOM_INVESTOR_CODES
 from sise.market.indices_table import IndexDef, index_by_koscom
 from sise.market.sessions import Phase, index_window
-from sise.market.timeutil import kst_second_of_day, yyyymmdd
+from sise.market.timeutil import date_of_yyyymmdd, kst_second_of_day, yyyymmdd
 from sise.market.types import Venue
 from sise.store.base import Rows
 
@@ -515,8 +515,7 @@ def _days(ctx: KoscomContext, d: IndexDef, start: date, end: date) -> tuple[list
     days: list[date] = []
     figs: list[Figures] = []
     for r in rows if rows is not None else ():
-        v = int(r["date"])
-        days.append(date(v // 10_000, v // 100 % 100, v % 100))
+        days.append(date_of_yyyymmdd(int(r["date"])))
         figs.append(stored_figures(r))
     today = session_date(ctx)
     q: IndexQuote = index_quote(ctx.engine, d.key)

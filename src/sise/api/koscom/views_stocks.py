@@ -202,11 +202,6 @@ def _yn1(flag: bool) -> str:
     return "Y" if flag else "N"
 
 
-def _known(d: date) -> bool:
-    """Whether the KRX calendar covers ``d``."""
-    return calendar.FIRST_DATE <= d <= calendar.LAST_DATE
-
-
 def _today(ctx: KoscomContext) -> date:
     return session_date(ctx)
 
@@ -232,7 +227,12 @@ def _check_range(ctx: KoscomContext, start: date | None, end: date) -> None:
         raise BAD_PERIOD()
     if end > today:
         raise FUTURE_DATE()
-    if start is not None and _known(start) and _known(end) and not calendar.trading_days(start, end):
+    if (
+        start is not None
+        and calendar.covers(start)
+        and calendar.covers(end)
+        and not calendar.trading_days(start, end)
+    ):
         raise NON_BUSINESS_DAY()
 
 
@@ -407,7 +407,7 @@ def _facts(ctx: KoscomContext, i: int, prev_close: int, today: date) -> _Facts:
     list_dd = date(1976, 1, 5) + timedelta(days=int(rng.integers(0, max(1, (today - date(1977, 1, 1)).days))))
     if list_dd.weekday() >= 5:
         list_dd += timedelta(days=7 - list_dd.weekday())
-    if _known(list_dd) and not calendar.is_trading_day(list_dd):
+    if calendar.covers(list_dd) and not calendar.is_trading_day(list_dd):
         list_dd = calendar.next_trading_day(list_dd)
     per, pbr, payout = rng.uniform(4.0, 40.0), rng.uniform(0.3, 3.0), rng.uniform(0.0, 0.5)
     debt = int(rng.integers(1_000, 25_000))
