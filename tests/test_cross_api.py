@@ -14,6 +14,7 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore", StarletteDeprecationWarning)
     from starlette.testclient import TestClient
 
+from koscom_fields import KEY
 from simday import Day, now_of, small_day
 from sise.api.kiwoom.tr import KiwoomContext
 from sise.api.kiwoom.views import KIWOOM_TRS
@@ -21,7 +22,6 @@ from sise.api.koscom.app import create_koscom_app
 from sise.api.koscom.endpoint import KoscomContext
 from sise.api.koscom.endpoints import KOSCOM_ENDPOINTS
 
-KEY = "l7xx0123456789abcdef0123456789abcdef"
 TRS = {t.api_id: t for t in KIWOOM_TRS}
 
 

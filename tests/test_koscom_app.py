@@ -16,6 +16,7 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore", StarletteDeprecationWarning)
     from starlette.testclient import TestClient
 
+from koscom_fields import KEY
 from simday import Day, now_of, small_day
 from sise.api.koscom.app import create_koscom_app
 from sise.api.koscom.endpoint import KoscomContext
@@ -23,7 +24,6 @@ from sise.api.koscom.endpoints import KOSCOM_ENDPOINTS
 from sise.api.koscom.quota import DEFAULT_DAILY_QUOTA, DailyQuota
 from sise.api.koscom.routes import PathTable
 
-KEY = "l7xx0123456789abcdef0123456789abcdef"
 JSON = "application/json; charset=utf-8"
 
 

@@ -19,6 +19,8 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore", StarletteDeprecationWarning)
     from starlette.testclient import TestClient
 
+from koscom_fields import CLOSE, KEY
+from koscom_fields import HISTORY_ROW as STOCK_HISTORY_ROW
 from sise.api.koscom.app import create_koscom_app
 from sise.api.koscom.endpoint import KoscomContext
 from sise.api.koscom.endpoints import KOSCOM_ENDPOINTS
@@ -37,7 +39,6 @@ from sise.store.base import FUTURES_TABLE
 from sise.store.memory import MemoryStore
 
 DAY = date(2026, 11, 20)
-KEY = "l7xx0123456789abcdef0123456789abcdef"
 #: Market times the engines are copied at: two inside one 30-second window, then past its end.
 T_0, T_A, T_B, T_C = (kst_ns(DAY, time(11, 0, s)) for s in (0, 10, 20, 40))
 
@@ -169,29 +170,7 @@ OPTIONS_PRICE = [
     "realtmUplmtprc",
     "realtmLwlmtprc",
 ]
-CLOSE = [
-    "isuSrtCd",
-    "trdPrc",
-    "cmpprevddTpCd",
-    "cmpprevddPrc",
-    "opnprc",
-    "hgprc",
-    "lwprc",
-    "accTrdvol",
-    "accTrdval",
-]
-HISTORY_ROW = [
-    "trdDd",
-    "trdPrc",
-    "cmpprevddTpCd",
-    "cmpprevddPrc",
-    "opnprc",
-    "hgprc",
-    "lwprc",
-    "accTrdvol",
-    "accTrdval",
-    "opnintQty",
-]
+HISTORY_ROW = [*STOCK_HISTORY_ROW, "opnintQty"]
 MASTER_COMMON = set(
     [
         "trdDd",

@@ -20,6 +20,7 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore", StarletteDeprecationWarning)
     from starlette.testclient import TestClient
 
+from koscom_fields import HISTORY_ROW, INTRADAY_ROW, INVESTOR_ROW, KEY
 from simday import DAY, Day, now_of, small_day
 from sise.api.kiwoom.tr import KiwoomContext
 from sise.api.kiwoom.views import KIWOOM_TRS
@@ -34,7 +35,6 @@ from sise.market.sessions import Phase, index_window
 from sise.market.timeutil import NS, kst_ns, kst_second_of_day
 from sise.market.types import Venue
 
-KEY = "l7xx0123456789abcdef0123456789abcdef"
 YESTERDAY = 20261119
 CLOSE_ERROR = {"error": "당일 종가 제공 시간이 아닙니다."}
 
@@ -64,29 +64,6 @@ PROSPECT = [
     "deemAccTrdval",
 ]
 MARKETCAP = ["isuSrtCd", "isuCnt", "listShrs", "accTrdvol", "accTrdval", "mktcap"]
-INVESTOR_ROW = ["invstCd", "askTrdvol", "askTrdval", "bidTrdvol", "bidTrdval"]
-INTRADAY_ROW = [
-    "inddTm",
-    "inddOpnprc",
-    "inddHgprc",
-    "inddLwprc",
-    "inddClsprc",
-    "inddTrdvol",
-    "inddTrdval",
-    "inddAccTrdvol",
-    "inddAccTrdval",
-]
-HISTORY_ROW = [
-    "trdDd",
-    "trdPrc",
-    "cmpprevddTpCd",
-    "cmpprevddPrc",
-    "opnprc",
-    "hgprc",
-    "lwprc",
-    "accTrdvol",
-    "accTrdval",
-]
 
 
 @pytest.fixture(scope="module")

@@ -18,6 +18,7 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore", StarletteDeprecationWarning)
     from starlette.testclient import TestClient
 
+from koscom_fields import KEY, PRICE
 from simday import DAY, Day, now_of, small_day
 from sise.api.koscom.app import create_koscom_app
 from sise.api.koscom.endpoint import KoscomContext
@@ -28,8 +29,6 @@ from sise.market.sessions import Phase, schedule_for
 from sise.market.timeutil import kst_ns, kst_second_of_day
 from sise.market.types import InstrumentKind, Market, Venue
 
-KEY = "l7xx0123456789abcdef0123456789abcdef"
-
 LISTS = ["isuSrtCd", "trdPrc", "accTrdvol", "accTrdval", "mktcap"]
 OHLC = ["isuSrtCd", "opnprc", "hgprc", "lwprc", "trdPrc"]
 QUOTE = [
@@ -39,22 +38,6 @@ QUOTE = [
     "askStep1BstordRqty",
     "bidStep1BstordPrc",
     "bidStep1BstordRqty",
-]
-PRICE = [
-    "isuSrtCd",
-    "trdPrc",
-    "cmpprevddTpCd",
-    "cmpprevddPrc",
-    "opnprc",
-    "hgprc",
-    "lwprc",
-    "accTrdvol",
-    "accTrdval",
-    "trdTm",
-    "trdvol",
-    "bidordPrc_1",
-    "askordPrc_1",
-    "lstAskbidTpCd",
 ]
 #: koscom.md §6.6's order (for n: ask price, ask quantity, bid price, bid quantity), with
 #: ``isuSrtCd`` last as §7 says the multi-issue items place it.

@@ -23,6 +23,10 @@ with warnings.catch_warnings():
 
 import itertools
 
+from koscom_fields import CLOSE, KEY
+from koscom_fields import HISTORY_ROW as HISTORY
+from koscom_fields import INTRADAY_ROW as INTRADAY
+from koscom_fields import INVESTOR_ROW as INVESTOR
 from simday import DAY, Day, now_of, small_day
 from sise.api.kiwoom.tr import KiwoomContext
 from sise.api.kiwoom.views import KIWOOM_TRS
@@ -36,7 +40,6 @@ from sise.market.sessions import Phase
 from sise.market.timeutil import NS, kst_ns, kst_second_of_day
 from sise.market.types import InstrumentKind, Market, Venue
 
-KEY = "l7xx0123456789abcdef0123456789abcdef"
 TODAY = 20261120
 YESTERDAY = 20261119
 SAMSUNG = "005930"
@@ -87,49 +90,15 @@ MASTER = [
     "adjStkprcCalcYn",
     "prevddNav",
 ]
-CLOSE = [
-    "isuSrtCd",
-    "trdPrc",
-    "cmpprevddTpCd",
-    "cmpprevddPrc",
-    "opnprc",
-    "hgprc",
-    "lwprc",
-    "accTrdvol",
-    "accTrdval",
-]
 ORDERBOOK = [
     "isuSrtCd",
     *(f"{s}Step{n}Bstord{k}" for n in range(1, 11) for s in ("ask", "bid") for k in ("Prc", "Rqty")),
     *["askordTotRqty", "bidordTotRqty", "pstoffhrAskTotOrdRqty", "pstoffhrBidTotOrdRqty", "accTrdvol"],
     *["deemTrdPrc", "deemTrdvol", "deemAccTrdvol"],
 ]
-INVESTOR = ["invstCd", "askTrdvol", "askTrdval", "bidTrdvol", "bidTrdval"]
 NAV = ["isuSrtCd", "nav", "cmpprevddNav"]
 SHORT = ["trdDd", "srtsellTrdVol", "srtsellTrdAmt", "lendBalQty", "lendBalAmt", "srtsellBal"]
-INTRADAY = [
-    "inddTm",
-    "inddOpnprc",
-    "inddHgprc",
-    "inddLwprc",
-    "inddClsprc",
-    "inddTrdvol",
-    "inddTrdval",
-    "inddAccTrdvol",
-    "inddAccTrdval",
-]
 FOREIGN = ["trdDd", "FornHdVol", "cmpprevddFornHdVol", "FornHdVolRt"]
-HISTORY = [
-    "trdDd",
-    "trdPrc",
-    "cmpprevddTpCd",
-    "cmpprevddPrc",
-    "opnprc",
-    "hgprc",
-    "lwprc",
-    "accTrdvol",
-    "accTrdval",
-]
 PDF = ["isuCd", "Unit", "isuNm", "SetAmt", "ratio"]
 RANKING = [
     "isuSrtCd",
