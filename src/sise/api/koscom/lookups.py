@@ -11,6 +11,9 @@ from __future__ import annotations
 from datetime import date, time
 from typing import Final
 
+import numpy as np
+import numpy.typing as npt
+
 from sise.api import readers
 from sise.api.koscom.endpoint import KoscomContext, Path, check_code
 from sise.api.koscom.errors import CLOSE_NOT_AVAILABLE, ISSUE_NOT_FOUND
@@ -64,17 +67,12 @@ def stock(ctx: KoscomContext, path: Path, code: str | None = None) -> int:
     return i
 
 
-def stocks_of(ctx: KoscomContext, path: Path) -> list[int]:
+def stocks_of(ctx: KoscomContext, path: Path) -> npt.NDArray[np.intp]:
     """Every active cash issue of the path's market, in code order."""
     ins = ctx.engine.instruments
-    market = int(market_of(path))
-    kinds = {int(k) for k in CASH_KINDS}
-    rows = [
-        i
-        for i in range(len(ins))
-        if ins.active[i] and int(ins.market[i]) == market and int(ins.kind[i]) in kinds
-    ]
-    return sorted(rows, key=lambda i: ins.code[i])
+    ok = ins.active & (ins.market == int(market_of(path))) & np.isin(ins.kind, [int(k) for k in CASH_KINDS])
+    rows = np.flatnonzero(ok)
+    return rows[np.argsort(np.array(ins.code, dtype=object)[rows], kind="stable")]
 
 
 def close_day(ctx: KoscomContext, after: time) -> date:

@@ -18,7 +18,7 @@ import numpy.typing as npt
 from sise.api.koscom.endpoint import Endpoint, Envelope, KoscomContext, Path, Result, check_code
 from sise.api.koscom.errors import ISSUE_NOT_FOUND, TOO_MANY_ISSUES
 from sise.api.koscom.fmt import DATE_STR, INT, STR
-from sise.api.koscom.lookups import CASH_KINDS, market_of, session_date
+from sise.api.koscom.lookups import CASH_KINDS, market_of, session_date, stocks_of
 from sise.api.koscom.params import CODES, MAX_CODES
 from sise.api.koscom.views_stocks import ORDERBOOK as STOCK_ORDERBOOK
 from sise.api.koscom.views_stocks import PRICE, orderbook_columns, price_columns
@@ -32,15 +32,6 @@ I64 = npt.NDArray[np.int64]
 #: ``{marketcode}`` values of the 시세표 endpoints (koscom.md §2.1).
 MULTIQUOTE_MARKETS: Final = ("kospi", "kosdaq")
 _KRX: Final = int(Venue.KRX)
-
-
-def market_issues(ctx: KoscomContext, path: Path) -> npt.NDArray[np.intp]:
-    """Every active cash issue of the path's market, in code order (``lookups.stocks_of``, in numpy)."""
-    ins = ctx.engine.instruments
-    ok = ins.active & (ins.market == int(market_of(path))) & np.isin(ins.kind, [int(k) for k in CASH_KINDS])
-    rows = np.flatnonzero(ok)
-    codes = np.array(ins.code, dtype=object)[rows]
-    return rows[np.argsort(codes, kind="stable")]
 
 
 def _codes(ctx: KoscomContext, rows: npt.NDArray[np.intp]) -> list[str]:
@@ -91,7 +82,7 @@ LISTS_ROW: Final = Record(
 
 def lists(ctx: KoscomContext, path: Path, req: Request) -> Result:
     e = ctx.engine
-    rows = market_issues(ctx, path)
+    rows = stocks_of(ctx, path)
     st = e.state(Venue.KRX)
     cur = e.current_price(Venue.KRX)[rows]
     return Result(
@@ -122,7 +113,7 @@ OHLC_ROW: Final = Record(
 
 def ohlclists(ctx: KoscomContext, path: Path, req: Request) -> Result:
     e = ctx.engine
-    rows = market_issues(ctx, path)
+    rows = stocks_of(ctx, path)
     st = e.state(Venue.KRX)
     return Result(
         _snapshot(ctx),
@@ -183,7 +174,7 @@ def after_hours_ohlc(ctx: KoscomContext, rows: npt.NDArray[np.intp]) -> tuple[I6
 
 
 def ahtohlclists(ctx: KoscomContext, path: Path, req: Request) -> Result:
-    rows = market_issues(ctx, path)
+    rows = stocks_of(ctx, path)
     o, h, lo, c = after_hours_ohlc(ctx, rows)
     return Result(
         _snapshot(ctx),
@@ -208,7 +199,7 @@ QUOTE_ROW: Final = Record(
 
 def quotelists(ctx: KoscomContext, path: Path, req: Request) -> Result:
     e = ctx.engine
-    rows = market_issues(ctx, path)
+    rows = stocks_of(ctx, path)
     book = e.books[_KRX]
     return Result(
         _snapshot(ctx),
@@ -315,4 +306,4 @@ ENDPOINTS: Final = (
     _multi_endpoint("orderbook", "복수종목 호가잔량", multi_orderbook, ORDERBOOK),
 )
 
-__all__ = ["ENDPOINTS", "ORDERBOOK", "after_hours_ohlc", "market_issues", "orderbook_columns"]
+__all__ = ["ENDPOINTS", "ORDERBOOK", "after_hours_ohlc", "orderbook_columns"]

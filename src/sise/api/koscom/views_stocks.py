@@ -94,7 +94,7 @@ _FEED_SUFFIX: Final = {"kospi": "*001", "kosdaq": "*003", "konex": "*005"}
 
 def lists(ctx: KoscomContext, path: Path, req: Request) -> Result:
     ins = ctx.engine.instruments
-    rows = stocks_of(ctx, path)
+    rows = stocks_of(ctx, path).tolist()
     codes = [ins.code[i] for i in rows]
     names = [ins.name_ko[i] for i in rows]
     suffix = _FEED_SUFFIX[path.market]
