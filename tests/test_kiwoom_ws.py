@@ -24,6 +24,7 @@ with warnings.catch_warnings():
 from sise.api.kiwoom.auth import KeyPair, KeyStore
 from sise.api.kiwoom.ws import PATH, WsOptions
 from sise.api.stream import StreamHub
+from sise.engine.batches import Batch
 from sise.market.timeutil import KST, NS
 from sise.server.app import create_app
 from sise.server.runtime import Market, Settings
@@ -428,16 +429,16 @@ def test_hub_encodes_once_per_batch_shares_the_payload_and_conflates() -> None:
     assert one.take() == [b'{"v":1}', b'{"v":1}'] and two.take() == [b'{"v":1}']  # snapshots
     assert calls == {"a": 1, "b": 1}
     woken.clear()
-    hub.publish()  # nothing changed: nothing queued, nobody woken
+    hub.publish(Batch())  # nothing changed: nothing queued, nobody woken
     assert (one.pending, two.pending, woken) == ({}, {}, [])
     value["a"] = 2
-    hub.publish()
+    hub.publish(Batch())
     assert calls == {"a": 3, "b": 3}  # once per topic per batch, whatever the subscribers
     assert one.pending["a"] is two.pending["a"]  # the same bytes for both
     assert sorted(woken) == ["one", "two"]
     for v in range(3, 10):  # a subscriber that does not read: conflated to the latest
         value["a"] = v
-        hub.publish()
+        hub.publish(Batch())
     assert one.take() == [b'{"v":9}'] and one.conflated == 7
     assert one.pending_bytes == 0
     two.close()

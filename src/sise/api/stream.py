@@ -12,13 +12,19 @@ every applied engine batch the runtime calls :meth:`StreamHub.publish` on the ev
 A subscriber's writer then takes everything pending and sends it as *one* frame (the vendor
 joins the entries), so a subscriber gets at most one frame per batch, whatever it subscribed.
 
-Delivery policy (backlog): every topic served is snapshot data (a level, cumulative volume,
-the last trade), so the outgoing queue of a subscriber is a map ``topic → latest payload``:
-a newer payload replaces an unsent older one (conflation, counted in ``conflated``). The queue
-is therefore bounded by the subscriber's topic count; sise also counts its bytes
-(``pending_bytes``) and a subscriber past ``max_pending_bytes`` is marked ``overflowed`` for
-its vendor to disconnect. A slow client sees fewer, fresher frames; it never makes sise buffer
-history on its behalf.
+Two kinds of topic, two delivery policies:
+
+- **Snapshot topics** (a level, a book, cumulative volume, the last trade: every Kiwoom type but
+  trade-by-trade 0B, every Koscom ``/ws`` preset). The outgoing queue of a subscriber is a map
+  ``topic → latest payload``: a newer payload replaces an unsent older one (conflation, counted
+  in ``conflated``), so the queue is bounded by the subscriber's topic count. A slow client sees
+  fewer, fresher frames; sise never buffers history on its behalf.
+- **Event feeds** (every trade: Koscom ``/ws_ksp`` / ``/ws_kdq``, Kiwoom trade-by-trade 0B).
+  A feed encodes a batch's events once for all the keys followed (:data:`FeedEncoder`); each
+  subscriber's events are appended in order to its queue, whose bytes are counted
+  (``pending_bytes``). Events cannot be conflated without losing trades, so a subscriber whose
+  backlog passes ``max_pending_bytes`` is marked ``overflowed`` and its vendor disconnects it
+  with a close code and reason (``sise.api.outlet``); it never slows the others.
 
 Nothing here reads the clock: payloads come from engine state only.
 """
@@ -26,27 +32,35 @@ Nothing here reads the clock: payloads come from engine state only.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Collection, Hashable, Mapping, Sequence
 from typing import Final
 
-__all__ = ["DEFAULT_MAX_PENDING_BYTES", "Encoder", "StreamHub", "Subscriber"]
+from sise.engine.batches import Batch
+
+__all__ = ["DEFAULT_MAX_PENDING_BYTES", "Encoder", "FeedEncoder", "StreamHub", "Subscriber"]
 
 log = logging.getLogger("sise.stream")
 
-#: Per subscriber: far above 100 conflated items of a few hundred bytes each.
-DEFAULT_MAX_PENDING_BYTES: Final = 1 << 20
+#: Per subscriber: far above 100 conflated items of a few hundred bytes each, and several
+#: seconds of a busy market's trades.
+DEFAULT_MAX_PENDING_BYTES: Final = 4 << 20
 
 #: The current value of a topic as wire bytes; ``None`` when it has none to send now.
 Encoder = Callable[[], bytes | None]
+#: A feed's events of one batch for the keys followed: ``key → payloads`` in event order (keys
+#: with no event may be left out). Called once per batch, whatever the number of subscribers.
+FeedEncoder = Callable[[Batch, Collection[Hashable]], Mapping[Hashable, Sequence[bytes]]]
 
 
 class Subscriber:
-    """One consumer's subscriptions and its conflated outgoing queue."""
+    """One consumer's subscriptions and its outgoing queue (conflated snapshots, ordered events)."""
 
     __slots__ = (
         "_hub",
         "_wake",
         "conflated",
+        "events",
+        "feeds",
         "max_pending_bytes",
         "overflowed",
         "pending",
@@ -58,14 +72,16 @@ class Subscriber:
         self._hub = hub
         self._wake = wake
         self.topics: set[Hashable] = set()
+        self.feeds: set[tuple[str, Hashable]] = set()
         self.pending: dict[Hashable, bytes] = {}
-        self.pending_bytes = 0
-        self.conflated = 0  # payloads replaced before they were sent
+        self.events: list[bytes] = []
+        self.pending_bytes = 0  # snapshots and events queued, not yet taken
+        self.conflated = 0  # snapshot payloads replaced before they were sent
         self.max_pending_bytes = max_pending_bytes
         self.overflowed = False
 
     def subscribe(self, key: Hashable, encode: Encoder) -> None:
-        """Follow ``key``; its current value is queued at once (a first snapshot)."""
+        """Follow the snapshot topic ``key``; its current value is queued at once (a first snapshot)."""
         self._hub._subscribe(self, key, encode)
 
     def unsubscribe(self, key: Hashable) -> None:
@@ -74,16 +90,34 @@ class Subscriber:
         if old is not None:
             self.pending_bytes -= len(old)
 
+    def follow(self, feed: str, key: Hashable) -> None:
+        """Receive every event of ``key`` in the feed ``feed`` from the next batch on."""
+        self._hub._follow(self, feed, key)
+
+    def unfollow(self, feed: str, key: Hashable) -> None:
+        self._hub._unfollow(self, feed, key)
+
     def close(self) -> None:
-        """Leave every topic (a session that ended)."""
+        """Leave every topic and feed (a session that ended)."""
         for key in list(self.topics):
             self.unsubscribe(key)
+        for feed, key in list(self.feeds):
+            self.unfollow(feed, key)
+        self.events = []
+        self.pending_bytes = 0
 
     def take(self) -> list[bytes]:
-        """Everything pending, in subscription order of first arrival, and an empty queue."""
+        """The pending snapshots, in order of first arrival, and an empty snapshot queue."""
         out = list(self.pending.values())
+        self.pending_bytes -= sum(map(len, out))
         self.pending = {}
-        self.pending_bytes = 0
+        return out
+
+    def take_events(self) -> list[bytes]:
+        """The pending events, in order, and an empty event queue."""
+        out = self.events
+        self.events = []
+        self.pending_bytes -= sum(map(len, out))
         return out
 
     def _offer(self, key: Hashable, payload: bytes) -> None:
@@ -93,6 +127,12 @@ class Subscriber:
             self.pending_bytes -= len(old)
         self.pending[key] = payload
         self.pending_bytes += len(payload)
+        if self.pending_bytes > self.max_pending_bytes:
+            self.overflowed = True
+
+    def _append(self, payloads: Sequence[bytes]) -> None:
+        self.events.extend(payloads)
+        self.pending_bytes += sum(map(len, payloads))
         if self.pending_bytes > self.max_pending_bytes:
             self.overflowed = True
 
@@ -106,25 +146,44 @@ class _Topic:
         self.subscribers: set[Subscriber] = set()
 
 
-class StreamHub:
-    """Topics, their subscribers and the last payload of each (see the module docstring)."""
+class _Feed:
+    __slots__ = ("encode", "followers")
 
-    def __init__(self) -> None:
+    def __init__(self, encode: FeedEncoder) -> None:
+        self.encode = encode
+        self.followers: dict[Hashable, set[Subscriber]] = {}
+
+
+class StreamHub:
+    """Snapshot topics, event feeds and their subscribers (see the module docstring)."""
+
+    def __init__(self, max_pending_bytes: int = DEFAULT_MAX_PENDING_BYTES) -> None:
+        self.max_pending_bytes = max_pending_bytes  # each subscriber's backlog bound
         self._topics: dict[Hashable, _Topic] = {}
+        self._feeds: dict[str, _Feed] = {}
         self.batches = 0  # publications, for tests and the admin
 
-    def subscriber(
-        self, wake: Callable[[], None], max_pending_bytes: int = DEFAULT_MAX_PENDING_BYTES
-    ) -> Subscriber:
-        """A new subscriber; ``wake`` is called (on the event loop) when it has something pending."""
-        return Subscriber(self, wake, max_pending_bytes)
+    def subscriber(self, wake: Callable[[], None], max_pending_bytes: int | None = None) -> Subscriber:
+        """A new subscriber; ``wake`` is called (on the event loop) when it has something pending,
+        or when it overflowed (its vendor then cuts it)."""
+        bound = self.max_pending_bytes if max_pending_bytes is None else max_pending_bytes
+        return Subscriber(self, wake, bound)
+
+    def add_feed(self, name: str, encode: FeedEncoder) -> None:
+        """Declare the event feed ``name`` (once per hub; a second declaration is a bug)."""
+        if name in self._feeds:
+            raise ValueError(f"feed {name!r} is already declared")
+        self._feeds[name] = _Feed(encode)
+
+    def has_feed(self, name: str) -> bool:
+        return name in self._feeds
 
     @property
     def topic_count(self) -> int:
         return len(self._topics)
 
-    def publish(self) -> None:
-        """After an applied batch: encode each followed topic once, queue what changed."""
+    def publish(self, batch: Batch) -> None:
+        """After an applied batch: encode each followed topic and feed once, queue what changed."""
         self.batches += 1
         woken: set[Subscriber] = set()
         for key, topic in self._topics.items():
@@ -135,6 +194,20 @@ class StreamHub:
             for sub in topic.subscribers:
                 sub._offer(key, payload)
                 woken.add(sub)
+        for name, feed in self._feeds.items():
+            if not feed.followers:
+                continue
+            try:
+                out = feed.encode(batch, feed.followers.keys())
+            except Exception:  # one broken feed must not silence the rest
+                log.exception("feed %s failed", name)
+                continue
+            for key, payloads in out.items():
+                if not payloads:
+                    continue
+                for sub in feed.followers.get(key, ()):
+                    sub._append(payloads)
+                    woken.add(sub)
         for sub in woken:
             sub._wake()
 
@@ -166,3 +239,20 @@ class StreamHub:
         topic.subscribers.discard(sub)
         if not topic.subscribers:  # nobody follows it: stop encoding it
             del self._topics[key]
+
+    def _follow(self, sub: Subscriber, name: str, key: Hashable) -> None:
+        feed = self._feeds.get(name)
+        if feed is None:
+            raise KeyError(f"no feed {name!r}")
+        feed.followers.setdefault(key, set()).add(sub)
+        sub.feeds.add((name, key))
+
+    def _unfollow(self, sub: Subscriber, name: str, key: Hashable) -> None:
+        sub.feeds.discard((name, key))
+        feed = self._feeds.get(name)
+        followers = feed.followers.get(key) if feed is not None else None
+        if feed is None or followers is None:
+            return
+        followers.discard(sub)
+        if not followers:
+            del feed.followers[key]

@@ -15,6 +15,7 @@ from sise import __version__
 from sise.api.kiwoom.auth import DEFAULT_TOKEN_LIFETIME_S
 from sise.api.kiwoom.ws import WsOptions
 from sise.api.koscom.quota import DEFAULT_DAILY_QUOTA
+from sise.api.stream import DEFAULT_MAX_PENDING_BYTES
 from sise.cli.logs import LEVELS, configure_logging, uvicorn_level
 from sise.cli.progress import Progress
 from sise.engine.engine import Engine
@@ -101,6 +102,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=WS_DEFAULTS.login_timeout_s,
         help=f"seconds a WebSocket may wait before LOGIN (default {WS_DEFAULTS.login_timeout_s:g})",
     )
+    srv.add_argument(
+        "--ws-max-backlog",
+        type=int,
+        default=DEFAULT_MAX_PENDING_BYTES,
+        help="bytes queued for a WebSocket client that does not keep up before it is disconnected"
+        f" (default {DEFAULT_MAX_PENDING_BYTES:,})",
+    )
+    srv.add_argument(
+        "--ws-deflate",
+        action="store_true",
+        help="offer permessage-deflate on WebSockets (default off: it compresses each frame once per client)",
+    )
     srv.add_argument("--csv", type=Path, help="universe CSV to use instead of the built-in one")
     srv.add_argument(
         "--log-level", choices=LEVELS, default="info", help="sise's log lines on stderr (default info)"
@@ -161,6 +174,8 @@ def _serve(args: argparse.Namespace) -> int:
         koscom_quota=args.koscom_quota,
         log_level=uvicorn_level(args.log_level),
         ws=WsOptions(login_timeout_s=args.ws_login_timeout, ping_interval_s=args.ws_ping_interval),
+        ws_max_backlog=args.ws_max_backlog,
+        ws_deflate=args.ws_deflate,
     )
     return serve(settings, options)
 

@@ -16,9 +16,11 @@ import uvicorn
 from sise.api.kiwoom.auth import DEFAULT_TOKEN_LIFETIME_S, KeyStore
 from sise.api.kiwoom.ws import WsOptions
 from sise.api.koscom.quota import DEFAULT_DAILY_QUOTA
+from sise.api.stream import DEFAULT_MAX_PENDING_BYTES
 from sise.server.app import OnePort, create_app, market_hub
 from sise.server.http import http_protocol
 from sise.server.runtime import Market, Settings
+from sise.server.ws import SiseWebSocketProtocol
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +33,8 @@ class ServeOptions:
     koscom_quota: int = DEFAULT_DAILY_QUOTA  # Koscom calls per key per day; 0: no quota
     log_level: str = "warning"
     ws: WsOptions = field(default_factory=WsOptions)  # real-time WebSocket timers and limits
+    ws_max_backlog: int = DEFAULT_MAX_PENDING_BYTES  # bytes queued for a subscriber before it is cut
+    ws_deflate: bool = False  # permessage-deflate: compresses every frame once per subscriber
 
 
 def serve(settings: Settings, options: ServeOptions) -> int:
@@ -42,7 +46,8 @@ def serve(settings: Settings, options: ServeOptions) -> int:
     gc.collect()
     gc.freeze()
     keys = KeyStore.load_or_create(settings.data_dir)
-    hub = market_hub(market)  # one for both personalities: a payload is encoded once per batch
+    # One hub for both personalities: a payload is encoded once per batch for all of them.
+    hub = market_hub(market, options.ws_max_backlog)
     real = create_app(
         market,
         keys,
@@ -52,7 +57,7 @@ def serve(settings: Settings, options: ServeOptions) -> int:
         hub=hub,
         ws=options.ws,
     )
-    servers = [_server(real, options.host, options.port, options.log_level)]
+    servers = [_server(real, options.host, options.port, options)]
     if options.mock_port:
         mock = create_app(
             market,
@@ -63,7 +68,7 @@ def serve(settings: Settings, options: ServeOptions) -> int:
             hub=hub,
             ws=options.ws,
         )
-        servers.append(_server(mock, options.host, options.mock_port, options.log_level))
+        servers.append(_server(mock, options.host, options.mock_port, options))
     _banner(market, keys, options, time.perf_counter() - started)
     with contextlib.suppress(KeyboardInterrupt), asyncio.Runner(loop_factory=_loop_factory()) as runner:
         runner.run(_run(market, servers))
@@ -81,15 +86,17 @@ def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
     return uvloop.new_event_loop
 
 
-def _server(app: OnePort, host: str, port: int, log_level: str) -> uvicorn.Server:
+def _server(app: OnePort, host: str, port: int, options: ServeOptions) -> uvicorn.Server:
     config = uvicorn.Config(
         app,
         host=host,
         port=port,
-        log_level=log_level,
+        log_level=options.log_level,
         lifespan="off",
         access_log=False,
         http=http_protocol(app.state.shape),
+        ws=SiseWebSocketProtocol,
+        ws_per_message_deflate=options.ws_deflate,
     )
     return uvicorn.Server(config)
 

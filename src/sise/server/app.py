@@ -24,7 +24,7 @@ from sise.api.koscom.app import create_koscom_app
 from sise.api.koscom.endpoint import KoscomContext
 from sise.api.koscom.endpoints import KOSCOM_ENDPOINTS
 from sise.api.koscom.quota import DEFAULT_DAILY_QUOTA
-from sise.api.stream import StreamHub
+from sise.api.stream import DEFAULT_MAX_PENDING_BYTES, StreamHub
 from sise.market.timeutil import kst_datetime
 from sise.server.runtime import Market
 
@@ -96,9 +96,10 @@ def create_app(
     return OnePort(kiwoom, koscom)
 
 
-def market_hub(market: Market) -> StreamHub:
-    """A stream hub fed by ``market`` after every applied batch."""
-    hub = StreamHub()
+def market_hub(market: Market, max_pending_bytes: int = DEFAULT_MAX_PENDING_BYTES) -> StreamHub:
+    """A stream hub fed by ``market`` after every applied batch; a subscriber whose backlog
+    passes ``max_pending_bytes`` is cut (``sise.api.stream``)."""
+    hub = StreamHub(max_pending_bytes)
     market.listeners.append(hub.publish)
     return hub
 

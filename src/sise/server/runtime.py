@@ -85,8 +85,8 @@ class Market:
         self.live_step_ns = CATCH_UP_STEP_S * NS
         self._producer: _Producer | None = None
         self._catch_up_to: int | None = None
-        #: Called on the event loop after every applied batch (the real-time hubs).
-        self.listeners: list[Callable[[], None]] = []
+        #: Called on the event loop with every applied batch (the real-time hubs).
+        self.listeners: list[Callable[[Batch], None]] = []
         # Where the clock started, to the whole second: catch-up ends exactly here, so batch
         # boundaries (and the data) depend on the settings and not on start-up timing.
         now = self.clock.now_ns()
@@ -132,11 +132,11 @@ class Market:
             end = self._pending.end_time or 0
             if end > now_ns:
                 return applied
-            self.engine.apply(self._pending)
-            self._pending = None
+            batch, self._pending = self._pending, None
+            self.engine.apply(batch)
             applied += 1
             for listener in self.listeners:
-                listener()
+                listener(batch)
 
     def _next_batch(self) -> Batch | None:
         """The next batch: from the producer thread when live, generated in place when catching up."""

@@ -44,6 +44,7 @@ from sise.api.kiwoom.fmt import (
 from sise.api.kiwoom.lookups import quote, sector, stock
 from sise.api.kiwoom.tr import KiwoomContext
 from sise.api.numbers import MILLION_KRW, THOUSAND_SHARES, direction, index_sign, rate_bp, to_unit
+from sise.api.outlet import Outlet
 from sise.api.readers import MEMBERS, TRADED, breadth, touch
 from sise.api.stream import Encoder, StreamHub, Subscriber
 from sise.api.wire import Directed, Field, Record
@@ -150,7 +151,7 @@ REC_0B: Final = Record(
     )
 )
 
-_STEX: Final = {Venue.KRX: "1", Venue.NXT: "2", Venue.ALL: "3"}
+STEX: Final = {Venue.KRX: "1", Venue.NXT: "2", Venue.ALL: "3"}
 
 
 def _entry(type_: str, name: str, item: str, values: dict[str, Any]) -> bytes:
@@ -253,7 +254,7 @@ def _encoder_0b(context: Callable[[], KiwoomContext], item: str, inst: int, venu
                 "17": priced(int(st.high[inst])),
                 "18": priced(int(st.low[inst])),
                 "25": sign,
-                "9081": _STEX[venue],
+                "9081": STEX[venue],
             }
         )
         return _entry("0B", "주식체결", item, values)
@@ -324,7 +325,8 @@ class _Session:
         self.appkey: str | None = None
         self.groups: dict[str, set[tuple[str, str]]] = {}
         self.wake = asyncio.Event()
-        self.sub: Subscriber = endpoint.hub.subscriber(self.wake.set)
+        self.outlet = Outlet(websocket)
+        self.sub: Subscriber = endpoint.hub.subscriber(self.on_pending)
         self.outstanding = 0  # PINGs sent and not echoed
         self.closing: tuple[str, str] | None = None  # a SYSTEM frame to send, then close
         self.tasks: list[asyncio.Task[None]] = []
@@ -334,7 +336,16 @@ class _Session:
     async def send(self, frame: dict[str, Any] | bytes) -> None:
         data = frame if isinstance(frame, bytes) else orjson.dumps(frame)
         async with self.lock:
-            await self.ws.send_text(data.decode())
+            await self.outlet.send(data)
+
+    def on_pending(self) -> None:
+        """The hub queued something: wake the writer, or cut a session that cannot keep up
+        (its writer may be blocked on a full transport)."""
+        if self.sub.overflowed:
+            self.outlet.cut(f"slow consumer: more than {self.sub.max_pending_bytes} bytes queued")
+            self.sub.close()
+            return
+        self.wake.set()
 
     async def answer(self, trnm: str, message: str = "", code: int = 1) -> None:
         await self.send({"trnm": trnm, "return_code": code, "return_msg": message})
@@ -464,10 +475,7 @@ class _Session:
             if self.closing is not None:
                 await self.system_and_close(self.closing)
                 return
-            if self.sub.overflowed:  # cannot happen with conflation unless payloads are huge
-                await self.ws.close(1008)
-                return
-            entries = self.sub.take()
+            entries = self.sub.take() + self.sub.take_events()
             if entries:
                 await self.send(b'{"trnm":"REAL","data":[' + b",".join(entries) + b"]}")
 
