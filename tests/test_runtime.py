@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 
 from sise.market.timeutil import KST, NS
 from sise.server.runtime import Market, Settings
@@ -77,5 +77,14 @@ def test_a_finished_day_is_appended_to_history_and_the_next_day_opens() -> None:
         assert (
             sam["adj_factor"][0] == m.store.get("stock_daily", "005930", 20261119, 20261119)["adj_factor"][0]
         )
+    finally:
+        m.close()
+
+
+def test_the_market_starts_at_the_time_asked_for() -> None:
+    m = Market(Settings(day=DAY, start=time(9, 0, 30), history_years=0, scale=0.01))
+    try:
+        asked = int(datetime(2026, 11, 20, 9, 0, 30, tzinfo=KST).timestamp()) * NS
+        assert 0 <= m.start_ns - asked < 10 * NS  # the clock runs from there while the market builds
     finally:
         m.close()

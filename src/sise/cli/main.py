@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime
 import sys
 import time
 from collections.abc import Sequence
@@ -34,6 +35,13 @@ def _date(text: str) -> date:
         return date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+def _time(text: str) -> datetime.time:
+    try:
+        return datetime.time.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a time of day (HH:MM or HH:MM:SS): {text!r}") from None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -74,6 +82,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     srv.add_argument("--seed", type=int, default=0)
     srv.add_argument("--speed", type=float, default=1.0, help="market-time speed (default 1.0)")
     srv.add_argument("--date", type=_date, default=None, help="trading day to simulate (default: today's)")
+    srv.add_argument(
+        "--start",
+        type=_time,
+        default=None,
+        help="KST market time to start at, HH:MM[:SS] (default: the regular open + 5 min, 09:05)",
+    )
     srv.add_argument("--data-dir", type=Path, default=Path(".sise"), help="keys and data (default .sise)")
     srv.add_argument("--scale", type=float, default=1.0, help="order flow, 1.0 ≈ 10 M trades/day")
     srv.add_argument("--history-years", type=int, default=2, help="years of back-filled history (default 2)")
@@ -160,6 +174,7 @@ def _serve(args: argparse.Namespace) -> int:
         seed=args.seed,
         speed=args.speed,
         day=args.date,
+        start=args.start,
         scale=args.scale,
         history_years=args.history_years,
         universe_csv=args.csv,

@@ -16,7 +16,7 @@ import sys
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, time
 from pathlib import Path
 
 import numpy as np
@@ -50,6 +50,7 @@ class Settings:
     seed: int = 0
     speed: float = 1.0
     day: date | None = None  # default: the most recent trading day by the KST wall clock
+    start: time | None = None  # KST market time to start at; default the regular open + 5 min
     scale: float = 1.0  # order flow, 1.0 ≈ 10 M trades a day
     history_years: int = 2
     universe_csv: Path | None = None
@@ -61,7 +62,7 @@ class Market:
 
     def __init__(self, settings: Settings, *, clock: Clock | None = None) -> None:
         self.settings = settings
-        self.clock = clock or Clock.for_simulation(day=settings.day, speed=settings.speed)
+        self.clock = clock or Clock.for_simulation(day=settings.day, at=settings.start, speed=settings.speed)
         self.day = self.clock.today()
         base = (
             load_universe_csv(settings.universe_csv)
