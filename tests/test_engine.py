@@ -425,12 +425,22 @@ def test_statuses_set_phase_vi_and_halt(engine: Engine) -> None:
     assert engine.phase[Venue.KRX, 1] == 3
     assert engine.halted[Venue.KRX, 2]
     assert engine.indicative_qty[Venue.KRX, 2] == 777
+    assert engine.indicative_time[Venue.KRX, 2] == st["time"][3]
+    assert engine.vi_time[Venue.KRX, 1] == st["time"][0] and engine.vi_count[Venue.KRX, 1] == 1
     end = empty_statuses(1)
     end["inst"] = 1
     end["time"] = kst_ns(DAY, time(9, 2, 1))
     end["kind"] = StatusKind.VI_END
     engine.apply(Batch(statuses=end))
     assert engine.vi[Venue.KRX, 1] == 0
+    assert engine.vi_time[Venue.KRX, 1] == end["time"][0] and engine.vi_count[Venue.KRX, 1] == 1
+    again = empty_statuses(3)  # two VIs of one stock in one batch both count
+    again["inst"] = 1
+    again["time"] = kst_ns(DAY, time(9, 10)) + np.arange(3)
+    again["kind"] = [StatusKind.VI_START, StatusKind.VI_END, StatusKind.VI_START]
+    again["value"] = [1, 0, 2]
+    engine.apply(Batch(statuses=again))
+    assert engine.vi[Venue.KRX, 1] == 2 and engine.vi_count[Venue.KRX, 1] == 3
 
 
 def test_applying_before_start_day_is_an_error() -> None:

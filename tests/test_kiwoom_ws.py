@@ -6,6 +6,7 @@ runtime does), so every REAL frame is caused by a step the test takes. Every rec
 
 from __future__ import annotations
 
+import itertools
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -316,11 +317,39 @@ def test_stock_items_on_every_venue_and_values_like_ka20002(env: Env) -> None:
         assert {fid: krx[fid] for fid in names} == {fid: row[name] for fid, name in names.items()}
 
 
+def test_0b_sends_every_trade_in_order_after_the_current_state(env: Env) -> None:
+    """One entry per trade: the entries' quantities add up to the engine's volume, in order."""
+    krx = env.market.engine.state()
+    inst = env.market.engine.instruments.number("005930")
+    assert inst is not None
+    with env.client.websocket_connect(PATH) as ws:
+        env.login(ws)
+        first: dict[tuple[str, str], dict[str, str]] = {}
+        assert reg(ws, ["005930"], ["0B"], seen=first)["return_code"] == 0
+        while not first:
+            first |= entries(recv(ws))
+        start = int(krx.volume[inst])
+        assert int(first[("0B", "005930")]["13"]) == start  # the current state comes first
+        env.step(20)
+        trades: list[dict[str, str]] = []
+        while int(krx.volume[inst]) > (int(trades[-1]["13"]) if trades else start):
+            trades += [e["values"] for e in recv(ws)["data"]]
+        assert len(trades) > 1  # trade by trade, not one conflated entry
+        volumes = [start] + [int(t["13"]) for t in trades]
+        assert [b - a for a, b in itertools.pairwise(volumes)] == [abs(int(t["15"])) for t in trades]
+        assert volumes[-1] == int(krx.volume[inst])
+
+
 def test_mock_serves_krx_stocks_only(mock_env: Env) -> None:
     with mock_env.client.websocket_connect(PATH) as ws:
         mock_env.login(ws)
         assert reg(ws, ["005930_NX"], ["0B"])["return_code"] == 1
         assert reg(ws, ["005930"], ["0B"])["return_code"] == 0
+
+
+def followed(session: Any) -> set[tuple[str, str]]:
+    """(type, item) of a session's snapshot topics and its 0B trade feed."""
+    return {k[1:] for k in session.sub.topics} | {("0B", key.item) for _, key in session.sub.feeds}
 
 
 def test_refresh_0_replaces_the_group_and_remove_unregisters(env: Env) -> None:
@@ -330,14 +359,14 @@ def test_refresh_0_replaces_the_group_and_remove_unregisters(env: Env) -> None:
         assert reg(ws, ["001"], ["0J"])["return_code"] == 0
         assert reg(ws, ["101"], ["0J"], grp="2")["return_code"] == 0
         assert reg(ws, ["005930"], ["0B"], refresh="0")["return_code"] == 0  # group 1 now: 005930 only
-        assert {k[1:] for k in session.sub.topics} == {("0J", "101"), ("0B", "005930")}
+        assert followed(session) == {("0J", "101"), ("0B", "005930")}
         assert reg(ws, ["001"], ["0J"], refresh="1")["return_code"] == 0  # kept, added
-        assert {k[1:] for k in session.sub.topics} == {("0J", "101"), ("0B", "005930"), ("0J", "001")}
+        assert followed(session) == {("0J", "101"), ("0B", "005930"), ("0J", "001")}
         send(
             ws, {"trnm": "REMOVE", "grp_no": "1", "data": [{"item": ["005930", "001"], "type": ["0B", "0J"]}]}
         )
         assert answer_of(ws) == {"trnm": "REMOVE", "return_code": 0, "return_msg": ""}
-        assert {k[1:] for k in session.sub.topics} == {("0J", "101")}
+        assert followed(session) == {("0J", "101")}
 
 
 def test_the_registration_cap_answers_too_many_items() -> None:

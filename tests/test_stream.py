@@ -11,7 +11,7 @@ import numpy as np
 import orjson
 
 from sise.api.kiwoom.tr import KiwoomContext
-from sise.api.kiwoom.ws import _encoder_0b
+from sise.api.kiwoom.ws_real import _encoder_0b
 from sise.api.kiwoom.ws_trades import Key, TradeFeed
 from sise.api.koscom.endpoint import KoscomContext
 from sise.api.koscom.ws_trades import MAX_ITEMS, TRADE_ITEM, MarketTrades

@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Collection, Hashable, Mapping, Sequence
-from typing import Final
+from typing import Final, TypeVar, cast
 
 from sise.engine.batches import Batch
 
@@ -50,6 +50,7 @@ Encoder = Callable[[], bytes | None]
 #: A feed's events of one batch for the keys followed: ``key → payloads`` in event order (keys
 #: with no event may be left out). Called once per batch, whatever the number of subscribers.
 FeedEncoder = Callable[[Batch, Collection[Hashable]], Mapping[Hashable, Sequence[bytes]]]
+F = TypeVar("F", bound=FeedEncoder)
 
 
 class Subscriber:
@@ -90,9 +91,13 @@ class Subscriber:
         if old is not None:
             self.pending_bytes -= len(old)
 
-    def follow(self, feed: str, key: Hashable) -> None:
-        """Receive every event of ``key`` in the feed ``feed`` from the next batch on."""
+    def follow(self, feed: str, key: Hashable, first: bytes | None = None) -> None:
+        """Receive every event of ``key`` in the feed ``feed`` from the next batch on, after
+        ``first`` (the key's current state, queued at once) when given."""
         self._hub._follow(self, feed, key)
+        if first is not None:
+            self._append((first,))
+            self._wake()
 
     def unfollow(self, feed: str, key: Hashable) -> None:
         self._hub._unfollow(self, feed, key)
@@ -175,8 +180,15 @@ class StreamHub:
             raise ValueError(f"feed {name!r} is already declared")
         self._feeds[name] = _Feed(encode)
 
-    def has_feed(self, name: str) -> bool:
-        return name in self._feeds
+    def ensure_feed(self, name: str, make: Callable[[], F]) -> F:
+        """The feed ``name``'s encoder, declared with ``make()`` by its first user: the
+        personalities of one market share a hub, and so each feed."""
+        feed = self._feeds.get(name)
+        if feed is None:
+            encode = make()
+            self.add_feed(name, encode)
+            return encode
+        return cast(F, feed.encode)
 
     @property
     def topic_count(self) -> int:

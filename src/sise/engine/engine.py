@@ -92,8 +92,11 @@ class Engine:
     phase: Annotated[npt.NDArray[np.int16], _DAILY_PER_VENUE]  # sessions.Phase
     indicative_price: Annotated[I64, _DAILY_PER_VENUE]
     indicative_qty: Annotated[I64, _DAILY_PER_VENUE]
+    indicative_time: Annotated[I64, _DAILY_PER_VENUE]  # of the latest INDICATIVE row (0 none)
     vi: Annotated[npt.NDArray[np.int8], _DAILY_PER_VENUE]  # 0 none, 1 static, 2 dynamic, 3 both
     vi_price: Annotated[I64, _DAILY_PER_VENUE]
+    vi_time: Annotated[I64, _DAILY_PER_VENUE]  # the running VI's start, else the latest VI's end
+    vi_count: Annotated[npt.NDArray[np.int32], _DAILY_PER_VENUE]  # VIs started today
     halted: Annotated[npt.NDArray[np.bool_], _DAILY_PER_VENUE]
     settlement: Annotated[I64, InstrumentField(daily=True)]  # derivatives: today's (0 until set)
     open_interest: Annotated[I64, _CARRIED]  # derivatives, contracts
@@ -329,10 +332,15 @@ class Engine:
             elif k0 == StatusKind.INDICATIVE:
                 self.indicative_price[v, i] = r["price"]
                 self.indicative_qty[v, i] = r["qty"]
+                self.indicative_time[v, i] = r["time"]
             elif k0 == StatusKind.VI_START:
                 start = r["kind"] == StatusKind.VI_START
                 self.vi[v, i] = np.where(start, r["value"], 0)
                 self.vi_price[v, i] = np.where(start, r["price"], 0)
+                self.vi_time[v, i] = r["time"]
+                # Every start counts, not only each key's last row of the batch.
+                s = rows[rows["kind"] == StatusKind.VI_START]
+                np.add.at(self.vi_count, (s["venue"].astype(np.intp), s["inst"].astype(np.intp)), 1)
             elif k0 == StatusKind.HALT:
                 self.halted[v, i] = r["kind"] == StatusKind.HALT
             elif k0 == StatusKind.OPEN_INTEREST:
@@ -581,17 +589,20 @@ class Engine:
         net = v.inv_qty[:, 0, f].sum(axis=1) - v.inv_qty[:, 1, f].sum(axis=1)
         return np.asarray(self.foreign_start + net, np.int64)
 
-    def inav(self) -> F64:
-        """Intraday indicative NAV of each ETF/ETN on a domestic index: yesterday's NAV moved by
-        the leverage times the index's move since its previous close; NaN for anything else."""
-        k = self.etp_index
+    def inav(self, inst: npt.NDArray[np.intp] | None = None) -> F64:
+        """Intraday indicative NAV of each ETF/ETN on a domestic index (of ``inst`` only, when
+        given): yesterday's NAV moved by the leverage times the index's move since its previous
+        close; NaN for anything else."""
+        rows = slice(None) if inst is None else inst
+        k = self.etp_index[rows]
         tracked = k >= 0
         prev = self.index.prev_close[np.where(tracked, k, 0)]
         level = np.round(self.index.levels(), 2)[np.where(tracked, k, 0)]
         with np.errstate(divide="ignore", invalid="ignore"):
             move = np.where(prev > 0, level / prev - 1.0, 0.0)
-        lev = self.instruments.leverage.astype(np.float64)
-        return np.asarray(np.where(tracked, self.nav_prev * (1.0 + lev * move), np.nan), np.float64)
+        lev = self.instruments.leverage[rows].astype(np.float64)
+        nav = self.nav_prev[rows] * (1.0 + lev * move)
+        return np.asarray(np.where(tracked, nav, np.nan), np.float64)
 
     def week52(self) -> tuple[I64, I64]:
         """52-week high and low including today (KRX)."""

@@ -26,7 +26,7 @@ import numpy.typing as npt
 import orjson
 
 from sise.api.kiwoom.tr import KiwoomContext
-from sise.api.kiwoom.ws import REC_0B, STEX
+from sise.api.kiwoom.ws_real import REC_0B, STEX
 from sise.api.numbers import MILLION_KRW, rate_bp_array, to_unit_array
 from sise.api.readers import touch
 from sise.api.wire import Directed
