@@ -269,7 +269,8 @@ _REST: Final = {
 def _table(p: Preset) -> str:
     lines = ["| field | 한글명 | format | as REST |", "|---|---|---|---|"]
     for f, s in zip(p.record, p.sources, strict=True):
-        lines.append(f"| `{f.name}` | {f.label} | {f.fmt.doc} | {_REST[s]} `{f.name}` |")
+        rest = "the code as subscribed" if f.name == "isuSrtCd" else f"{_REST[s]} `{f.name}`"
+        lines.append(f"| `{f.name}` | {f.label} | {f.fmt.doc} | {rest} |")
     return "\n".join(lines) + "\n"
 
 
