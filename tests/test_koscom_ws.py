@@ -212,6 +212,7 @@ def test_a_second_init_with_the_same_key_ends_the_older_session(env: Env) -> Non
     with env.client.websocket_connect(PATH) as first:
         assert init(first) == ok()
         subscribe(first, "tick", "005930")
+        older = env.endpoint.sessions[KEY]
         with env.client.websocket_connect(PATH) as second:
             assert init(second, id_=9) == ok(9)
             frame = recv(first)
@@ -219,7 +220,7 @@ def test_a_second_init_with_the_same_key_ends_the_older_session(env: Env) -> Non
             assert "세션" in frame["error"]["message"]
             with pytest.raises(Closed):
                 recv(first)
-            assert env.endpoint.sessions[KEY] is not None
+            assert env.endpoint.sessions[KEY] is not older
             assert subscribe(second, "tick", "005930")["isuSrtCd"] == "005930"  # the new one lives on
 
 
@@ -389,8 +390,9 @@ def test_subscribe_acks_then_snapshots_then_pushes_what_changed(env: Env) -> Non
         assert {k: v for k, v in params.items() if k != "preset"} == {k: rest[k] for k in snap}
 
 
-def follow(env: Env, ws: Any, subs: dict[tuple[str, str], dict[str, Any]], steps: int = 15) -> None:
-    """Step the market, folding every push into ``subs`` (preset, code) → values."""
+def follow(env: Env, ws: Any, subs: dict[tuple[str, str], dict[str, Any]], steps: int = 15) -> set[Any]:
+    """Step the market, folding every push into ``subs`` (preset, code) → values; the pairs pushed."""
+    pushed = set()
     for _ in range(steps):
         env.step(1)
         while True:
@@ -402,13 +404,15 @@ def follow(env: Env, ws: Any, subs: dict[tuple[str, str], dict[str, Any]], steps
             key = (p.pop("preset"), p["isuSrtCd"])
             assert p != subs[key], "a push repeats what the client has"
             subs[key] = p
+            pushed.add(key)
+    return pushed
 
 
 def test_tick10_and_quote10_are_the_rest_price_and_orderbook(env: Env) -> None:
     with env.client.websocket_connect(PATH) as ws:
         init(ws)
         subs = {(p, c): subscribe(ws, p, c) for p in ("tick10", "quote10") for c in ("005930", "000660")}
-        follow(env, ws, subs)
+        assert follow(env, ws, subs) == set(subs)  # every one moved, and was pushed
         for code in ("005930", "000660"):
             assert subs["tick10", code] == env.rest(f"/stocks/kospi/{code}/price")
             assert subs["quote10", code] == env.rest(f"/stocks/kospi/{code}/orderbook")
@@ -447,7 +451,7 @@ def test_the_index_preset_is_the_rest_index(env: Env) -> None:
     with env.client.websocket_connect(PATH) as ws:
         init(ws)
         subs = {("index", c): subscribe(ws, "index", c) for c in ("K1", "Q1", "K51")}
-        follow(env, ws, subs, steps=12)  # indices publish every 10 s at most
+        assert follow(env, ws, subs, steps=12) == set(subs)  # indices publish every 10 s at most
         assert subs["index", "K1"] == env.rest("/index/kospi/K1/index")
         assert subs["index", "Q1"] == env.rest("/index/kosdaq/Q1/index")
         assert subs["index", "K51"] == env.rest("/index/kospi/K51/index")
@@ -546,9 +550,7 @@ def test_unsubscribe_by_id_cancels_everything_under_it(env: Env) -> None:
         call(ws, "unsubscribe", None, 7)
         assert recv(ws) == ok(7)
         assert set(session.subs) == {("tick10", "000660")}
-        assert {s.topics.pop() for s in (x.sub for x in session.subs.values())} == {
-            ("koscom", "tick10", "000660")
-        }
+        assert [set(s.sub.topics) for s in session.subs.values()] == [{("koscom", "tick10", "000660")}]
         got = pushes(env, ws, 1)
         assert {(p["preset"], p["isuSrtCd"]) for p in got} == {("tick10", "000660")}
         call(ws, "unsubscribe", {"preset": "tick10", "isuSrtCd": "000660"}, 1)
@@ -578,7 +580,7 @@ def test_ws_is_koscoms_on_the_real_port_only(env: Env) -> None:
     r = env.client.get(PATH)  # a plain GET of the path: Koscom's gateway answer
     assert r.status_code == 404 and r.json() == {"message": "no Route matched with those values"}
     m = env.market
-    mock = create_app(m, KeyStore([REAL], [MOCK], [KEY]), mock=True, rate_limit=0)
+    mock = create_app(m, KeyStore([REAL], [MOCK], [KEY]), mock=True, rate_limit=0, hub=env.endpoint.hub)
     with (
         TestClient(mock) as client,
         pytest.raises(WebSocketDisconnect) as refused,
