@@ -299,6 +299,23 @@ def test_the_official_websocket_sample_flow_works_with_only_the_host_changed(ser
         assert w["return_code"] == 0
 
 
+def test_koscom_websocket_init_subscribe_ack_and_snapshot(server: Any) -> None:
+    """Koscom's /ws on the real port: init with the API key, subscribe tick 005930, the ack and
+    the snapshot (koscom.md §11.2–11.3)."""
+    base, _, keys, _ = server
+    apikey = keys["koscom"][0]["apikey"]
+    with connect(base.replace("http://", "ws://") + "/ws", open_timeout=10, close_timeout=2) as ws:
+        ws.send(json.dumps({"jsonrpc": "2.0", "id": 1, "method": "init", "params": {"key": apikey}}))
+        assert json.loads(ws.recv(timeout=10)) == {"jsonrpc": "2.0", "id": 1, "result": {"message": "ok"}}
+        sub = {"preset": "tick", "isuSrtCd": "005930"}
+        ws.send(json.dumps({"jsonrpc": "2.0", "id": 2, "method": "subscribe", "params": sub}))
+        assert json.loads(ws.recv(timeout=10)) == {"jsonrpc": "2.0", "id": 2, "result": {"message": "ok"}}
+        snapshot = json.loads(ws.recv(timeout=10))
+        assert snapshot["id"] == 2 and snapshot["result"]["isuSrtCd"] == "005930"
+        assert set(snapshot["result"]) == {"isuSrtCd", "trdPrc", "trdvol", "accTrdvol", "accTrdval", "trdTm"}
+        assert isinstance(snapshot["result"]["trdPrc"], int) and snapshot["result"]["trdPrc"] > 0
+
+
 def test_ctrl_c_stops_the_server_cleanly(server: Any) -> None:
     _, _, _, proc = server
     proc.send_signal(signal.SIGINT)

@@ -16,6 +16,7 @@ from sise import __version__
 from sise.api.kiwoom.auth import DEFAULT_TOKEN_LIFETIME_S
 from sise.api.kiwoom.ws import WsOptions
 from sise.api.koscom.quota import DEFAULT_DAILY_QUOTA
+from sise.api.koscom.ws import KoscomWsOptions
 from sise.api.stream import DEFAULT_MAX_PENDING_BYTES
 from sise.cli.logs import LEVELS, configure_logging, uvicorn_level
 from sise.cli.progress import Progress
@@ -28,6 +29,7 @@ from sise.sources.clock import kst_today
 from sise.sources.simulator import FULL_SCALE_TRADES
 
 WS_DEFAULTS = WsOptions()
+KOSCOM_WS_DEFAULTS = KoscomWsOptions()
 
 
 def _date(text: str) -> date:
@@ -114,7 +116,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--ws-login-timeout",
         type=float,
         default=WS_DEFAULTS.login_timeout_s,
-        help=f"seconds a WebSocket may wait before LOGIN (default {WS_DEFAULTS.login_timeout_s:g})",
+        help="seconds a WebSocket may wait before Kiwoom's LOGIN or Koscom's init"
+        f" (default {WS_DEFAULTS.login_timeout_s:g})",
+    )
+    srv.add_argument(
+        "--koscom-ws-max-subscriptions",
+        type=int,
+        default=KOSCOM_WS_DEFAULTS.max_subscriptions,
+        help="Koscom /ws subscriptions (issue × preset) per session"
+        f" (default {KOSCOM_WS_DEFAULTS.max_subscriptions})",
+    )
+    srv.add_argument(
+        "--koscom-ws-heartbeat",
+        type=float,
+        default=KOSCOM_WS_DEFAULTS.heartbeat_interval_s,
+        help="seconds between Koscom /ws server heartbeats; 0 = none (default 0)",
     )
     srv.add_argument(
         "--ws-max-backlog",
@@ -191,6 +207,11 @@ def _serve(args: argparse.Namespace) -> int:
         ws=WsOptions(login_timeout_s=args.ws_login_timeout, ping_interval_s=args.ws_ping_interval),
         ws_max_backlog=args.ws_max_backlog,
         ws_deflate=args.ws_deflate,
+        koscom_ws=KoscomWsOptions(
+            init_timeout_s=args.ws_login_timeout,
+            heartbeat_interval_s=args.koscom_ws_heartbeat,
+            max_subscriptions=args.koscom_ws_max_subscriptions,
+        ),
     )
     return serve(settings, options)
 

@@ -16,6 +16,8 @@ import uvicorn
 from sise.api.kiwoom.auth import DEFAULT_TOKEN_LIFETIME_S, KeyStore
 from sise.api.kiwoom.ws import WsOptions
 from sise.api.koscom.quota import DEFAULT_DAILY_QUOTA
+from sise.api.koscom.ws import PATH as KOSCOM_WS_PATH
+from sise.api.koscom.ws import KoscomWsOptions
 from sise.api.stream import DEFAULT_MAX_PENDING_BYTES
 from sise.server.app import OnePort, create_app, market_hub
 from sise.server.http import http_protocol
@@ -32,7 +34,8 @@ class ServeOptions:
     rate_limit: float | None = None  # None: Kiwoom's defaults; 0: off
     koscom_quota: int = DEFAULT_DAILY_QUOTA  # Koscom calls per key per day; 0: no quota
     log_level: str = "warning"
-    ws: WsOptions = field(default_factory=WsOptions)  # real-time WebSocket timers and limits
+    ws: WsOptions = field(default_factory=WsOptions)  # Kiwoom WebSocket timers and limits
+    koscom_ws: KoscomWsOptions = field(default_factory=KoscomWsOptions)  # Koscom's /ws likewise
     ws_max_backlog: int = DEFAULT_MAX_PENDING_BYTES  # bytes queued for a subscriber before it is cut
     ws_deflate: bool = False  # permessage-deflate: compresses every frame once per subscriber
 
@@ -56,6 +59,7 @@ def serve(settings: Settings, options: ServeOptions) -> int:
         koscom_quota=options.koscom_quota,
         hub=hub,
         ws=options.ws,
+        koscom_ws=options.koscom_ws,
     )
     servers = [_server(real, options.host, options.port, options)]
     if options.mock_port:
@@ -131,6 +135,7 @@ def _banner(market: Market, keys: KeyStore, options: ServeOptions, seconds: floa
         lines.append(f"      appkey={mock.appkey}  secretkey={mock.secretkey}")
     if keys.koscom:
         lines.append(f"  Koscom REST:        http://{host}:{options.port}/v2/market")
+        lines.append(f"  Koscom WebSocket:   ws://{host}:{options.port}{KOSCOM_WS_PATH}")
         lines.append(f"      apikey={keys.koscom[0]}")
     lines.append(f"  health:             http://{host}:{options.port}/healthz")
     lines.append(f"  keys:               {Path(market.settings.data_dir) / 'keys.json'}")

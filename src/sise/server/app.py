@@ -1,8 +1,9 @@
 """The ASGI apps of one process: the real and the 모의투자 personalities, plus health.
 
 The real personality serves Kiwoom and Koscom on one port, as a client of both would expect of
-"the same host": Koscom's ``/v2/…`` and ``/v3/…`` paths go to the Koscom app, every other path to
-the Kiwoom app, so each answers what it does not serve in its own vendor's shape."""
+"the same host": Koscom's ``/v2/…`` and ``/v3/…`` paths and its WebSocket paths (``/ws``) go to
+the Koscom app, every other path to the Kiwoom app, so each answers what it does not serve in its
+own vendor's shape."""
 
 from __future__ import annotations
 
@@ -24,17 +25,22 @@ from sise.api.koscom.app import create_koscom_app
 from sise.api.koscom.endpoint import KoscomContext
 from sise.api.koscom.endpoints import KOSCOM_ENDPOINTS
 from sise.api.koscom.quota import DEFAULT_DAILY_QUOTA
+from sise.api.koscom.ws import PATH as KOSCOM_WS_PATH
+from sise.api.koscom.ws import KoscomWsOptions
 from sise.api.stream import DEFAULT_MAX_PENDING_BYTES, StreamHub
 from sise.market.timeutil import kst_datetime
 from sise.server.runtime import Market
 
 #: Path prefixes of the Koscom API (``/v2/market``, ``/v3/market`` and anything else there).
 KOSCOM_PREFIXES: Final = ("/v2/", "/v3/")
+#: Exact paths of Koscom's WebSockets (koscom.md §11.1).
+KOSCOM_WS_PATHS: Final = (KOSCOM_WS_PATH,)
 
 
 class OnePort:
-    """Kiwoom and Koscom on one port: ``/v2/…`` and ``/v3/…`` are Koscom's, the rest Kiwoom's.
-    ``state`` is the Kiwoom app's (its shape answers requests the HTTP parser cannot read)."""
+    """Kiwoom and Koscom on one port: ``/v2/…``, ``/v3/…`` and the Koscom WebSocket paths are
+    Koscom's, the rest Kiwoom's. ``state`` is the Kiwoom app's (its shape answers requests the
+    HTTP parser cannot read)."""
 
     def __init__(self, kiwoom: Starlette, koscom: Starlette | None) -> None:
         self.kiwoom = kiwoom
@@ -42,7 +48,8 @@ class OnePort:
         self.state = kiwoom.state
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if self.koscom is not None and scope.get("path", "").startswith(KOSCOM_PREFIXES):
+        path = scope.get("path", "")
+        if self.koscom is not None and (path.startswith(KOSCOM_PREFIXES) or path in KOSCOM_WS_PATHS):
             await self.koscom(scope, receive, send)
         else:
             await self.kiwoom(scope, receive, send)
@@ -58,15 +65,18 @@ def create_app(
     koscom_quota: int = DEFAULT_DAILY_QUOTA,
     hub: StreamHub | None = None,
     ws: WsOptions | None = None,
+    koscom_ws: KoscomWsOptions | None = None,
 ) -> OnePort:
-    """One personality: ``GET /healthz``, the Kiwoom REST API and, on the real personality, the
-    Koscom REST API.
+    """One personality: ``GET /healthz``, the Kiwoom REST API and WebSocket and, on the real
+    personality, the Koscom REST API and WebSocket.
 
     ``rate_limit``: ``None`` for Kiwoom's own limit, ``0`` for none (see ``create_kiwoom_app``);
     ``koscom_quota``: Koscom calls per key per day, ``0`` for no quota. ``hub`` feeds the
-    real-time WebSocket; both personalities of a market should share one (:func:`market_hub`),
-    so an item's payload is encoded once per batch for all of them.
+    real-time WebSockets; both personalities of a market should share one (:func:`market_hub`),
+    so an item's payload is encoded once per batch for all of them. ``ws`` and ``koscom_ws``
+    time and cap each vendor's WebSocket sessions.
     """
+    hub = hub if hub is not None else market_hub(market)
 
     def context() -> KiwoomContext:
         return KiwoomContext(market.engine, market.universe, market.store, market.clock.now_ns, mock)
@@ -78,7 +88,7 @@ def create_app(
         mock=mock,
         token_lifetime_s=token_lifetime_s,
         rate_limit=rate_limit,
-        hub=hub if hub is not None else market_hub(market),
+        hub=hub,
         ws=ws,
     )
     # One router for everything (no Mount): a routing layer less on every request; health last,
@@ -91,7 +101,12 @@ def create_app(
         return KoscomContext(market.engine, market.universe, market.store, market.clock.now_ns)
 
     koscom = create_koscom_app(
-        koscom_context, keys.has_koscom_key, endpoints=KOSCOM_ENDPOINTS, daily_quota=koscom_quota
+        koscom_context,
+        keys.has_koscom_key,
+        endpoints=KOSCOM_ENDPOINTS,
+        daily_quota=koscom_quota,
+        hub=hub,
+        ws=koscom_ws,
     )
     return OnePort(kiwoom, koscom)
 

@@ -17,7 +17,7 @@ from urllib.parse import parse_qsl
 
 import orjson
 from starlette.applications import Starlette
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 from starlette.types import Receive, Scope, Send
 
 from sise.api import surface
@@ -36,6 +36,9 @@ from sise.api.koscom.errors import (
 )
 from sise.api.koscom.quota import DEFAULT_DAILY_QUOTA, DailyQuota
 from sise.api.koscom.routes import PathTable
+from sise.api.koscom.ws import PATH as WS_PATH
+from sise.api.koscom.ws import KoscomWs, KoscomWsOptions
+from sise.api.stream import StreamHub
 
 __all__ = ["V2", "V3", "create_koscom_app"]
 
@@ -54,9 +57,13 @@ def create_koscom_app(
     daily_quota: int = DEFAULT_DAILY_QUOTA,
     wall: Callable[[], float] = time.time,
     monotonic: Callable[[], float] = time.monotonic,
+    hub: StreamHub | None = None,
+    ws: KoscomWsOptions | None = None,
 ) -> Starlette:
     """The Koscom REST API. ``accepts(apikey)`` says whether a key is valid; ``daily_quota``
-    calls per key per UTC day (0: no quota); ``wall`` drives the quota's day."""
+    calls per key per UTC day (0: no quota); ``wall`` drives the quota's day. With a ``hub``
+    (fed by the market after every batch) the app also serves the real-time WebSocket at ``/ws``
+    (``sise.api.koscom.ws``), its sessions timed and capped by ``ws``."""
     table: PathTable[Endpoint] = PathTable()
     for ep in endpoints:
         for path in (*(V2 + p for p in (ep.path, *ep.aliases)), *(V3 + p for p in ep.v3)):
@@ -71,6 +78,10 @@ def create_koscom_app(
     surface.install(app, KoscomShape())
     app.state.quota = api.quota
     app.state.paths = table.paths
+    if hub is not None:
+        endpoint = KoscomWs(context, accepts, hub, ws or KoscomWsOptions())
+        app.router.routes.append(WebSocketRoute(WS_PATH, endpoint.serve))
+        app.state.websocket = endpoint
     return app
 
 

@@ -193,6 +193,31 @@ BUFFER_EXCEEDED = _rpc(20160, "Data버퍼 초과로 연속조회로 변경바랍
 DB_TIMEOUT = _rpc(20170, "DB조회 시간을 초과 했습니다. 확인 하십시오", status=500)
 TODAY_UNAVAILABLE = _rpc(20180, "당일 Data가 조회되지 않습니다")
 
+# ----------------------------------------------------------------- WebSocket (JSON-RPC frames)
+
+_WS_STATUS = "sent in a WebSocket frame, which has no HTTP status; 400 only because every entry declares one"
+
+NOT_JSON_RPC = ErrorDef(
+    kind=Kind.RPC,
+    code=47,
+    template="정상적인 JSON-RPC 형식이 아닙니다",
+    status=400,
+    source=REFERENCE,
+    why=_WS_STATUS,
+    when="a WebSocket frame that is not a JSON-RPC 2.0 request (not JSON, not an object, no `method`)",
+)
+SESSION_REPLACED = ErrorDef(
+    kind=Kind.RPC,
+    code=-32000,
+    template="같은 API Key로 새 세션이 연결되어 이 세션을 종료합니다",
+    status=400,
+    source=SISE,
+    why="Koscom allows one session per key (koscom.md §11.1) but documents nothing for a second one;"
+    " sise ends the older (as Kiwoom's R10001 does) and says so with JSON-RPC's first"
+    " implementation-defined server error code, which no 시세 code can be mistaken for. " + _WS_STATUS,
+    when="the older WebSocket session of a key that just sent `init` on another socket; then closed",
+)
+
 #: Every entry by its Python name, in declaration order.
 CATALOGUE: Final[dict[str, ErrorDef]] = {n: v for n, v in globals().items() if isinstance(v, ErrorDef)}
 

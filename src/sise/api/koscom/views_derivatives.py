@@ -673,40 +673,42 @@ def realtime_band(ctx: KoscomContext, i: int, price: int) -> tuple[int, int]:
     return min(round_down(price + amount, table), up1), max(price - amount, lo1)
 
 
-def _price(fam: Family) -> Any:
-    fields = PRICE[fam.word]
+def price_of(ctx: KoscomContext, fam: Family, i: int) -> dict[str, Any]:
+    """The ``price`` result of contract ``i`` (also the WebSocket's tick presets)."""
+    e = ctx.engine
+    st = e.state(Venue.KRX)
+    scale = scale_of(ctx, i)
+    code = e.instruments.code[i]
+    traded = int(st.count[i]) > 0
+    base = int(e.base[i])
+    cur = int(st.last[i]) or base  # ``Engine.current_price`` of one contract, not the market's
+    up, lo = realtime_band(ctx, i, cur)
+    cols: dict[str, Any] = {
+        "isuSrtCd": code + OPTIONS_FEED if fam.options else code,
+        "trdPrc": quote1(cur, scale),
+        "trdvol": int(st.last_qty[i]),
+        "trdTm": int(hhmmssmm(int(st.last_time[i]))) if traded else 0,
+        "opnprc": quote1(int(st.open[i]) if traded else base, scale),
+        "hgprc": quote1(int(st.high[i]) if traded else base, scale),
+        "lwprc": quote1(int(st.low[i]) if traded else base, scale),
+        "accTrdvol": int(st.volume[i]),
+        "accTrdval": int(krw(ctx, i, int(st.value[i]))),
+        "negoBlkAccTrdvol": 0,
+        "lstTrdTpCd": int(_LAST_SIDE[int(st.last_side[i])]),
+        "realtmUplmtprc": quote1(up, scale),
+        "realtmLwlmtprc": quote1(lo, scale),
+    }
+    if fam.options:
+        cols["isuCd"] = e.instruments.isin[i]
+    else:
+        cols["fstmmAgndaContrtPrc"] = quote1(int(st.last[i]), scale)
+        cols["futrmmAgndaContrtPrc"] = 0
+    return PRICE[fam.word].render_one(cols)
 
+
+def _price(fam: Family) -> Any:
     def view(ctx: KoscomContext, path: Path, req: Request) -> Result:
-        i, _ = contract(ctx, fam, path)
-        e = ctx.engine
-        st = e.state(Venue.KRX)
-        scale = scale_of(ctx, i)
-        code = e.instruments.code[i]
-        traded = int(st.count[i]) > 0
-        cur = int(e.current_price(Venue.KRX)[i])
-        base = int(e.base[i])
-        up, lo = realtime_band(ctx, i, cur)
-        cols: dict[str, Any] = {
-            "isuSrtCd": code + OPTIONS_FEED if fam.options else code,
-            "trdPrc": quote1(cur, scale),
-            "trdvol": int(st.last_qty[i]),
-            "trdTm": int(hhmmssmm(int(st.last_time[i]))) if traded else 0,
-            "opnprc": quote1(int(st.open[i]) if traded else base, scale),
-            "hgprc": quote1(int(st.high[i]) if traded else base, scale),
-            "lwprc": quote1(int(st.low[i]) if traded else base, scale),
-            "accTrdvol": int(st.volume[i]),
-            "accTrdval": int(krw(ctx, i, int(st.value[i]))),
-            "negoBlkAccTrdvol": 0,
-            "lstTrdTpCd": int(_LAST_SIDE[int(st.last_side[i])]),
-            "realtmUplmtprc": quote1(up, scale),
-            "realtmLwlmtprc": quote1(lo, scale),
-        }
-        if fam.options:
-            cols["isuCd"] = e.instruments.isin[i]
-        else:
-            cols["fstmmAgndaContrtPrc"] = quote1(int(st.last[i]), scale)
-            cols["futrmmAgndaContrtPrc"] = 0
-        return Result(fields.render_one(cols))
+        return Result(price_of(ctx, fam, contract(ctx, fam, path)[0]))
 
     return view
 
@@ -756,25 +758,29 @@ def _book_fields() -> Record:
 BOOK: Final = _book_fields()
 
 
+def book_of(ctx: KoscomContext, i: int) -> dict[str, Any]:
+    """The ``orderbook`` result of contract ``i`` (also the WebSocket's quote presets)."""
+    e = ctx.engine
+    b = e.books[Venue.KRX]
+    scale = scale_of(ctx, i)
+    cols: dict[str, Any] = {"isuSrtCd": e.instruments.code[i]}
+    for n in range(LEVELS):
+        for side in ("ask", "bid"):
+            cols[f"{side}Step{n + 1}BstordPrc"] = quote1(int(getattr(b, f"{side}_price")[i, n]), scale)
+            cols[f"{side}Step{n + 1}BstordRqty"] = int(getattr(b, f"{side}_qty")[i, n])
+            cols[f"{side}Step{n + 1}BstordCnt"] = int(getattr(b, f"{side}_count")[i, n])
+    for side, word in (("ask", "ask"), ("bid", "bid")):
+        cols[f"{word}TotOrdRqty"] = int(getattr(b, f"{side}_qty")[i, :LEVELS].sum())
+        cols[f"{word}ValidOrdCnt"] = int(getattr(b, f"{side}_count")[i, :LEVELS].sum())
+    t = int(b.time[i])
+    cols["ordAcptTm"] = int(hhmmssmm(t)) if t > 0 else 0
+    cols["deemTrdPrc"] = quote1(int(e.indicative_price[Venue.KRX, i]), scale)
+    return BOOK.render_one(cols)
+
+
 def _orderbook(fam: Family) -> Any:
     def view(ctx: KoscomContext, path: Path, req: Request) -> Result:
-        i, _ = contract(ctx, fam, path)
-        e = ctx.engine
-        b = e.books[Venue.KRX]
-        scale = scale_of(ctx, i)
-        cols: dict[str, Any] = {"isuSrtCd": e.instruments.code[i]}
-        for n in range(LEVELS):
-            for side in ("ask", "bid"):
-                cols[f"{side}Step{n + 1}BstordPrc"] = quote1(int(getattr(b, f"{side}_price")[i, n]), scale)
-                cols[f"{side}Step{n + 1}BstordRqty"] = int(getattr(b, f"{side}_qty")[i, n])
-                cols[f"{side}Step{n + 1}BstordCnt"] = int(getattr(b, f"{side}_count")[i, n])
-        for side, word in (("ask", "ask"), ("bid", "bid")):
-            cols[f"{word}TotOrdRqty"] = int(getattr(b, f"{side}_qty")[i, :LEVELS].sum())
-            cols[f"{word}ValidOrdCnt"] = int(getattr(b, f"{side}_count")[i, :LEVELS].sum())
-        t = int(b.time[i])
-        cols["ordAcptTm"] = int(hhmmssmm(t)) if t > 0 else 0
-        cols["deemTrdPrc"] = quote1(int(e.indicative_price[Venue.KRX, i]), scale)
-        return Result(BOOK.render_one(cols))
+        return Result(book_of(ctx, contract(ctx, fam, path)[0]))
 
     return view
 
@@ -1129,4 +1135,16 @@ def _endpoints(fam: Family) -> tuple[Endpoint, ...]:
 
 ENDPOINTS: Final = (*_endpoints(FUTURES), *_endpoints(OPTIONS))
 
-__all__ = ["ENDPOINTS", "FUTURES", "MARKETS", "OPTIONS", "contracts_of"]
+__all__ = [
+    "BOOK",
+    "ENDPOINTS",
+    "FUTURES",
+    "MARKETS",
+    "OPTIONS",
+    "PRICE",
+    "Family",
+    "book_of",
+    "contracts_of",
+    "front_of",
+    "price_of",
+]

@@ -210,23 +210,25 @@ INDEX: Final = Record(
 )
 
 
-def index(ctx: KoscomContext, path: Path, req: Request) -> Result:
-    d = index_of(ctx, path.market, path.code)
+def index_values(ctx: KoscomContext, d: IndexDef) -> dict[str, Any]:
+    """The ``index`` result of ``d`` (also the WebSocket's ``index`` preset)."""
     q = index_quote(ctx.engine, d.key)
     times = ctx.engine.index.series(d.key)[0]
-    return Result(
-        INDEX.render_one(
-            {
-                "isuSrtCd": path.code,
-                "trdTm": int(hhmmssmm(int(times[-1]))) if len(times) else 0,
-                "trdPrc": q.level,
-                "cmpprevddTpCd": _sign(q.change),
-                "cmpprevddPrc": q.change,
-                "accTrdvol": to_unit(q.volume, THOUSAND_SHARES),
-                "accTrdval": to_unit(q.value, MILLION_KRW),
-            }
-        )
+    return INDEX.render_one(
+        {
+            "isuSrtCd": d.koscom_code,
+            "trdTm": int(hhmmssmm(int(times[-1]))) if len(times) else 0,
+            "trdPrc": q.level,
+            "cmpprevddTpCd": _sign(q.change),
+            "cmpprevddPrc": q.change,
+            "accTrdvol": to_unit(q.volume, THOUSAND_SHARES),
+            "accTrdval": to_unit(q.value, MILLION_KRW),
+        }
     )
+
+
+def index(ctx: KoscomContext, path: Path, req: Request) -> Result:
+    return Result(index_values(ctx, index_of(ctx, path.market, path.code)))
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -664,4 +666,4 @@ ENDPOINTS: Final = (
     ),
 )
 
-__all__ = ["ENDPOINTS", "expected", "index_of", "live_figures"]
+__all__ = ["ENDPOINTS", "INDEX", "expected", "index_of", "index_values", "live_figures"]

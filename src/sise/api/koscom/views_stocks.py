@@ -155,12 +155,15 @@ def price_columns(ctx: KoscomContext, inst: list[int]) -> dict[str, Any]:
     st = e.state(Venue.KRX)
     book = e.books[Venue.KRX]
     base = e.base[idx]
-    cur = e.current_price(Venue.KRX)[idx]
+    # ``Engine.current_price``/``signs`` on the rows asked for only: the real-time presets ask for
+    # one issue per batch, and the whole-market arrays would cost O(market) each time.
+    last = st.last[idx]
+    cur = np.where(last > 0, last, base)
     traded = st.count[idx] > 0
     return {
         "isuSrtCd": [e.instruments.code[i] for i in inst],
         "trdPrc": cur,
-        "cmpprevddTpCd": [str(s) for s in e.signs(Venue.KRX)[idx].tolist()],
+        "cmpprevddTpCd": [str(s) for s in sign_codes(cur, base, e.upper[idx], e.lower[idx]).tolist()],
         "cmpprevddPrc": cur - base,
         "opnprc": st.open[idx],
         "hgprc": st.high[idx],
@@ -175,8 +178,13 @@ def price_columns(ctx: KoscomContext, inst: list[int]) -> dict[str, Any]:
     }
 
 
+def price_of(ctx: KoscomContext, i: int) -> dict[str, Any]:
+    """The ``price`` result of instrument ``i`` (also the WebSocket's tick presets)."""
+    return PRICE.render(1, price_columns(ctx, [i]))[0]
+
+
 def price(ctx: KoscomContext, path: Path, req: Request) -> Result:
-    return Result(PRICE.render(1, price_columns(ctx, [stock(ctx, path)]))[0])
+    return Result(price_of(ctx, stock(ctx, path)))
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -771,8 +779,13 @@ def orderbook_columns(ctx: KoscomContext, inst: list[int]) -> dict[str, Any]:
     }
 
 
+def orderbook_of(ctx: KoscomContext, i: int) -> dict[str, Any]:
+    """The ``orderbook`` result of instrument ``i`` (also the WebSocket's quote presets)."""
+    return ORDERBOOK.render(1, orderbook_columns(ctx, [i]))[0]
+
+
 def orderbook(ctx: KoscomContext, path: Path, req: Request) -> Result:
-    return Result(ORDERBOOK.render(1, orderbook_columns(ctx, [stock(ctx, path)]))[0])
+    return Result(orderbook_of(ctx, stock(ctx, path)))
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -1551,4 +1564,14 @@ ENDPOINTS: Final = (
     ),
 )
 
-__all__ = ["ENDPOINTS", "PRICE", "investor_rows", "master_values", "price_columns"]
+__all__ = [
+    "ENDPOINTS",
+    "LIST_ROW",
+    "ORDERBOOK",
+    "PRICE",
+    "investor_rows",
+    "master_values",
+    "orderbook_of",
+    "price_columns",
+    "price_of",
+]
