@@ -14,10 +14,12 @@ from pathlib import Path
 import uvicorn
 
 from sise.api.kiwoom.auth import DEFAULT_TOKEN_LIFETIME_S, KeyStore
+from sise.api.kiwoom.ws import PATH as KIWOOM_WS_PATH
 from sise.api.kiwoom.ws import WsOptions
 from sise.api.koscom.quota import DEFAULT_DAILY_QUOTA
 from sise.api.koscom.ws import PATH as KOSCOM_WS_PATH
 from sise.api.koscom.ws import KoscomWsOptions
+from sise.api.koscom.ws_market import PATHS as MARKET_WS_PATHS
 from sise.api.stream import DEFAULT_MAX_PENDING_BYTES
 from sise.server.app import OnePort, create_app, market_hub
 from sise.server.http import http_protocol
@@ -128,6 +130,7 @@ def _banner(market: Market, keys: KeyStore, options: ServeOptions, seconds: floa
         f"sise is ready in {seconds:.1f} s — market time {market.clock.now_kst():%Y-%m-%d %H:%M:%S} KST"
         f" (speed ×{market.clock.speed:g})",
         f"  Kiwoom REST (실전):  http://{host}:{options.port}",
+        f"  Kiwoom WebSocket:   ws://{host}:{options.port}{KIWOOM_WS_PATH}",
         f"      appkey={real.appkey}  secretkey={real.secretkey}",
     ]
     if options.mock_port:
@@ -135,7 +138,8 @@ def _banner(market: Market, keys: KeyStore, options: ServeOptions, seconds: floa
         lines.append(f"      appkey={mock.appkey}  secretkey={mock.secretkey}")
     if keys.koscom:
         lines.append(f"  Koscom REST:        http://{host}:{options.port}/v2/market")
-        lines.append(f"  Koscom WebSocket:   ws://{host}:{options.port}{KOSCOM_WS_PATH}")
+        wide = ", ".join(MARKET_WS_PATHS)
+        lines.append(f"  Koscom WebSocket:   ws://{host}:{options.port}{KOSCOM_WS_PATH} (and {wide})")
         lines.append(f"      apikey={keys.koscom[0]}")
     lines.append(f"  health:             http://{host}:{options.port}/healthz")
     lines.append(f"  keys:               {Path(market.settings.data_dir) / 'keys.json'}")

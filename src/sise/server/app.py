@@ -27,6 +27,7 @@ from sise.api.koscom.endpoints import KOSCOM_ENDPOINTS
 from sise.api.koscom.quota import DEFAULT_DAILY_QUOTA
 from sise.api.koscom.ws import PATH as KOSCOM_WS_PATH
 from sise.api.koscom.ws import KoscomWsOptions
+from sise.api.koscom.ws_market import PATHS as MARKET_WS_PATHS
 from sise.api.stream import DEFAULT_MAX_PENDING_BYTES, StreamHub
 from sise.market.timeutil import kst_datetime
 from sise.server.runtime import Market
@@ -34,7 +35,7 @@ from sise.server.runtime import Market
 #: Path prefixes of the Koscom API (``/v2/market``, ``/v3/market`` and anything else there).
 KOSCOM_PREFIXES: Final = ("/v2/", "/v3/")
 #: Exact paths of Koscom's WebSockets (koscom.md §11.1).
-KOSCOM_WS_PATHS: Final = (KOSCOM_WS_PATH,)
+KOSCOM_WS_PATHS: Final = (KOSCOM_WS_PATH, *MARKET_WS_PATHS)
 
 
 class OnePort:

@@ -38,6 +38,8 @@ from sise.api.koscom.quota import DEFAULT_DAILY_QUOTA, DailyQuota
 from sise.api.koscom.routes import PathTable
 from sise.api.koscom.ws import PATH as WS_PATH
 from sise.api.koscom.ws import KoscomWs, KoscomWsOptions
+from sise.api.koscom.ws_market import PATHS as MARKET_WS_PATHS
+from sise.api.koscom.ws_market import MarketWs
 from sise.api.stream import StreamHub
 
 __all__ = ["V2", "V3", "create_koscom_app"]
@@ -62,8 +64,9 @@ def create_koscom_app(
 ) -> Starlette:
     """The Koscom REST API. ``accepts(apikey)`` says whether a key is valid; ``daily_quota``
     calls per key per UTC day (0: no quota); ``wall`` drives the quota's day. With a ``hub``
-    (fed by the market after every batch) the app also serves the real-time WebSocket at ``/ws``
-    (``sise.api.koscom.ws``), its sessions timed and capped by ``ws``."""
+    (fed by the market after every batch) the app also serves the real-time WebSockets: ``/ws``
+    (``sise.api.koscom.ws``) and the market-wide ``/ws_ksp``, ``/ws_kdq``
+    (``sise.api.koscom.ws_market``), their sessions timed and capped by ``ws``."""
     table: PathTable[Endpoint] = PathTable()
     for ep in endpoints:
         for path in (*(V2 + p for p in (ep.path, *ep.aliases)), *(V3 + p for p in ep.v3)):
@@ -79,9 +82,15 @@ def create_koscom_app(
     app.state.quota = api.quota
     app.state.paths = table.paths
     if hub is not None:
-        endpoint = KoscomWs(context, accepts, hub, ws or KoscomWsOptions())
+        options = ws or KoscomWsOptions()
+        endpoint = KoscomWs(context, accepts, hub, options)
         app.router.routes.append(WebSocketRoute(WS_PATH, endpoint.serve))
         app.state.websocket = endpoint
+        app.state.market_websockets = {}
+        for path, market in MARKET_WS_PATHS.items():
+            wide = MarketWs(context, accepts, hub, options, market)
+            app.router.routes.append(WebSocketRoute(path, wide.serve))
+            app.state.market_websockets[path] = wide
     return app
 
 

@@ -24,7 +24,7 @@ import asyncio
 import contextlib
 import logging
 import re
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Coroutine, Hashable
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -51,9 +51,10 @@ from sise.api.koscom.errors import (
     KoscomError,
 )
 from sise.api.koscom.ws_presets import CHANGE, NAMES, PRESETS, Preset, encoder, resolve
+from sise.api.outlet import Outlet
 from sise.api.stream import StreamHub, Subscriber
 
-__all__ = ["PATH", "KoscomWs", "KoscomWsOptions"]
+__all__ = ["PATH", "KoscomWs", "KoscomWsOptions", "RpcEndpoint", "RpcSession"]
 
 log = logging.getLogger("sise.koscom.ws")
 
@@ -78,7 +79,7 @@ class KoscomWsOptions:
     max_subscriptions: int = 200
 
 
-class _Malformed(Exception):
+class Malformed(Exception):
     """A frame that is not a JSON-RPC request: answered with 47 (and the ``id`` when it had one)."""
 
     def __init__(self, id_: Id = None) -> None:
@@ -87,13 +88,13 @@ class _Malformed(Exception):
 
 
 @dataclass(frozen=True, slots=True)
-class _Request:
+class Request:
     id: Id
     method: str
     params: Any
 
 
-def _parse(raw: str) -> _Request:
+def parse(raw: str) -> Request:
     """A JSON-RPC 2.0 request, leniently: a trailing comma is forgiven; ``id`` may be absent."""
     try:
         body = orjson.loads(raw)
@@ -101,19 +102,19 @@ def _parse(raw: str) -> _Request:
         try:
             body = orjson.loads(_TRAILING_COMMA.sub(r"\1", raw))
         except orjson.JSONDecodeError:
-            raise _Malformed from None
+            raise Malformed from None
     if not isinstance(body, dict):
-        raise _Malformed
+        raise Malformed
     id_ = body.get("id")
     if isinstance(id_, bool) or not isinstance(id_, int | str | None):
-        raise _Malformed
+        raise Malformed
     method = body.get("method")
     if body.get("jsonrpc") != "2.0" or not isinstance(method, str) or not method:
-        raise _Malformed(id_)
-    return _Request(id_, method, body.get("params"))
+        raise Malformed(id_)
+    return Request(id_, method, body.get("params"))
 
 
-def _frame(id_: Id, member: str, value: Any) -> bytes:
+def frame(id_: Id, member: str, value: Any) -> bytes:
     """A response: ``result`` or ``error`` and the request's ``id`` (omitted when it had none)."""
     out: dict[str, Any] = {"jsonrpc": "2.0"}
     if id_ is not None:
@@ -122,9 +123,9 @@ def _frame(id_: Id, member: str, value: Any) -> bytes:
     return orjson.dumps(out)
 
 
-def _error(id_: Id, e: ErrorDef | KoscomError) -> bytes:
+def error_frame(id_: Id, e: ErrorDef | KoscomError) -> bytes:
     err = e() if isinstance(e, ErrorDef) else e
-    return _frame(id_, "error", orjson.loads(err.body)["error"])
+    return frame(id_, "error", orjson.loads(err.body)["error"])
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -146,10 +147,10 @@ class _Subscription:
 
     def snapshot(self, payload: bytes) -> bytes:
         if self.preset.name != CHANGE:
-            return _frame(self.id, "result", orjson.Fragment(payload))
+            return frame(self.id, "result", orjson.Fragment(payload))
         values = orjson.loads(payload)
         self.sent = {k: values[k] for k in self.items}
-        return _frame(self.id, "result", {"isuCd": values["isuCd"], "isuSrtCd": self.code, **self.sent})
+        return frame(self.id, "result", {"isuCd": values["isuCd"], "isuSrtCd": self.code, **self.sent})
 
     def push(self, payload: bytes) -> bytes | None:
         """The push frame of a newer payload; ``None`` when none of a change's items moved."""
@@ -171,8 +172,9 @@ class _Subscription:
 # ---------------------------------------------------------------------------------------------------
 
 
-class KoscomWs:
-    """The ``/ws`` endpoint: its sessions by API key."""
+class RpcEndpoint:
+    """A Koscom WebSocket endpoint: its sessions by API key (one per key; a newer ``init``
+    ends the older session)."""
 
     def __init__(
         self,
@@ -185,11 +187,14 @@ class KoscomWs:
         self.accepts = accepts
         self.hub = hub
         self.options = options
-        self.sessions: dict[str, _Session] = {}
+        self.sessions: dict[str, RpcSession] = {}
+
+    def session(self, websocket: WebSocket) -> RpcSession:
+        raise NotImplementedError
 
     async def serve(self, websocket: WebSocket) -> None:
         await websocket.accept()
-        session = _Session(self, websocket)
+        session = self.session(websocket)
         try:
             await session.run()
         except WebSocketDisconnect:
@@ -198,14 +203,17 @@ class KoscomWs:
             session.end()
 
 
-class _Session:
-    def __init__(self, endpoint: KoscomWs, websocket: WebSocket) -> None:
+class RpcSession:
+    """What every Koscom WebSocket session does: JSON-RPC frames through an outlet
+    (``sise.api.outlet``), ``init`` first, ``heartbeat``, and the end. Subclasses add their tasks
+    (:meth:`jobs`), their methods (:meth:`request`) and what they leave at the end (:meth:`leave`)."""
+
+    def __init__(self, endpoint: RpcEndpoint, websocket: WebSocket) -> None:
         self.ep = endpoint
         self.ws = websocket
+        self.outlet = Outlet(websocket)
         self.lock = asyncio.Lock()
         self.key: str | None = None
-        self.subs: dict[tuple[str, str], _Subscription] = {}
-        self.ready: dict[tuple[str, str], None] = {}  # subscriptions with a payload pending, in order
         self.wake = asyncio.Event()
         self.closing: ErrorDef | None = None  # an error notification to send, then close
         self.tasks: list[asyncio.Task[None]] = []
@@ -215,11 +223,11 @@ class _Session:
     async def send(self, *frames: bytes) -> None:
         async with self.lock:
             for f in frames:
-                await self.ws.send_text(f.decode())
+                await self.outlet.send(f)
 
     async def error_and_close(self, error: ErrorDef, id_: Id = None) -> None:
         with contextlib.suppress(Exception):  # the peer may be gone already
-            await self.send(_error(id_, error))
+            await self.send(error_frame(id_, error))
             await self.ws.close()
 
     def kick(self, error: ErrorDef) -> None:
@@ -229,13 +237,16 @@ class _Session:
 
     # -- the session
 
+    def jobs(self) -> list[Callable[[], Coroutine[Any, Any, None]]]:
+        out = [self.reader, self.writer]
+        if self.ep.options.heartbeat_interval_s > 0:
+            out.append(self.heartbeat)
+        return out
+
     async def run(self) -> None:
         if not await self.init():
             return
-        jobs = [self.reader, self.writer]
-        if self.ep.options.heartbeat_interval_s > 0:
-            jobs.append(self.heartbeat)
-        self.tasks = [asyncio.create_task(f()) for f in jobs]
+        self.tasks = [asyncio.create_task(f()) for f in self.jobs()]
         done, _ = await asyncio.wait(self.tasks, return_when=asyncio.FIRST_COMPLETED)
         for t in done:
             error = None if t.cancelled() else t.exception()
@@ -243,19 +254,20 @@ class _Session:
             if error is not None and not isinstance(error, WebSocketDisconnect | OSError):
                 log.error("websocket session failed", exc_info=error)
 
+    def leave(self) -> None:
+        """Leave the hub (at the end of the session)."""
+
     def end(self) -> None:
         """Leave the hub and the registry and stop the tasks. Synchronous on purpose: the server
         may be cancelling this very task, and an await here would take that cancellation again."""
-        for s in self.subs.values():
-            s.sub.close()
-        self.subs.clear()
+        self.leave()
         if self.key is not None and self.ep.sessions.get(self.key) is self:
             del self.ep.sessions[self.key]
         for t in self.tasks:
             t.cancel()  # each ends at its next await; none holds anything to release
 
-    async def receive(self) -> _Request | _Malformed | None:
-        """The next request, a ``_Malformed`` for a frame that is not one, None at disconnect."""
+    async def receive(self) -> Request | Malformed | None:
+        """The next request, a ``Malformed`` for a frame that is not one, None at disconnect."""
         message = await self.ws.receive()
         if message["type"] == "websocket.disconnect":
             return None
@@ -263,8 +275,8 @@ class _Session:
         if raw is None:
             raw = (message.get("bytes") or b"").decode("utf-8", "replace")
         try:
-            return _parse(raw)
-        except _Malformed as e:
+            return parse(raw)
+        except Malformed as e:
             return e
 
     async def init(self) -> bool:
@@ -279,11 +291,11 @@ class _Session:
                 return False
             if req is None:
                 return False
-            if isinstance(req, _Malformed):
-                await self.send(_error(req.id, NOT_JSON_RPC))
+            if isinstance(req, Malformed):
+                await self.send(error_frame(req.id, NOT_JSON_RPC))
                 continue
             if req.method != "init":
-                await self.send(_error(req.id, CUSTOMER_MISMATCH))
+                await self.send(error_frame(req.id, CUSTOMER_MISMATCH))
                 continue
             params = req.params if isinstance(req.params, dict) else {}
             key = params.get("key")
@@ -296,37 +308,79 @@ class _Session:
                 old.kick(SESSION_REPLACED)
             self.ep.sessions[key] = self
             self.key = key
-            await self.send(_frame(req.id, "result", _OK))
+            await self.send(frame(req.id, "result", _OK))
+            self.started()
             return True
+
+    def started(self) -> None:
+        """After a successful ``init`` (the market-wide endpoints start their feed here)."""
 
     async def reader(self) -> None:
         while True:
             req = await self.receive()
             if req is None:
                 return
-            if isinstance(req, _Malformed):
-                await self.send(_error(req.id, NOT_JSON_RPC))
+            if isinstance(req, Malformed):
+                await self.send(error_frame(req.id, NOT_JSON_RPC))
                 continue
             try:
-                if req.method == "subscribe":
-                    await self.subscribe(req)
+                if await self.request(req):
                     continue
-                if req.method == "unsubscribe":
-                    self.unsubscribe(req)
-                elif req.method == "init":
-                    raise INPUT_ERROR()
-                elif req.method != "heartbeat":  # ``query`` is listed by Koscom, never specified
-                    raise QUERY_TYPE_UNKNOWN()
             except KoscomError as e:
-                await self.send(_error(req.id, e))
+                await self.send(error_frame(req.id, e))
                 continue
             except (WebSocketDisconnect, OSError):
                 raise
             except Exception:  # a bug: logged, answered as Koscom's server error, the session goes on
                 log.exception("koscom websocket %s failed", req.method)
-                await self.send(_error(req.id, SERVER_ERROR))
+                await self.send(error_frame(req.id, SERVER_ERROR))
                 continue
-            await self.send(_frame(req.id, "result", _OK))
+            await self.send(frame(req.id, "result", _OK))
+
+    async def request(self, req: Request) -> bool:
+        """Serve one method: True when it answered itself, False to have it acknowledged
+        (``ok``); a ``KoscomError`` is the answer. Subclasses add their methods."""
+        if req.method == "init":
+            raise INPUT_ERROR()
+        if req.method != "heartbeat":  # ``query`` is listed by Koscom, never specified
+            raise QUERY_TYPE_UNKNOWN()
+        return False
+
+    async def writer(self) -> None:
+        raise NotImplementedError
+
+    async def heartbeat(self) -> None:
+        while True:
+            await asyncio.sleep(self.ep.options.heartbeat_interval_s)
+            await self.send(_HEARTBEAT)
+
+
+class KoscomWs(RpcEndpoint):
+    """The ``/ws`` endpoint."""
+
+    def session(self, websocket: WebSocket) -> RpcSession:
+        return _Session(self, websocket)
+
+
+class _Session(RpcSession):
+    def __init__(self, endpoint: RpcEndpoint, websocket: WebSocket) -> None:
+        super().__init__(endpoint, websocket)
+        self.subs: dict[tuple[str, str], _Subscription] = {}
+        self.ready: dict[tuple[str, str], None] = {}  # subscriptions with a payload pending, in order
+
+    def leave(self) -> None:
+        for s in self.subs.values():
+            s.sub.close()
+        self.subs.clear()
+
+    async def request(self, req: Request) -> bool:
+        if req.method == "subscribe":
+            await self.subscribe(req)
+            return True
+        if req.method == "unsubscribe":
+            self.unsubscribe(req)
+            return False
+        return await super().request(req)
 
     async def writer(self) -> None:
         while True:
@@ -342,18 +396,10 @@ class _Session:
                     s = self.subs.get(key)
                     if s is None:
                         continue
-                    if s.sub.overflowed:  # cannot happen with conflation unless payloads are huge
-                        await self.ws.close(1008)
-                        return
                     for payload in s.sub.take():  # one topic: at most one payload
-                        frame = s.push(payload)
-                        if frame is not None:
-                            await self.ws.send_text(frame.decode())
-
-    async def heartbeat(self) -> None:
-        while True:
-            await asyncio.sleep(self.ep.options.heartbeat_interval_s)
-            await self.send(_HEARTBEAT)
+                        push = s.push(payload)
+                        if push is not None:
+                            await self.outlet.send(push)
 
     # -- subscriptions
 
@@ -364,7 +410,7 @@ class _Session:
 
         return wake
 
-    async def subscribe(self, req: _Request) -> None:
+    async def subscribe(self, req: Request) -> None:
         params = _params(req.params)
         preset = _preset_name(params)
         code = _code(params)
@@ -388,13 +434,13 @@ class _Session:
             first = s.sub.take()
             if not first:  # the encoder failed (logged by the hub)
                 s.sub.close()
-                await self.ws.send_text(_error(req.id, SERVER_ERROR).decode())
+                await self.outlet.send(error_frame(req.id, SERVER_ERROR))
                 return
             self.subs[key] = s
-            await self.ws.send_text(_frame(req.id, "result", _OK).decode())
-            await self.ws.send_text(s.snapshot(first[-1]).decode())
+            await self.outlet.send(frame(req.id, "result", _OK))
+            await self.outlet.send(s.snapshot(first[-1]))
 
-    def unsubscribe(self, req: _Request) -> None:
+    def unsubscribe(self, req: Request) -> None:
         params = {} if req.params is None else _params(req.params)
         if "preset" in params:
             keys = [(_preset_name(params), _code(params))]
