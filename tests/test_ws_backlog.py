@@ -1,6 +1,6 @@
 """A client that stops reading is cut off; the fast ones receive every message, in order.
 
-Through a real ``sise serve`` (a busy opening at ×4 and a small ``--ws-max-backlog``): a slow
+Through a real ``sise serve`` (a busy opening at ×10 and a small ``--ws-max-backlog``): a slow
 ``/ws_ksp`` client and a slow Kiwoom 0B client stop reading; two fast ``/ws_ksp`` clients read
 everything. The slow ones are disconnected (1008 and the reason, or dropped after the grace),
 while the fast ones see the same frames in the same order without a stall.
@@ -14,6 +14,7 @@ import subprocess
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack
+from pathlib import Path
 
 import pytest
 import requests
@@ -30,19 +31,20 @@ KEYS = {
     "mock": [{"appkey": "backlog-mock-1", "secretkey": "backlog-mock-secret-1"}],
     "koscom": [{"apikey": f"backlog-koscom-{i}"} for i in range(3)],
 }
-SECONDS = 20  # of market flow the fast clients read
+LIMIT = 60  # seconds the stalled clients may take to be cut (about 10 at this flow)
 
 
 @pytest.fixture(scope="module")
-def busy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
+def busy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[int, Path]]:
     data = tmp_path_factory.mktemp("sise-busy")
     (data / "keys.json").write_text(json.dumps(KEYS), encoding="utf-8")
     (data / "keys.json").chmod(0o600)
     port = free_port()
     args = ["serve", "--port", str(port), "--mock-port", "0", "--history-years", "0", "--scale", "1"]
-    args += ["--speed", "4", "--date", "2026-11-20", "--start", "09:00:20", "--data-dir", str(data)]
+    args += ["--speed", "10", "--date", "2026-11-20", "--start", "09:00:20", "--data-dir", str(data)]
     args += ["--ws-max-backlog", str(BACKLOG), "--ws-ping-interval", "3600"]
-    proc = subprocess.Popen([str(SISE), *args], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    log = (data / "serve.log").open("w")  # a file, not a pipe nobody drains
+    proc = subprocess.Popen([str(SISE), *args], stdout=log, stderr=subprocess.STDOUT)
     deadline = time.time() + 120
     while True:
         try:
@@ -51,11 +53,13 @@ def busy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
         except requests.ConnectionError:
             pass
         if proc.poll() is not None or time.time() > deadline:
-            raise RuntimeError(f"sise serve did not start: {proc.stdout.read() if proc.stdout else ''}")
+            log.close()
+            raise RuntimeError(f"sise serve did not start: {(data / 'serve.log').read_text()}")
         time.sleep(0.3)
-    yield port
+    yield port, data / "serve.log"
     proc.kill()
     proc.wait()
+    log.close()
 
 
 def stalled(stack: ExitStack, uri: str) -> ClientConnection:
@@ -72,23 +76,26 @@ def init(ws: ClientConnection, key: str) -> None:
     assert json.loads(ws.recv(timeout=10)) == {"jsonrpc": "2.0", "id": 1, "result": {"message": "ok"}}
 
 
-def ending(ws: ClientConnection) -> ConnectionClosed | None:
-    """Drain a stalled client: how its connection ended, or None if it is still open."""
+def ending(ws: ClientConnection, seconds: float = 10.0) -> ConnectionClosed | None:
+    """Drain a stalled client: how its connection ended, or None if it is still open after
+    ``seconds`` (what the buffers held arrives first, then the end)."""
+    deadline = time.monotonic() + seconds
     try:
-        while True:
+        while time.monotonic() < deadline:
             ws.recv(timeout=2)
     except ConnectionClosed as e:
         return e
     except TimeoutError:
-        return None
+        pass
+    return None
 
 
-def test_a_client_that_stops_reading_is_cut_and_the_fast_ones_get_everything(busy: int) -> None:
+def test_a_client_that_stops_reading_is_cut_and_the_fast_ones_get_everything(busy: tuple[int, Path]) -> None:
     with ExitStack() as stack:
-        check(stack, busy)
+        check(stack, *busy)
 
 
-def check(stack: ExitStack, busy: int) -> None:
+def check(stack: ExitStack, busy: int, log: Path) -> None:
     base = f"ws://127.0.0.1:{busy}"
     real = KEYS["real"][0]
     token = requests.post(
@@ -100,23 +107,33 @@ def check(stack: ExitStack, busy: int) -> None:
     init(slow_ksp, "backlog-koscom-0")
     slow_0b = stalled(stack, base + "/api/dostk/websocket")
     slow_0b.send(json.dumps({"trnm": "LOGIN", "token": token}))
-    codes = ["005930", "000660", "005380", "035420", "051910", "006400", "068270", "105560"]
+    lists = requests.get(
+        f"http://127.0.0.1:{busy}/v2/market/stocks/kospi/lists",
+        headers={"apikey": "backlog-koscom-0"},
+        timeout=10,
+    ).json()["isuLists"]
+    codes = [row["isuSrtCd"] for row in lists[:100]]  # a full registration fills the buffers soon
     slow_0b.send(json.dumps({"trnm": "REG", "grp_no": "1", "data": [{"item": codes, "type": ["0B"]}]}))
     fast = [stack.enter_context(connect(base + "/ws_ksp", open_timeout=10, max_size=None)) for _ in range(2)]
     for ws, key in zip(fast, ("backlog-koscom-1", "backlog-koscom-2"), strict=True):
         init(ws, key)
     got: list[list[str]] = [[], []]
     gaps = [0.0, 0.0]
-    end = time.monotonic() + SECONDS
-    while time.monotonic() < end:
+
+    def cuts() -> list[str]:
+        return [line for line in log.read_text().splitlines() if "cut: slow consumer" in line]
+
+    # The fast ones read until both stalled clients have been cut (sise logs each cut).
+    deadline = time.monotonic() + LIMIT
+    while len(cuts()) < 2 and time.monotonic() < deadline:
         for i, ws in enumerate(fast):  # both read as fast as frames come
             started = time.monotonic()
             data = ws.recv(timeout=10)
             gaps[i] = max(gaps[i], time.monotonic() - started)
             got[i].append(data if isinstance(data, str) else data.decode())
-    for ws in fast:
-        ws.close()
-    # The slow ones were cut: a close frame 1008 with the reason, or dropped after the grace.
+    cut = cuts()
+    assert sorted(line.split()[5] for line in cut) == ["/api/dostk/websocket", "/ws_ksp"], cut
+    # They were cut: a close frame 1008 with the reason, or dropped after the grace.
     for ws in (slow_ksp, slow_0b):
         e = ending(ws)
         assert isinstance(e, ConnectionClosed), "a client that stopped reading is still connected"

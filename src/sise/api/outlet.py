@@ -20,11 +20,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from typing import Final, Protocol
 
 from starlette.websockets import WebSocket
 
 __all__ = ["EXTENSION", "SLOW_CONSUMER", "UTF8", "Outlet", "Transport"]
+
+log = logging.getLogger("sise.stream")
 
 #: The scope extension under which sise's WebSocket protocol offers a :class:`Transport`.
 EXTENSION: Final = "sise.transport"
@@ -72,6 +75,8 @@ class Outlet:
         if self.cut_reason is not None:
             return
         self.cut_reason = reason
+        client = self.ws.scope.get("client") or ("?", 0)
+        log.warning("%s:%s %s cut: %s", client[0], client[1], self.ws.scope.get("path", ""), reason)
         if self._transport is not None:
             self._transport.cut(code, reason, grace_s)
         else:  # plain ASGI: a close message, sent when the loop gets to it
