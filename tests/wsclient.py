@@ -18,8 +18,10 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore", StarletteDeprecationWarning)
     from starlette.testclient import TestClient
 
+from koscom_fields import KEY
 from sise.api.kiwoom.auth import KeyPair, KeyStore
 from sise.api.kiwoom.ws import WsOptions
+from sise.engine.batches import Batch
 from sise.market.timeutil import KST, NS
 from sise.server.app import create_app
 from sise.server.runtime import Market, Settings
@@ -89,13 +91,18 @@ class Env:
         headers = {"api-id": api_id, "authorization": f"Bearer {self.token}"}
         return cast(dict[str, Any], self.client.post("/api/dostk/sect", json=body, headers=headers).json())
 
+    def koscom(self, path: str) -> dict[str, Any]:
+        """A Koscom answer on the same port (real personality), e.g. ``stocks/kospi/069500/nav``."""
+        answer = self.client.get("/v2/market/" + path, headers={"apikey": KEY})
+        return cast(dict[str, Any], answer.json())
 
-def make_env(options: WsOptions, mock: bool = False) -> Iterator[Env]:
-    clock = Clock.manual(START)
+
+def make_env(options: WsOptions, mock: bool = False, start: datetime = START) -> Iterator[Env]:
+    clock = Clock.manual(start)
     m = Market(Settings(day=DAY, history_years=0, scale=0.02), clock=clock)
     m.catch_up()
     try:
-        app = create_app(m, KeyStore([REAL], [MOCK]), mock=mock, ws=options, rate_limit=0)
+        app = create_app(m, KeyStore([REAL], [MOCK], [KEY]), mock=mock, ws=options, rate_limit=0)
         with TestClient(app) as client:
             pair = MOCK if mock else REAL
             body = {"grant_type": "client_credentials", "appkey": pair.appkey, "secretkey": pair.secretkey}
@@ -132,3 +139,29 @@ def reg(
 def entries(frame: dict[str, Any]) -> dict[tuple[str, str], dict[str, str]]:
     assert frame["trnm"] == "REAL"
     return {(e["type"], e["item"]): e["values"] for e in frame["data"]}
+
+
+def snapshots(ws: Any, items: list[str], types: list[str]) -> dict[tuple[str, str], dict[str, str]]:
+    """REG every (type, item) and wait for each one's first value (the REG's snapshot)."""
+    got: dict[tuple[str, str], dict[str, str]] = {}
+    answer = reg(ws, items, types, seen=got)
+    assert answer == {"trnm": "REG", "return_code": 0, "return_msg": ""}, answer
+    while len(got) < len(items) * len(types):
+        got |= entries(recv(ws))
+    return got
+
+
+def inject(env: Env, batch: Batch) -> None:
+    """Apply ``batch`` (its rows at the engine's time) on the app's event loop and publish, as if
+    the market had produced it: for states the simulated day may not reach."""
+
+    def apply() -> None:
+        e = env.market.engine
+        for rows in (batch.trades, batch.books, batch.statuses):
+            rows["time"] = e.last_time
+        e.apply(batch)
+        for listener in env.market.listeners:
+            listener()
+
+    assert env.client.portal is not None
+    env.client.portal.call(apply)
