@@ -11,7 +11,7 @@ import numpy as np
 import orjson
 
 from sise.api.kiwoom.tr import KiwoomContext
-from sise.api.kiwoom.ws_real import _encoder_0b
+from sise.api.kiwoom.ws_real import resolve
 from sise.api.kiwoom.ws_trades import Key, TradeFeed
 from sise.api.koscom.endpoint import KoscomContext
 from sise.api.koscom.ws_trades import MAX_ITEMS, TRADE_ITEM, MarketTrades
@@ -126,7 +126,8 @@ def test_0b_sends_every_trade_and_its_last_entry_is_the_snapshot() -> None:
             assert [int(e["values"]["10"].lstrip("+-")) for e in entries] == t["price"].tolist()
             highs = [int(e["values"]["17"].lstrip("+-")) for e in entries]
             assert highs == sorted(highs)  # a running high never falls
-            snapshot = orjson.loads(_encoder_0b(context, k.item, k.inst, k.venue)())
+            encode = resolve(context(), context, "0B", k.item)
+            snapshot = orjson.loads(encode() or b"null")
             assert entries[-1] == snapshot  # after the batch, the last trade's entry is the state
     assert seen["entries"] > 50 and seen["entries"] == seen["trades"]
 

@@ -16,6 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from sise.api.numbers import cents, direction, rate_bp
+from sise.engine.batches import BOOK_LEVELS
 from sise.engine.engine import Engine
 from sise.market.timeutil import kst_date, yyyymmdd
 from sise.market.types import Venue
@@ -104,3 +105,63 @@ def touch(engine: Engine, venue: Venue, inst: npt.NDArray[np.intp]) -> tuple[I64
     ask = np.minimum(np.where(ka > 0, ka, big), np.where(xa > 0, xa, big))
     bid = np.maximum(k.bid_price[inst, 0], x.bid_price[inst, 0])
     return np.where(ask == big, 0, ask), bid
+
+
+@dataclass(frozen=True, slots=True)
+class Book:
+    """Ten levels a side of one instrument on a venue: prices (0 = empty level) and each level's
+    quantity on KRX and on NXT. A venue's own book has the other venue's column all 0; 통합
+    merges both books by price and keeps the best ten levels a side."""
+
+    time: int  # of the latest snapshot, ns (0: none today)
+    ask_price: I64  # ascending from the best ask
+    ask_krx: I64
+    ask_nxt: I64
+    bid_price: I64  # descending from the best bid
+    bid_krx: I64
+    bid_nxt: I64
+
+    @property
+    def ask_qty(self) -> I64:
+        return np.asarray(self.ask_krx + self.ask_nxt, np.int64)
+
+    @property
+    def bid_qty(self) -> I64:
+        return np.asarray(self.bid_krx + self.bid_nxt, np.int64)
+
+
+def book(engine: Engine, venue: Venue, inst: int) -> Book:
+    """The order book of ``inst`` on ``venue`` (see ``Book``)."""
+    k, x = engine.books[Venue.KRX], engine.books[Venue.NXT]
+    if venue != Venue.ALL:
+        b = engine.books[venue]
+        zero = np.zeros(BOOK_LEVELS, np.int64)
+        # Copies: a Book outlives the batch (the engine's rows are overwritten in place).
+        ap, aq, bp, bq = (a[inst].copy() for a in (b.ask_price, b.ask_qty, b.bid_price, b.bid_qty))
+        if venue == Venue.KRX:
+            return Book(int(b.time[inst]), ap, aq, zero, bp, bq, zero)
+        return Book(int(b.time[inst]), ap, zero, aq, bp, zero, bq)
+    ap, ak, ax = _merged(k.ask_price[inst], k.ask_qty[inst], x.ask_price[inst], x.ask_qty[inst], True)
+    bp, bk, bx = _merged(k.bid_price[inst], k.bid_qty[inst], x.bid_price[inst], x.bid_qty[inst], False)
+    return Book(max(int(k.time[inst]), int(x.time[inst])), ap, ak, ax, bp, bk, bx)
+
+
+def _merged(kp: I64, kq: I64, xp: I64, xq: I64, best_low: bool) -> tuple[I64, I64, I64]:
+    """Two venues' levels of one side merged by price: (prices, KRX quantities, NXT quantities),
+    the best ``BOOK_LEVELS`` first, zero-padded."""
+    krx = dict(zip(kp[kp > 0].tolist(), kq[kp > 0].tolist(), strict=True))
+    nxt = dict(zip(xp[xp > 0].tolist(), xq[xp > 0].tolist(), strict=True))
+    prices = sorted(krx.keys() | nxt.keys(), reverse=not best_low)[:BOOK_LEVELS]
+    out = np.zeros((3, BOOK_LEVELS), np.int64)
+    out[0, : len(prices)] = prices
+    out[1, : len(prices)] = [krx.get(p, 0) for p in prices]
+    out[2, : len(prices)] = [nxt.get(p, 0) for p in prices]
+    return out[0], out[1], out[2]
+
+
+def etf_nav(engine: Engine, inst: int) -> tuple[int, int]:
+    """(NAV now, previous NAV) of an ETF in hundredths of a won: the engine's iNAV; an ETF on an
+    underlying the engine does not compute (foreign, bonds…) stays at its previous NAV."""
+    prev = round(float(engine.nav_prev[inst]) * 100)
+    now = float(engine.inav(np.array([inst], np.intp))[0])
+    return (prev if np.isnan(now) else round(now * 100)), prev

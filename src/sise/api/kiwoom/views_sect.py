@@ -566,7 +566,7 @@ def ka20002(ctx: KiwoomContext, req: Request) -> Answer:
 # ---------------------------------------------------------------------------------------------------
 
 
-def _netprps(exact: npt.ArrayLike, unit: int) -> Directed:
+def netprps(exact: npt.ArrayLike, unit: int) -> Directed:
     """Net figures in ``unit``s; the sign is the exact figure's, so a small net selling shows
     "-0" (as in Kiwoom's example) and only an exact zero prints "0"."""
     return Directed(to_unit_array(exact, unit), np.sign(np.asarray(exact, np.int64)))
@@ -612,7 +612,7 @@ def ka10051(ctx: KiwoomContext, req: Request) -> Answer:
                 "pred_pre": change,
                 "flu_rt": Directed(rate_bp_array(change, level - change), sign),
                 "trde_qty": to_unit_array([f[2] for _, f in kept], THOUSAND_SHARES),
-                **{c.code: _netprps(nets[:, list(c.leaves)].sum(axis=1), unit) for c in KA10051_FIELDS},
+                **{c.code: netprps(nets[:, list(c.leaves)].sum(axis=1), unit) for c in KA10051_FIELDS},
             },
         ),
     )
@@ -677,7 +677,7 @@ def ka10010(ctx: KiwoomContext, req: Request) -> Answer:
         cols[f"{prefix}_buy_qty"] = to_unit(buy_q, PROGRAM_QTY_UNIT)
         cols[f"{prefix}_buy_amt"] = to_unit(buy_v, PROGRAM_AMT_UNIT)
         cols[f"{prefix}_netprps_qty"] = to_unit(buy_q - sell_q, PROGRAM_QTY_UNIT)
-        cols[f"{prefix}_netprps_amt"] = _netprps([buy_v - sell_v], PROGRAM_AMT_UNIT)
+        cols[f"{prefix}_netprps_amt"] = netprps([buy_v - sell_v], PROGRAM_AMT_UNIT)
     return Answer(PROGRAM.render_one(cols))
 
 

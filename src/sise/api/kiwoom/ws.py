@@ -289,6 +289,8 @@ class _Session:
         for d in data:
             items = d.get("item") if isinstance(d, dict) else None
             types = d.get("type") if isinstance(d, dict) else None
+            if items == []:  # Kiwoom's samples register market-wide types (0s) so: item ""
+                items = [""]
             if not _strings(items) or not _strings(types):
                 raise _Refused("data의 item과 type은 문자열 배열이어야 합니다")
             out.extend((t, i) for t in types for i in items)

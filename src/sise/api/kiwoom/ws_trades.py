@@ -26,7 +26,7 @@ import numpy.typing as npt
 import orjson
 
 from sise.api.kiwoom.tr import KiwoomContext
-from sise.api.kiwoom.ws_real import REC_0B, STEX
+from sise.api.kiwoom.ws_real import REAL_TYPES, REC_0B, STEX
 from sise.api.numbers import MILLION_KRW, rate_bp_array, to_unit_array
 from sise.api.readers import touch
 from sise.api.wire import Directed
@@ -136,7 +136,7 @@ class TradeFeed:
         out: dict[Hashable, list[bytes]] = {}
         for (start, end), i in zip(_bounds(starts, n), inst[starts].tolist(), strict=True):
             key = by_inst[i]
-            head = {"type": "0B", "name": "주식체결", "item": key.item}
+            head = {"type": "0B", "name": REAL_TYPES["0B"].name, "item": key.item}
             out[key] = [orjson.dumps({**head, "values": rows[r]}) for r in range(start, end)]
         return out
 
