@@ -59,6 +59,7 @@ DAY = date(2026, 11, 20)
 START = "09:00:00"
 KST_OFFSET = timedelta(hours=9)
 STOCKS = 100  # 0B items per Kiwoom client
+CLIENT_PROCESSES = 2  # the clients' share of a 2-core machine: the server needs well under one
 
 
 def free_port() -> int:
@@ -180,12 +181,14 @@ def run_bare(port: int, mode: str, frames_file: Path, n: int, log: Path) -> None
             await ready.wait()
             await asyncio.sleep(1.0)  # the clients' go signal arrives after their last ack
             loop = asyncio.get_running_loop()
-            t0 = loop.time()
+            t0, wall0 = loop.time(), time.time()
             for offset, frame in recorded:
                 delay = t0 + offset - loop.time()
                 if delay > 0:
                     await asyncio.sleep(delay)
-                sent.append(time.time())
+                # A frame's time is when it was due (sise's publication), as sise's latency counts
+                # from its publication: a broadcast that falls behind is part of the latency.
+                sent.append(wall0 + offset)
                 websockets.broadcast(clients, frame.decode())
             log.write_bytes(pickle.dumps(sent))
             await asyncio.sleep(3600)
@@ -212,6 +215,7 @@ def run_clients(cfg: dict[str, Any], out: Path) -> None:
     from websockets.asyncio.client import connect
 
     mode, n, seconds, uri = cfg["mode"], cfg["n"], cfg["seconds"], cfg["uri"]
+    first = cfg["first"]  # this process's clients are first … first + n - 1
     marker = b'"isuSrtCd"' if mode == "ksp" else b'"type":"0B"'
     tallies = [Tally() for _ in range(n)]
     recorded: list[tuple[float, bytes]] = []
@@ -220,11 +224,16 @@ def run_clients(cfg: dict[str, Any], out: Path) -> None:
     async def one(i: int, go: asyncio.Event, ready: asyncio.Semaphore) -> None:
         async with connect(uri, max_size=None, compression=None, open_timeout=60, ping_interval=None) as ws:
             if mode == "ksp":
-                init = {"jsonrpc": "2.0", "id": 1, "method": "init", "params": {"key": cfg["keys"][i]}}
+                init = {
+                    "jsonrpc": "2.0",
+                    "id": 1,
+                    "method": "init",
+                    "params": {"key": cfg["keys"][first + i]},
+                }
                 await ws.send(json.dumps(init))
                 await ws.recv()
             else:
-                await ws.send(json.dumps({"trnm": "LOGIN", "token": cfg["keys"][i]}))
+                await ws.send(json.dumps({"trnm": "LOGIN", "token": cfg["keys"][first + i]}))
                 await ws.recv()
                 reg = {
                     "trnm": "REG",
@@ -238,7 +247,7 @@ def run_clients(cfg: dict[str, Any], out: Path) -> None:
             ready.release()
             await go.wait()
             t = tallies[i]
-            sample = i % 10 == 0
+            sample = (first + i) % 10 == 0
             while True:
                 frame = await ws.recv(decode=False)
                 now = time.time()
@@ -254,7 +263,7 @@ def run_clients(cfg: dict[str, Any], out: Path) -> None:
                 t.frames += 1
                 if sample:
                     t.samples.append((now, frame))
-                if i == 0:
+                if first + i == 0:
                     recorded.append((now - window["start"], frame))
 
     async def main() -> None:
@@ -270,9 +279,13 @@ def run_clients(cfg: dict[str, Any], out: Path) -> None:
         tasks = [asyncio.create_task(gated(i)) for i in range(n)]
         for _ in range(n):
             await ready.acquire()
-        window["start"] = time.time() + 1.0
+        # Every client process is ready: the parent then opens the window for all of them.
+        out.with_suffix(".ready").write_text("")
+        go_file = Path(cfg["go"])
+        while not go_file.exists():
+            await asyncio.sleep(0.02)
+        window["start"] = float(go_file.read_text())
         window["end"] = window["start"] + seconds
-        out.with_suffix(".go").write_text(repr(window["start"]))
         go.set()
         await asyncio.wait(tasks, timeout=seconds + 30)
         for task in tasks:
@@ -360,39 +373,35 @@ def measure(
         path = "/ws_ksp" if mode == "ksp" else "/api/dostk/websocket"
         cfg = {"mode": mode, "n": n, "seconds": seconds, "uri": f"ws://127.0.0.1:{port}{path}", "keys": keys}
         cfg["items"] = busiest_items(port) if mode == "kiwoom" and kind == "sise" else []
-        out = tmp / f"clients-{kind}-{mode}-{n}.pkl"
-        cfg_file = tmp / "cfg.json"
-        cfg_file.write_text(json.dumps(cfg))
-        clients = subprocess.Popen([PY, __file__, "--role", "clients", str(cfg_file), str(out)])
-        # CPU and RSS of the server over the measured window, which the clients announce.
-        go = out.with_suffix(".go")
-        while not go.exists():
-            if clients.poll() is not None:
-                raise RuntimeError(f"the clients failed ({kind} {mode} {n})")
-            time.sleep(0.1)
-        start = float(go.read_text())
+        outs, procs = start_clients(cfg, tmp / f"clients-{kind}-{mode}-{n}")
+        start = open_window(outs, procs)
+        # CPU and RSS of the server over the measured window.
         time.sleep(max(0.0, start - time.time()))
         cpu0, t0 = proc_cpu_s(server.pid), time.time()
         time.sleep(seconds)
         cpu1, t1 = proc_cpu_s(server.pid), time.time()
         rss = proc_rss_mb(server.pid)
-        clients.wait(timeout=600)
+        for proc in procs:
+            proc.wait(timeout=600)
     finally:
         server.send_signal(signal.SIGTERM)
         try:
             server.wait(timeout=30)
         except subprocess.TimeoutExpired:
             server.kill()
-    got = pickle.loads(out.read_bytes())
+    got = merged(outs)
     window = got["window"]
     tallies: list[Tally] = got["tallies"]
     span = window["end"] - window["start"]
     items = sum(t.items for t in tallies)
-    latencies = latency_ms(kind, mode, tallies, log)
+    latencies = latency_ms(kind, mode, tallies, log, frames_file)
     ref = max(tallies[0].frames, 1)
     complete = min(t.frames for t in tallies) / ref
     if kind == "sise":
-        frames_file.write_bytes(pickle.dumps(got["recorded"]))
+        # The baseline sends each frame when sise published its batch: the same bursts.
+        at = Publications(pickle.loads(log.read_bytes()), mode)
+        replay = [(at(frame) - window["start"], frame) for _, frame in got["recorded"]]
+        frames_file.write_bytes(pickle.dumps(replay))
     result = Result(
         items / span,
         sum(t.octets for t in tallies) / span,
@@ -406,6 +415,41 @@ def measure(
     return result, frames_file
 
 
+def start_clients(cfg: dict[str, Any], stem: Path) -> tuple[list[Path], list[subprocess.Popen[bytes]]]:
+    """One client process per core, each with its share of the clients."""
+    n, procs_n = cfg["n"], min(CLIENT_PROCESSES, cfg["n"])
+    outs, procs = [], []
+    for p in range(procs_n):
+        lo, hi = n * p // procs_n, n * (p + 1) // procs_n
+        part = {**cfg, "first": lo, "n": hi - lo, "go": str(stem.with_suffix(".go"))}
+        cfg_file, out = stem.with_suffix(f".{p}.json"), stem.with_suffix(f".{p}.pkl")
+        cfg_file.write_text(json.dumps(part))
+        outs.append(out)
+        procs.append(subprocess.Popen([PY, __file__, "--role", "clients", str(cfg_file), str(out)]))
+    return outs, procs
+
+
+def open_window(outs: list[Path], procs: list[subprocess.Popen[bytes]]) -> float:
+    """Wait until every client process has its clients subscribed; the window opens 1 s later."""
+    while not all(o.with_suffix(".ready").exists() for o in outs):
+        if any(p.poll() is not None for p in procs):
+            raise RuntimeError("a client process failed")
+        time.sleep(0.05)
+    start = time.time() + 1.0
+    go = outs[0].with_suffix("").with_suffix(".go")
+    go.write_text(repr(start))
+    return start
+
+
+def merged(outs: list[Path]) -> dict[str, Any]:
+    parts = [pickle.loads(o.read_bytes()) for o in outs]
+    return {
+        "tallies": [t for part in parts for t in part["tallies"]],
+        "recorded": parts[0]["recorded"],
+        "window": parts[0]["window"],
+    }
+
+
 def busiest_items(port: int) -> list[str]:
     """The 100 KOSPI stocks with the largest market cap: the codes of ka20002 for 001, by cap."""
     import numpy as np
@@ -417,37 +461,39 @@ def busiest_items(port: int) -> list[str]:
     return [ins.code[i] for i in np.argsort(-caps)[:STOCKS].tolist()]
 
 
-def latency_ms(kind: str, mode: str, tallies: list[Tally], log: Path) -> list[float]:
+def latency_ms(kind: str, mode: str, tallies: list[Tally], log: Path, frames_file: Path) -> list[float]:
     if not log.exists():
         return []
     if kind == "bare":
         sent: list[float] = pickle.loads(log.read_bytes())
-        # Frame k of every client is the k-th broadcast after the window opened.
+        # A frame's broadcast time, found by its bytes (trades make every frame unique).
+        recorded: list[tuple[float, bytes]] = pickle.loads(frames_file.read_bytes())
+        index: dict[bytes, int] = {}
+        for k, (_, data) in enumerate(recorded):
+            index.setdefault(data, k)
         out: list[float] = []
         for t in tallies:
-            first = _first_index(sent, t.samples)
-            for k, (arrival, _) in enumerate(t.samples):
-                if 0 <= first + k < len(sent):
-                    out.append((arrival - sent[first + k]) * 1000)
+            for arrival, data in t.samples:
+                k = index.get(data, -1)
+                if 0 <= k < len(sent):
+                    out.append((arrival - sent[k]) * 1000)
         return out
-    published: list[tuple[int, float]] = pickle.loads(log.read_bytes())
-    ends = [e for e, _ in published]
-    out = []
-    for t in tallies:
-        for arrival, frame in t.samples:
-            at = frame_time(mode, frame)
-            # The first batch that can hold the frame's latest trade (trades are < the batch end).
-            i = bisect.bisect_right(ends, at)
-            if i < len(published):
-                out.append((arrival - published[i][1]) * 1000)
-    return out
+    at = Publications(pickle.loads(log.read_bytes()), mode)
+    return [(arrival - at(frame)) * 1000 for t in tallies for arrival, frame in t.samples]
 
 
-def _first_index(sent: list[float], samples: list[tuple[float, bytes]]) -> int:
-    """Index in ``sent`` of the first sampled frame: the last broadcast before its arrival."""
-    if not samples:
-        return 0
-    return max(0, bisect.bisect_right(sent, samples[0][0]) - 1)
+class Publications:
+    """When sise published the batch holding a frame's latest trade: the first batch that can
+    hold it (a trade is before its batch's end)."""
+
+    def __init__(self, published: list[tuple[int, float]], mode: str) -> None:
+        self.ends = [e for e, _ in published]
+        self.walls = [w for _, w in published]
+        self.mode = mode
+
+    def __call__(self, frame: bytes) -> float:
+        i = bisect.bisect_right(self.ends, frame_time(self.mode, frame))
+        return self.walls[min(i, len(self.walls) - 1)]
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -496,16 +542,15 @@ def soak(minutes: float, speed: float, scale: float) -> None:
                 "keys": [f"bench-koscom-{i:05d}" for i in range(n)],
                 "items": [],
             }
-            cfg_file, out = tmp / "cfg.json", tmp / "out.pkl"
-            cfg_file.write_text(json.dumps(cfg))
-            clients = subprocess.Popen([PY, __file__, "--role", "clients", str(cfg_file), str(out)])
+            outs, procs = start_clients(cfg, tmp / "soak-clients")
+            open_window(outs, procs)
             started = time.time()
             print(f"soak: 100 /ws_ksp clients, speed ×{speed:g}, {minutes:g} min; RSS of sise every 30 s")
-            while clients.poll() is None:
+            while any(p.poll() is None for p in procs):
                 print(f"  {time.time() - started:6.0f} s  RSS {proc_rss_mb(server.pid):6.0f} MB", flush=True)
                 with contextlib.suppress(subprocess.TimeoutExpired):
-                    clients.wait(timeout=30)
-            got = pickle.loads(out.read_bytes())
+                    procs[-1].wait(timeout=30)
+            got = merged(outs)
             items = sum(t.items for t in got["tallies"])
             print(f"  delivered {items:,} items ({items / (minutes * 60):,.0f}/s)")
         finally:

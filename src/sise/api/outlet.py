@@ -3,9 +3,10 @@
 Two things ASGI does not give a WebSocket application, which sise's own WebSocket protocol
 (``sise.server.ws``) adds under the scope extension :data:`EXTENSION`:
 
-- **Sending UTF-8 as is.** A shared payload is JSON bytes; ASGI's ``text`` is a ``str`` that the
-  server encodes again, once per subscriber. A ``websocket.send`` message carrying
-  :data:`UTF8` (bytes) is written as a text frame without that round trip.
+- **Sending UTF-8 as is, several frames at once.** A shared payload is JSON bytes; ASGI's
+  ``text`` is a ``str`` that the server encodes again, once per subscriber, and each message is
+  a write of its own. A ``websocket.send`` message carrying :data:`UTF8` (a list of bytes) is
+  written as that many text frames in one write, the payloads themselves not copied or encoded.
 - **Cutting a consumer that stopped reading.** A send blocks while the transport's buffer is
   over its high-water mark; a session whose queue has overflowed (``sise.api.stream``) must end
   even while its writer is blocked there, and a close frame queued behind megabytes would never
@@ -31,7 +32,7 @@ log = logging.getLogger("sise.stream")
 
 #: The scope extension under which sise's WebSocket protocol offers a :class:`Transport`.
 EXTENSION: Final = "sise.transport"
-#: Key of a ``websocket.send`` message whose text frame is given as UTF-8 bytes.
+#: Key of a ``websocket.send`` message whose text frames are given as a list of UTF-8 bytes.
 UTF8: Final = "sise.utf8"
 #: The close code of a consumer cut for its backlog (RFC 6455 1008, policy violation).
 SLOW_CONSUMER: Final = 1008
@@ -58,12 +59,13 @@ class Outlet:
         self._transport: Transport | None = extensions.get(EXTENSION)
         self.cut_reason: str | None = None
 
-    async def send(self, data: bytes) -> None:
-        """One text frame of UTF-8 ``data``."""
+    async def send(self, *frames: bytes) -> None:
+        """Text frames of UTF-8 ``frames``, in order."""
         if self._transport is not None:
-            await self.ws.send({"type": "websocket.send", UTF8: data})
+            await self.ws.send({"type": "websocket.send", UTF8: frames})
         else:
-            await self.ws.send_text(data.decode())
+            for data in frames:
+                await self.ws.send_text(data.decode())
 
     def buffered(self) -> int:
         """Bytes the server holds for this peer (0 when the server does not tell)."""

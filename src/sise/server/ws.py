@@ -38,18 +38,34 @@ class SiseWebSocketProtocol(WebSocketsSansIOProtocol):
         extensions[EXTENSION] = _Transport(self)
 
     async def send(self, message: Any) -> None:
-        data = message.get(UTF8) if message.get("type") == "websocket.send" else None
-        if data is None:
+        frames = message.get(UTF8) if message.get("type") == "websocket.send" else None
+        if frames is None:
             await super().send(message)
             return
         await self.writable.wait()  # uvicorn's own flow control: wait while over high water
         if self.disconnected or self.close_sent:  # cut, or closing: the session is over
             raise ClientDisconnected()
         if not self.handshake_complete or self.initial_response is not None:
-            await super().send({"type": "websocket.send", "text": data.decode()})  # its errors
+            for data in frames:  # not a session: uvicorn's own answer (its errors)
+                await super().send({"type": "websocket.send", "text": data.decode()})
             return
-        self.conn.send_text(data)
-        self.transport.write(b"".join(self.conn.data_to_send()))
+        if self.conn.extensions:  # permessage-deflate: each frame compressed by the connection
+            for data in frames:
+                self.conn.send_text(data)
+            self.transport.write(b"".join(self.conn.data_to_send()))
+            return
+        # Unextended text frames are a header and the payload (RFC 6455 §5.2; a server does not
+        # mask): the shared payloads go to the transport as they are, all frames in one write.
+        self.transport.writelines([part for data in frames for part in (_header(len(data)), data)])
+
+
+def _header(n: int) -> bytes:
+    """The header of an unfragmented, unmasked text frame of ``n`` payload bytes."""
+    if n < 126:
+        return bytes((0x81, n))
+    if n < 1 << 16:
+        return b"\x81\x7e" + n.to_bytes(2, "big")
+    return b"\x81\x7f" + n.to_bytes(8, "big")
 
 
 class _Transport:

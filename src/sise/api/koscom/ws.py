@@ -221,9 +221,9 @@ class RpcSession:
     # -- sending
 
     async def send(self, *frames: bytes) -> None:
-        async with self.lock:
-            for f in frames:
-                await self.outlet.send(f)
+        if frames:
+            async with self.lock:
+                await self.outlet.send(*frames)
 
     async def error_and_close(self, error: ErrorDef, id_: Id = None) -> None:
         with contextlib.suppress(Exception):  # the peer may be gone already
@@ -390,6 +390,7 @@ class _Session(RpcSession):
                 await self.error_and_close(self.closing)
                 return
             async with self.lock:  # taken under the lock: an unsubscribe acked is never pushed after
+                pushes: list[bytes] = []
                 while self.ready:
                     key = next(iter(self.ready))
                     del self.ready[key]
@@ -399,7 +400,9 @@ class _Session(RpcSession):
                     for payload in s.sub.take():  # one topic: at most one payload
                         push = s.push(payload)
                         if push is not None:
-                            await self.outlet.send(push)
+                            pushes.append(push)
+                if pushes:  # one object a frame, all of a batch in one write
+                    await self.outlet.send(*pushes)
 
     # -- subscriptions
 
