@@ -287,7 +287,9 @@ def run_clients(cfg: dict[str, Any], out: Path) -> None:
         window["start"] = float(go_file.read_text())
         window["end"] = window["start"] + seconds
         go.set()
-        await asyncio.wait(tasks, timeout=seconds + 30)
+        # A client ends at its first frame past the window; one with nothing more coming (the
+        # baseline's replay is over) is stopped shortly after.
+        await asyncio.wait(tasks, timeout=window["end"] + 2.0 - time.time())
         for task in tasks:
             task.cancel()
 

@@ -18,6 +18,7 @@ from sise.market.types import Side, Venue
 from wsclient import (
     QUIET_PINGS,
     Env,
+    answer_of,
     entries,
     inject,
     make_env,
@@ -29,6 +30,7 @@ from wsclient import (
 )
 
 STOCK = "005930"
+OTHER = "000660"  # a stock no other test of this module gives a VI
 ETF = "069500"
 PRE_OPEN = datetime(2026, 11, 20, 8, 55, tzinfo=KST)  # the opening auction, indicative prices on
 
@@ -285,12 +287,33 @@ def test_1h_shows_a_vi_and_its_release(env: Env) -> None:
         assert {k: v for k, v in end.items() if k not in ("9068", "1224", "13", "14")} == {
             k: v for k, v in start.items() if k not in ("9068", "1224", "13", "14")
         }
-        answer = reg(ws, [""], ["1h"])  # market-wide 1h is not served (yet)
-        assert answer["return_code"] == 1 and answer["return_msg"] == "존재하지 않는 종목코드입니다()"
     with env.client.websocket_connect(PATH) as ws:  # a REG after the VI ended: nothing to send
         env.login(ws)
         assert reg(ws, [STOCK], ["1h"])["return_code"] == 0
         assert nothing_within(ws)
+
+
+def test_market_wide_1h_carries_every_stocks_vi(env: Env) -> None:
+    """``REG`` 1h with item ``""``: nothing at first, then each VI start and release of any stock."""
+    e = env.market.engine
+    i = e.instruments.number(OTHER)
+    assert i is not None
+    with env.client.websocket_connect(PATH) as ws:
+        env.login(ws)
+        assert reg(ws, [""], ["1h"])["return_code"] == 0
+        assert nothing_within(ws)  # no VI: nothing to send
+        inject(env, vi_rows(i, StatusKind.VI_START, 1, int(e.base[i]) * 11 // 10))
+        start = entries(recv(ws))[("1h", OTHER)]
+        assert start["9068"] == "1" and start["9001"] == OTHER and start["1225"] == "정적"
+        assert start["302"] == e.instruments.name_ko[i]
+        inject(env, vi_rows(i, StatusKind.VI_END))
+        end = entries(recv(ws))[("1h", OTHER)]
+        assert end["9068"] == "2" and end["1223"] == start["1223"]
+        send(ws, {"trnm": "REMOVE", "grp_no": "1", "data": [{"item": [""], "type": ["1h"]}]})
+        assert answer_of(ws)["return_code"] == 0
+        inject(env, vi_rows(i, StatusKind.VI_START, 1, int(e.base[i]) * 11 // 10))
+        assert nothing_within(ws)
+        inject(env, vi_rows(i, StatusKind.VI_END))
 
 
 def test_mock_refuses_nxt_and_combined_items() -> None:

@@ -26,7 +26,7 @@ with warnings.catch_warnings():
     from starlette.testclient import TestClient
 
 from koscom_fields import KEY
-from sise.api.doc_tables import rewrite
+from sise.api.doc_tables import koscom_ws_blocks, rewrite
 from sise.api.kiwoom.auth import KeyPair, KeyStore
 from sise.api.koscom.ws import PATH, KoscomWs, KoscomWsOptions
 from sise.api.koscom.ws_presets import PRESETS, Kind, doc_blocks
@@ -595,8 +595,4 @@ def test_the_docs_preset_tables_are_the_declarations() -> None:
     text = page.read_text(encoding="utf-8")
     marked = set(re.findall(r"<!-- fields: (ws [^>]+?) -->", text))
     assert marked == set(doc_blocks()), "every preset of every kind has a table"
-    assert rewrite(text, doc_blocks()) == text, (
-        'regenerate: python -c "from pathlib import Path; from sise.api.doc_tables import rewrite;'
-        " from sise.api.koscom.ws_presets import doc_blocks; p = Path('docs/koscom-ws.md');"
-        " p.write_text(rewrite(p.read_text(encoding='utf-8'), doc_blocks()), encoding='utf-8')\""
-    )
+    assert rewrite(text, koscom_ws_blocks()) == text, "run: python -m sise.api.doc_tables docs"

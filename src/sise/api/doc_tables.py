@@ -1,6 +1,6 @@
 """Field tables of the docs, generated from the wire declarations.
 
-``docs/kiwoom.md`` and ``docs/koscom.md`` carry blocks like::
+``docs/kiwoom.md``, ``docs/koscom.md`` and ``docs/koscom-ws.md`` carry blocks like::
 
     <!-- fields: ka20001 summary -->
     | field | 한글명 | format | unit | what it is |
@@ -22,9 +22,19 @@ from sise.api.kiwoom.tr import Tr
 from sise.api.kiwoom.views import KIWOOM_TRS
 from sise.api.koscom.endpoint import Endpoint
 from sise.api.koscom.endpoints import KOSCOM_ENDPOINTS
+from sise.api.koscom.ws_presets import doc_blocks as preset_blocks
+from sise.api.koscom.ws_trades import TRADE_ITEM
 from sise.api.wire import Body, Record
 
-__all__ = ["body_table", "kiwoom_blocks", "koscom_blocks", "main", "record_table", "rewrite"]
+__all__ = [
+    "body_table",
+    "kiwoom_blocks",
+    "koscom_blocks",
+    "koscom_ws_blocks",
+    "main",
+    "record_table",
+    "rewrite",
+]
 
 _BLOCK = re.compile(r"(<!-- fields: ([^>]+?) -->\n)(.*?)(<!-- /fields -->)", re.S)
 
@@ -85,7 +95,16 @@ def rewrite(text: str, blocks: Mapping[str, str]) -> str:
     return _BLOCK.sub(sub, text)
 
 
-PAGES: dict[str, Callable[[], dict[str, str]]] = {"kiwoom.md": kiwoom_blocks, "koscom.md": koscom_blocks}
+def koscom_ws_blocks() -> dict[str, str]:
+    """docs/koscom-ws.md: each ``/ws`` preset per kind, and the ``/ws_ksp`` / ``/ws_kdq`` item."""
+    return {**preset_blocks(), "ws_ksp item": record_table(TRADE_ITEM)}
+
+
+PAGES: dict[str, Callable[[], dict[str, str]]] = {
+    "kiwoom.md": kiwoom_blocks,
+    "koscom.md": koscom_blocks,
+    "koscom-ws.md": koscom_ws_blocks,
+}
 
 
 def main(argv: list[str] | None = None) -> int:

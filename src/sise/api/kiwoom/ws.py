@@ -34,6 +34,10 @@ from sise.api.kiwoom.ws_real import REAL_TYPES, Unserved, resolve, unknown_type
 from sise.api.kiwoom.ws_trades import FEED as TRADE_FEED
 from sise.api.kiwoom.ws_trades import Key as TradeKey
 from sise.api.kiwoom.ws_trades import TradeFeed
+from sise.api.kiwoom.ws_vi import FEED as VI_FEED
+from sise.api.kiwoom.ws_vi import ITEM as MARKET_ITEM
+from sise.api.kiwoom.ws_vi import MarketKey as ViKey
+from sise.api.kiwoom.ws_vi import ViFeed
 from sise.api.outlet import Outlet
 from sise.api.stream import Encoder, StreamHub, Subscriber
 
@@ -54,6 +58,7 @@ TOO_MANY: Final = "등록 종목수 초과"
 PING: Final = {"trnm": "PING"}
 _PING_BYTES: Final = orjson.dumps(PING)
 GRP_NO_MAX: Final = 4  # characters (kiwoom.md §5.4)
+MARKET_VI: Final = ("1h", MARKET_ITEM)  # every stock's VIs (a registration with item "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +98,7 @@ class KiwoomWs:
         self.mock = mock
         self.sessions: dict[str, _Session] = {}
         self.trades = hub.ensure_feed(TRADE_FEED, lambda: TradeFeed(context))
+        hub.ensure_feed(VI_FEED, lambda: ViFeed(context))
 
     async def serve(self, websocket: WebSocket) -> None:
         await websocket.accept()
@@ -303,7 +309,9 @@ class _Session:
             raise _Refused("refresh가 올바르지 않습니다")
         ctx = self.ep.context()  # the app's: its ``mock`` is the personality's
         try:
-            encoders = {p: resolve(ctx, self.ep.context, *p) for p in dict.fromkeys(pairs)}
+            encoders = {
+                p: None if p == MARKET_VI else resolve(ctx, self.ep.context, *p) for p in dict.fromkeys(pairs)
+            }
         except Unserved as e:
             raise _Refused(str(e)) from None
         grp = body["grp_no"]
@@ -324,11 +332,17 @@ class _Session:
             group.difference_update(pairs)
         self.sync({})
 
-    def sync(self, encoders: dict[tuple[str, str], Encoder]) -> None:
+    def sync(self, encoders: dict[tuple[str, str], Encoder | None]) -> None:
         """Follow exactly the union of the groups' pairs: 0B trade by trade on the trade feed
-        (its current state first), every other type as a conflated snapshot topic."""
+        (its current state first), market-wide 1h on the VI feed, every other type as a
+        conflated snapshot topic."""
         pairs = {p for g in self.groups.values() for p in g}
-        wanted: set[Hashable] = {("kiwoom", t, i) for t, i in pairs if t != "0B"}
+        vi_key = ViKey(self.ep.mock)
+        if MARKET_VI in pairs:
+            self.sub.follow(VI_FEED, vi_key)  # nothing to send before the next VI
+        elif (VI_FEED, vi_key) in self.sub.feeds:
+            self.sub.unfollow(VI_FEED, vi_key)
+        wanted: set[Hashable] = {("kiwoom", t, i) for t, i in pairs if t != "0B" and (t, i) != MARKET_VI}
         for key in self.sub.topics - wanted:
             self.sub.unsubscribe(key)
         trades = {i for t, i in pairs if t == "0B"}
@@ -336,6 +350,8 @@ class _Session:
             if isinstance(key, TradeKey) and key.item not in trades:
                 self.sub.unfollow(feed, key)
         for (t, i), encode in encoders.items():
+            if encode is None:  # market-wide 1h, followed above
+                continue
             if t != "0B":
                 self.sub.subscribe(("kiwoom", t, i), encode)
                 continue

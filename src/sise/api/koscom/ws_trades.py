@@ -29,14 +29,15 @@ FEED: Final = "koscom.trades"
 MAX_ITEMS: Final = 50
 
 _TEXT: Final = Fmt("text", "string", "%s")
+_INT_TEXT: Final = Fmt("int_text", "string of an integer", "%s")
 _TIME_TEXT: Final = Fmt("time_text", "string `HHMMSSmm`, no leading zero", "%s")
 
 #: One trade of a ``/ws_ksp`` / ``/ws_kdq`` push; note the capital ``V`` of ``trdVol``.
 TRADE_ITEM: Final = Record(
     (
         Field("isuSrtCd", "단축코드", _TEXT, "the issue's 6-character code"),
-        Field("trdPrc", "체결가", _TEXT, "the trade's price", "원"),
-        Field("trdVol", "체결량", _TEXT, "the trade's quantity", "주"),
+        Field("trdPrc", "체결가", _INT_TEXT, "the trade's price", "원"),
+        Field("trdVol", "체결량", _INT_TEXT, "the trade's quantity", "주"),
         Field("trdTm", "체결시각", _TIME_TEXT, "the trade's time, KST"),
     )
 )
