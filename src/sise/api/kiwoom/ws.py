@@ -99,6 +99,21 @@ class KiwoomWs:
         self.sessions: dict[str, _Session] = {}
         self.trades = hub.ensure_feed(TRADE_FEED, lambda: TradeFeed(context))
         hub.ensure_feed(VI_FEED, lambda: ViFeed(context))
+        self._frames: dict[tuple[bytes, ...], bytes] = {}  # REAL frames of this batch by entries
+        self._frames_batch = -1
+
+    def real_frame(self, entries: list[bytes]) -> bytes:
+        """The REAL frame of ``entries``: built once per batch for every session with the same
+        entries (the same shared objects: bytes cache their hash and compare by identity first),
+        so a thousand sessions registered alike share one frame, in memory and in the transports."""
+        if self._frames_batch != self.hub.batches:
+            self._frames.clear()
+            self._frames_batch = self.hub.batches
+        key = tuple(entries)
+        frame = self._frames.get(key)
+        if frame is None:
+            frame = self._frames[key] = b'{"trnm":"REAL","data":[' + b",".join(entries) + b"]}"
+        return frame
 
     async def serve(self, websocket: WebSocket) -> None:
         await websocket.accept()
@@ -271,7 +286,7 @@ class _Session:
                 return
             entries = self.sub.take() + self.sub.take_events()
             if entries:
-                await self.send(b'{"trnm":"REAL","data":[' + b",".join(entries) + b"]}")
+                await self.send(self.ep.real_frame(entries))
 
     async def pinger(self) -> None:
         while True:
