@@ -11,6 +11,7 @@ from typing import Any, Final
 
 from uvicorn.protocols.utils import ClientDisconnected
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+from websockets.exceptions import InvalidState
 from websockets.http11 import Request
 
 from sise.api.outlet import EXTENSION, UTF8
@@ -48,7 +49,10 @@ class SiseWebSocketProtocol(WebSocketsSansIOProtocol):
         if not self.handshake_complete or self.initial_response is not None:
             await super().send({"type": "websocket.send", "text": data.decode()})  # its errors
             return
-        self.conn.send_text(data)
+        try:
+            self.conn.send_text(data)
+        except InvalidState:  # the peer's close frame arrived first: as uvicorn's own send
+            raise ClientDisconnected() from None
         self.transport.write(b"".join(self.conn.data_to_send()))
 
 
