@@ -306,8 +306,7 @@ def test_malformed_json_is_answered_and_the_socket_stays(env: Env) -> None:
         env.login(ws)
         for raw in ("{not json", "[1, 2]"):
             ws.send_text(raw)
-            answer = answer_of(ws)
-            assert answer["return_code"] == 1 and answer["return_msg"]
+            assert answer_of(ws) == {"trnm": "", "return_code": 1, "return_msg": "JSON 형식이 아닙니다"}
         assert reg(ws, ["001"], ["0J"])["return_code"] == 0
 
 

@@ -54,6 +54,21 @@ def test_a_feed_is_encoded_once_per_batch_and_appended_in_order() -> None:
     assert calls[-1] == {"x"} and one.take_events() == [b"x4a", b"x4b"]
 
 
+def test_unfollowing_drops_the_keys_events_not_yet_taken() -> None:
+    """A batch published just before a Kiwoom REMOVE: nothing of the removed item goes out after
+    the REMOVE's ack, though its events were queued before it."""
+    hub = StreamHub()
+    hub.add_feed("f", lambda batch, keys: {k: [f"{k}{hub.batches}".encode()] for k in keys})
+    sub = hub.subscriber(lambda: None)
+    sub.follow("f", "x", first=b"x0")
+    sub.follow("f", "y")
+    hub.publish(Batch())
+    sub.unfollow("f", "x")
+    assert sub.pending_bytes == 2
+    assert sub.take_events() == [b"y1"]
+    assert sub.pending_bytes == 0
+
+
 def test_a_feed_subscriber_past_its_bound_overflows() -> None:
     hub = StreamHub(max_pending_bytes=10)
     hub.add_feed("f", lambda batch, keys: {k: [b"123456"] for k in keys})

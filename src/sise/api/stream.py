@@ -75,7 +75,7 @@ class Subscriber:
         self.topics: set[Hashable] = set()
         self.feeds: set[tuple[str, Hashable]] = set()
         self.pending: dict[Hashable, bytes] = {}
-        self.events: list[bytes] = []
+        self.events: list[tuple[tuple[str, Hashable], bytes]] = []  # ((feed, key), payload)
         self.pending_bytes = 0  # snapshots and events queued, not yet taken
         self.conflated = 0  # snapshot payloads replaced before they were sent
         self.max_pending_bytes = max_pending_bytes
@@ -96,19 +96,24 @@ class Subscriber:
         ``first`` (the key's current state, queued at once) when given."""
         self._hub._follow(self, feed, key)
         if first is not None:
-            self._append((first,))
+            self._append((feed, key), (first,))
             self._wake()
 
     def unfollow(self, feed: str, key: Hashable) -> None:
+        """Stop following ``key``; its events not yet taken are dropped with it."""
         self._hub._unfollow(self, feed, key)
+        dropped = [p for k, p in self.events if k == (feed, key)]
+        if dropped:
+            self.events = [e for e in self.events if e[0] != (feed, key)]
+            self.pending_bytes -= sum(map(len, dropped))
 
     def close(self) -> None:
         """Leave every topic and feed (a session that ended)."""
+        self.events = []
         for key in list(self.topics):
             self.unsubscribe(key)
         for feed, key in list(self.feeds):
             self.unfollow(feed, key)
-        self.events = []
         self.pending_bytes = 0
 
     def take(self) -> list[bytes]:
@@ -120,7 +125,7 @@ class Subscriber:
 
     def take_events(self) -> list[bytes]:
         """The pending events, in order, and an empty event queue."""
-        out = self.events
+        out = [p for _, p in self.events]
         self.events = []
         self.pending_bytes -= sum(map(len, out))
         return out
@@ -135,8 +140,8 @@ class Subscriber:
         if self.pending_bytes > self.max_pending_bytes:
             self.overflowed = True
 
-    def _append(self, payloads: Sequence[bytes]) -> None:
-        self.events.extend(payloads)
+    def _append(self, source: tuple[str, Hashable], payloads: Sequence[bytes]) -> None:
+        self.events.extend((source, p) for p in payloads)
         self.pending_bytes += sum(map(len, payloads))
         if self.pending_bytes > self.max_pending_bytes:
             self.overflowed = True
@@ -218,7 +223,7 @@ class StreamHub:
                 if not payloads:
                     continue
                 for sub in feed.followers.get(key, ()):
-                    sub._append(payloads)
+                    sub._append((name, key), payloads)
                     woken.add(sub)
         for sub in woken:
             sub._wake()

@@ -12,6 +12,7 @@ from typing import Any, Final
 from uvicorn.protocols.utils import ClientDisconnected
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 from websockets.http11 import Request
+from websockets.protocol import State
 
 from sise.api.outlet import EXTENSION, UTF8
 
@@ -49,6 +50,8 @@ class SiseWebSocketProtocol(WebSocketsSansIOProtocol):
             for data in frames:  # not a session: uvicorn's own answer (its errors)
                 await super().send({"type": "websocket.send", "text": data.decode()})
             return
+        if self.conn.state is not State.OPEN:  # the peer's close frame arrived: as uvicorn's send
+            raise ClientDisconnected()
         if self.conn.extensions:  # permessage-deflate: each frame compressed by the connection
             for data in frames:
                 self.conn.send_text(data)

@@ -55,6 +55,7 @@ R10002: Final = (
 )
 R10004: Final = ("R10004", "접속허용요청이 들어오지 않았습니다")
 TOO_MANY: Final = "등록 종목수 초과"
+NOT_JSON: Final = "JSON 형식이 아닙니다"
 PING: Final = {"trnm": "PING"}
 _PING_BYTES: Final = orjson.dumps(PING)
 GRP_NO_MAX: Final = 4  # characters (kiwoom.md §5.4)
@@ -203,9 +204,9 @@ class _Session:
         try:
             body = orjson.loads(raw)
         except orjson.JSONDecodeError:
-            return "JSON 형식이 아닙니다"
-        if not isinstance(body, dict):
-            return "JSON 객체가 아닙니다"
+            body = None
+        if not isinstance(body, dict):  # not JSON, or not an object: one answer (kiwoom-ws.md)
+            return NOT_JSON
         return body
 
     async def login(self) -> bool:
