@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Collection, Hashable, Mapping, Sequence
+from itertools import chain
 from typing import Final, TypeVar, cast
 
 from sise.engine.batches import Batch
@@ -75,7 +76,9 @@ class Subscriber:
         self.topics: set[Hashable] = set()
         self.feeds: set[tuple[str, Hashable]] = set()
         self.pending: dict[Hashable, bytes] = {}
-        self.events: list[tuple[tuple[str, Hashable], bytes]] = []  # ((feed, key), payload)
+        # ((feed, key), payloads, their bytes): one chunk per key and batch, the payload list
+        # shared by every follower, so queueing costs a follower one append, not one per event.
+        self.events: list[tuple[tuple[str, Hashable], Sequence[bytes], int]] = []
         self.pending_bytes = 0  # snapshots and events queued, not yet taken
         self.conflated = 0  # snapshot payloads replaced before they were sent
         self.max_pending_bytes = max_pending_bytes
@@ -96,16 +99,16 @@ class Subscriber:
         ``first`` (the key's current state, queued at once) when given."""
         self._hub._follow(self, feed, key)
         if first is not None:
-            self._append((feed, key), (first,))
+            self._append((feed, key), (first,), len(first))
             self._wake()
 
     def unfollow(self, feed: str, key: Hashable) -> None:
         """Stop following ``key``; its events not yet taken are dropped with it."""
         self._hub._unfollow(self, feed, key)
-        dropped = [p for k, p in self.events if k == (feed, key)]
+        dropped = sum(n for k, _, n in self.events if k == (feed, key))
         if dropped:
             self.events = [e for e in self.events if e[0] != (feed, key)]
-            self.pending_bytes -= sum(map(len, dropped))
+            self.pending_bytes -= dropped
 
     def close(self) -> None:
         """Leave every topic and feed (a session that ended)."""
@@ -125,10 +128,9 @@ class Subscriber:
 
     def take_events(self) -> list[bytes]:
         """The pending events, in order, and an empty event queue."""
-        out = [p for _, p in self.events]
-        self.events = []
-        self.pending_bytes -= sum(map(len, out))
-        return out
+        chunks, self.events = self.events, []
+        self.pending_bytes -= sum(n for _, _, n in chunks)
+        return list(chain.from_iterable(payloads for _, payloads, _ in chunks))
 
     def _offer(self, key: Hashable, payload: bytes) -> None:
         old = self.pending.get(key)
@@ -140,9 +142,9 @@ class Subscriber:
         if self.pending_bytes > self.max_pending_bytes:
             self.overflowed = True
 
-    def _append(self, source: tuple[str, Hashable], payloads: Sequence[bytes]) -> None:
-        self.events.extend((source, p) for p in payloads)
-        self.pending_bytes += sum(map(len, payloads))
+    def _append(self, source: tuple[str, Hashable], payloads: Sequence[bytes], nbytes: int) -> None:
+        self.events.append((source, payloads, nbytes))
+        self.pending_bytes += nbytes
         if self.pending_bytes > self.max_pending_bytes:
             self.overflowed = True
 
@@ -222,8 +224,9 @@ class StreamHub:
             for key, payloads in out.items():
                 if not payloads:
                     continue
+                nbytes = sum(map(len, payloads))  # once, not once per follower
                 for sub in feed.followers.get(key, ()):
-                    sub._append((name, key), payloads)
+                    sub._append((name, key), payloads, nbytes)
                     woken.add(sub)
         for sub in woken:
             sub._wake()
