@@ -551,7 +551,7 @@ def soak(minutes: float, speed: float, scale: float) -> None:
             while any(p.poll() is None for p in procs):
                 print(f"  {time.time() - started:6.0f} s  RSS {proc_rss_mb(server.pid):6.0f} MB", flush=True)
                 with contextlib.suppress(subprocess.TimeoutExpired):
-                    procs[-1].wait(timeout=30)
+                    next(p for p in procs if p.poll() is None).wait(timeout=30)
             got = merged(outs)
             items = sum(t.items for t in got["tallies"])
             print(f"  delivered {items:,} items ({items / (minutes * 60):,.0f}/s)")
