@@ -11,11 +11,9 @@ import re
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
 from pathlib import Path
 from typing import Any, cast
 
-import anyio
 import orjson
 import pytest
 from starlette.exceptions import StarletteDeprecationWarning
@@ -27,49 +25,17 @@ with warnings.catch_warnings():
 
 from koscom_fields import KEY
 from sise.api.doc_tables import koscom_ws_blocks, rewrite
-from sise.api.kiwoom.auth import KeyPair, KeyStore
+from sise.api.kiwoom.auth import KeyStore
 from sise.api.koscom.ws import PATH, KoscomWs, KoscomWsOptions
 from sise.api.koscom.ws_presets import PRESETS, Kind, doc_blocks
 from sise.api.stream import StreamHub
-from sise.market.timeutil import KST, NS
+from sise.market.timeutil import NS
 from sise.server.app import create_app
 from sise.server.runtime import Market, Settings
 from sise.sources.clock import Clock
+from wsclient import DAY, MOCK, QUIET, REAL, START, TIMEOUT, Closed, nothing_within, recv
 
-DAY = date(2026, 11, 20)
-START = datetime(2026, 11, 20, 9, 5, tzinfo=KST)
-REAL = KeyPair("real-appkey-1", "real-secret-1")
-MOCK = KeyPair("mock-appkey-1", "mock-secret-1")
-TIMEOUT = 5.0  # seconds any expected frame may take; failures end here, never hang
-QUIET = 0.2  # seconds to wait for a frame that must not come
 DOCS = Path(__file__).resolve().parents[1] / "docs"
-
-
-class Closed(Exception):
-    def __init__(self, code: int) -> None:
-        super().__init__(code)
-        self.code = code
-
-
-def recv(ws: Any, timeout: float = TIMEOUT) -> dict[str, Any]:
-    """The next frame as JSON, within ``timeout`` (TestClient's own receive has no timeout)."""
-
-    async def get() -> Any:
-        with anyio.fail_after(timeout):
-            return await ws._send_rx.receive()
-
-    message = ws.portal.call(get)
-    if message["type"] == "websocket.close":
-        raise Closed(message.get("code", 1000))
-    return cast(dict[str, Any], orjson.loads(message["text"]))
-
-
-def nothing_within(ws: Any, seconds: float = QUIET) -> bool:
-    try:
-        recv(ws, seconds)
-    except TimeoutError:
-        return True
-    return False
 
 
 def call(ws: Any, method: str, params: dict[str, Any] | None = None, id_: int | None = 1) -> None:

@@ -7,71 +7,25 @@ from __future__ import annotations
 import json
 import signal
 import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
 from websockets.sync.client import connect
 
-SISE = Path(sys.executable).parent / "sise"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from served import Served, free_port, served
 
 
 @pytest.fixture(scope="module")
-def server(
-    tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[tuple[str, str, dict[str, Any], subprocess.Popen[str]]]:
-    data = tmp_path_factory.mktemp("sise")
-    port, mock_port = free_port(), free_port()
-    proc = subprocess.Popen(
-        [
-            str(SISE),
-            "serve",
-            "--port",
-            str(port),
-            "--mock-port",
-            str(mock_port),
-            "--history-years",
-            "0",
-            "--scale",
-            "0.05",
-            "--data-dir",
-            str(data),
-            "--date",
-            "2026-11-20",
-            "--ws-ping-interval",
-            "0.5",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    base, mock = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{mock_port}"
-    deadline = time.time() + 120
-    while True:
-        try:
-            if requests.get(f"{base}/healthz", timeout=1).status_code == 200:
-                break
-        except requests.ConnectionError:
-            pass
-        if proc.poll() is not None or time.time() > deadline:
-            raise RuntimeError(f"sise serve did not start: {proc.stdout.read() if proc.stdout else ''}")
-        time.sleep(0.3)
-    keys = json.loads((data / "keys.json").read_text(encoding="utf-8"))
-    yield base, mock, keys, proc
-    if proc.poll() is None:
-        proc.kill()
-        proc.wait()
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str, dict[str, Any], Served]]:
+    mock_port = free_port()
+    args = ["--mock-port", str(mock_port), "--history-years", "0", "--scale", "0.05"]
+    args += ["--date", "2026-11-20", "--ws-ping-interval", "0.5"]
+    with served(tmp_path_factory.mktemp("sise"), args) as s:
+        keys = json.loads((s.data / "keys.json").read_text(encoding="utf-8"))
+        yield f"http://127.0.0.1:{s.port}", f"http://127.0.0.1:{mock_port}", keys, s
 
 
 # -- the client, written like the official REST samples ---------------------------------------------
@@ -317,8 +271,9 @@ def test_koscom_websocket_init_subscribe_ack_and_snapshot(server: Any) -> None:
 
 
 def test_ctrl_c_stops_the_server_cleanly(server: Any) -> None:
-    _, _, _, proc = server
-    proc.send_signal(signal.SIGINT)
-    out, _ = proc.communicate(timeout=30)
-    assert proc.returncode == 0
+    _, _, _, s = server
+    s.proc.send_signal(signal.SIGINT)
+    s.proc.wait(timeout=30)
+    out = s.output()
+    assert s.proc.returncode == 0
     assert "sise is ready" in out and "Traceback" not in out

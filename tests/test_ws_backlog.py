@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import socket
-import subprocess
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack
@@ -21,7 +20,7 @@ import requests
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
-from test_serve import SISE, free_port
+from served import served
 
 BACKLOG = 1 << 20  # well above one batch of trades, far below what a stalled client piles up
 
@@ -36,30 +35,11 @@ LIMIT = 60  # seconds the stalled clients may take to be cut (about 10 at this f
 
 @pytest.fixture(scope="module")
 def busy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[int, Path]]:
-    data = tmp_path_factory.mktemp("sise-busy")
-    (data / "keys.json").write_text(json.dumps(KEYS), encoding="utf-8")
-    (data / "keys.json").chmod(0o600)
-    port = free_port()
-    args = ["serve", "--port", str(port), "--mock-port", "0", "--history-years", "0", "--scale", "1"]
-    args += ["--speed", "10", "--date", "2026-11-20", "--start", "09:00:20", "--data-dir", str(data)]
+    args = ["--mock-port", "0", "--history-years", "0", "--scale", "1", "--speed", "10"]
+    args += ["--date", "2026-11-20", "--start", "09:00:20"]
     args += ["--ws-max-backlog", str(BACKLOG), "--ws-ping-interval", "3600"]
-    log = (data / "serve.log").open("w")  # a file, not a pipe nobody drains
-    proc = subprocess.Popen([str(SISE), *args], stdout=log, stderr=subprocess.STDOUT)
-    deadline = time.time() + 120
-    while True:
-        try:
-            if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                break
-        except requests.ConnectionError:
-            pass
-        if proc.poll() is not None or time.time() > deadline:
-            log.close()
-            raise RuntimeError(f"sise serve did not start: {(data / 'serve.log').read_text()}")
-        time.sleep(0.3)
-    yield port, data / "serve.log"
-    proc.kill()
-    proc.wait()
-    log.close()
+    with served(tmp_path_factory.mktemp("sise-busy"), args, KEYS) as server:
+        yield server.port, server.log
 
 
 def stalled(stack: ExitStack, uri: str) -> ClientConnection:

@@ -14,7 +14,6 @@ import asyncio
 import itertools
 import json
 import signal
-import subprocess
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -31,9 +30,9 @@ from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 from websockets.uri import parse_uri
 
+from served import free_port, served
 from sise.api.outlet import UTF8
 from sise.server.ws import SiseWebSocketProtocol
-from test_serve import SISE, free_port
 
 LOGIN_TIMEOUT: Final = 1.0  # --ws-login-timeout: Kiwoom's LOGIN and Koscom's init
 PING_INTERVAL: Final = 0.3  # --ws-ping-interval; five unanswered PINGs end a session
@@ -97,42 +96,18 @@ class Serve:
 
 @pytest.fixture(scope="module")
 def serve(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Serve]:
-    data = tmp_path_factory.mktemp("sise-ws-serve")
-    (data / "keys.json").write_text(json.dumps(KEYS), encoding="utf-8")
-    (data / "keys.json").chmod(0o600)
-    port, mock_port = free_port(), free_port()
-    args = ["serve", "--port", str(port), "--mock-port", str(mock_port), "--data-dir", str(data)]
-    args += ["--history-years", "0", "--scale", "0.2", "--speed", "2"]
+    mock_port = free_port()
+    args = ["--mock-port", str(mock_port), "--history-years", "0", "--scale", "0.2", "--speed", "2"]
     args += ["--date", "2026-11-20", "--start", "09:00:10"]
     args += ["--ws-login-timeout", str(LOGIN_TIMEOUT), "--ws-ping-interval", str(PING_INTERVAL)]
     args += ["--koscom-ws-max-subscriptions", str(KOSCOM_CAP)]
-    path = data / "serve.log"
-    log = path.open("w")  # a file, not a pipe nobody drains
-    proc = subprocess.Popen([str(SISE), *args], stdout=log, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"sise serve did not start: {path.read_text()}")
-            time.sleep(0.1)
-        yield Serve(port, mock_port, path)
-    finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGINT)
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-        log.close()
-    text = path.read_text()
+    with served(tmp_path_factory.mktemp("sise-ws-serve"), args, KEYS) as server:
+        yield Serve(server.port, mock_port, server.log)
+        server.proc.send_signal(signal.SIGINT)
+        server.proc.wait(timeout=15)
+    text = server.output()
     assert "Traceback" not in text, text
-    assert proc.returncode == 0, text
+    assert server.proc.returncode == 0, text
 
 
 def client(url: str) -> ClientConnection:

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any, Final, TypeGuard
 
 import orjson
-from starlette.websockets import WebSocket, WebSocketDisconnect
+from starlette.websockets import WebSocket
 
 from sise.api.kiwoom.auth import TokenStore
 from sise.api.kiwoom.errors import KiwoomError
@@ -38,7 +38,7 @@ from sise.api.kiwoom.ws_vi import FEED as VI_FEED
 from sise.api.kiwoom.ws_vi import ITEM as MARKET_ITEM
 from sise.api.kiwoom.ws_vi import MarketKey as ViKey
 from sise.api.kiwoom.ws_vi import ViFeed
-from sise.api.outlet import Outlet
+from sise.api.session import Job, Session, serve
 from sise.api.stream import Encoder, StreamHub, Subscriber
 
 __all__ = ["PATH", "KiwoomWs", "WsOptions"]
@@ -117,53 +117,30 @@ class KiwoomWs:
         return frame
 
     async def serve(self, websocket: WebSocket) -> None:
-        await websocket.accept()
-        session = _Session(self, websocket)
-        try:
-            await session.run()
-        except WebSocketDisconnect:
-            pass
-        finally:
-            session.end()
+        await serve(websocket, _Session(self, websocket))
 
 
-class _Session:
+class _Session(Session["_Session"]):
     def __init__(self, endpoint: KiwoomWs, websocket: WebSocket) -> None:
+        super().__init__(websocket, endpoint.sessions)
         self.ep = endpoint
-        self.ws = websocket
-        self.lock = asyncio.Lock()
-        self.appkey: str | None = None
         self.groups: dict[str, set[tuple[str, str]]] = {}
-        self.wake = asyncio.Event()
-        self.outlet = Outlet(websocket)
-        self.sub: Subscriber = endpoint.hub.subscriber(self.on_pending)
+        self.sub: Subscriber = endpoint.hub.subscriber(lambda: self.wake_or_cut(self.sub))
         self.outstanding = 0  # PINGs sent and not echoed
         self.closing: tuple[str, str] | None = None  # a SYSTEM frame to send, then close
-        self.tasks: list[asyncio.Task[None]] = []
 
     # -- sending
 
-    async def send(self, frame: dict[str, Any] | bytes) -> None:
-        data = frame if isinstance(frame, bytes) else orjson.dumps(frame)
-        async with self.lock:
-            await self.outlet.send(data)
-
-    def on_pending(self) -> None:
-        """The hub queued something: wake the writer, or cut a session that cannot keep up
-        (its writer may be blocked on a full transport)."""
-        if self.sub.overflowed:
-            self.outlet.cut(f"slow consumer: more than {self.sub.max_pending_bytes} bytes queued")
-            self.sub.close()
-            return
-        self.wake.set()
+    async def send_json(self, frame: dict[str, Any]) -> None:
+        await self.send(orjson.dumps(frame))
 
     async def answer(self, trnm: str, message: str = "", code: int = 1) -> None:
-        await self.send({"trnm": trnm, "return_code": code, "return_msg": message})
+        await self.send_json({"trnm": trnm, "return_code": code, "return_msg": message})
 
     async def system_and_close(self, what: tuple[str, str]) -> None:
         code, message = what
         with contextlib.suppress(Exception):  # the peer may be gone already
-            await self.send({"trnm": "SYSTEM", "code": code, "message": message})
+            await self.send_json({"trnm": "SYSTEM", "code": code, "message": message})
             await self.ws.close()
 
     def kick(self, what: tuple[str, str]) -> None:
@@ -173,34 +150,17 @@ class _Session:
 
     # -- the session
 
-    async def run(self) -> None:
-        if not await self.login():
-            return
-        self.tasks = [asyncio.create_task(f()) for f in (self.reader, self.writer, self.pinger)]
-        done, _ = await asyncio.wait(self.tasks, return_when=asyncio.FIRST_COMPLETED)
-        for t in done:
-            error = None if t.cancelled() else t.exception()
-            # A peer that vanished mid-send is a normal end; anything else is a bug to log.
-            if error is not None and not isinstance(error, WebSocketDisconnect | OSError):
-                log.error("websocket session failed", exc_info=error)
+    def jobs(self) -> list[Job]:
+        return [self.reader, self.writer, self.pinger]
 
-    def end(self) -> None:
-        """Leave the hub and the registry and stop the tasks. Synchronous on purpose: the server
-        may be cancelling this very task, and an await here would take that cancellation again."""
+    def leave(self) -> None:
         self.sub.close()
-        if self.appkey is not None and self.ep.sessions.get(self.appkey) is self:
-            del self.ep.sessions[self.appkey]
-        for t in self.tasks:
-            t.cancel()  # each ends at its next await; none holds anything to release
 
     async def receive(self) -> dict[str, Any] | str | None:
         """The next request: a JSON object, an error text for anything else, None at disconnect."""
-        message = await self.ws.receive()
-        if message["type"] == "websocket.disconnect":
-            return None
-        raw = message.get("text")
+        raw = await self.receive_text()
         if raw is None:
-            raw = (message.get("bytes") or b"").decode("utf-8", "replace")
+            return None
         try:
             body = orjson.loads(raw)
         except orjson.JSONDecodeError:
@@ -209,7 +169,8 @@ class _Session:
             return NOT_JSON
         return body
 
-    async def login(self) -> bool:
+    async def handshake(self) -> bool:
+        """``LOGIN`` (kiwoom.md §5.2): nothing else is served before it."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.ep.options.login_timeout_s
         while True:
@@ -240,12 +201,10 @@ class _Session:
                 with contextlib.suppress(Exception):
                     await self.ws.close()
                 return False
-            old = self.ep.sessions.get(appkey)
+            old = self.claim(appkey)
             if old is not None:
                 old.kick(R10001)
-            self.ep.sessions[appkey] = self
-            self.appkey = appkey
-            await self.send(
+            await self.send_json(
                 {"trnm": "LOGIN", "return_code": 0, "return_msg": "", "sor_yn": "N" if self.ep.mock else "Y"}
             )
             return True

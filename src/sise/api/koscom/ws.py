@@ -24,7 +24,7 @@ import asyncio
 import contextlib
 import logging
 import re
-from collections.abc import Callable, Coroutine, Hashable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -51,7 +51,7 @@ from sise.api.koscom.errors import (
     KoscomError,
 )
 from sise.api.koscom.ws_presets import CHANGE, NAMES, PRESETS, Preset, encoder, resolve
-from sise.api.outlet import Outlet
+from sise.api.session import Job, Session, serve
 from sise.api.stream import StreamHub, Subscriber
 
 __all__ = ["PATH", "KoscomWs", "KoscomWsOptions", "RpcEndpoint", "RpcSession"]
@@ -193,37 +193,18 @@ class RpcEndpoint:
         raise NotImplementedError
 
     async def serve(self, websocket: WebSocket) -> None:
-        await websocket.accept()
-        session = self.session(websocket)
-        try:
-            await session.run()
-        except WebSocketDisconnect:
-            pass
-        finally:
-            session.end()
+        await serve(websocket, self.session(websocket))
 
 
-class RpcSession:
-    """What every Koscom WebSocket session does: JSON-RPC frames through an outlet
-    (``sise.api.outlet``), ``init`` first, ``heartbeat``, and the end. Subclasses add their tasks
-    (:meth:`jobs`), their methods (:meth:`request`) and what they leave at the end (:meth:`leave`)."""
+class RpcSession(Session["RpcSession"]):
+    """What every Koscom WebSocket session does (on ``sise.api.session``): JSON-RPC frames,
+    ``init`` first, ``heartbeat``. Subclasses add their tasks (:meth:`jobs`), their methods
+    (:meth:`request`) and what they leave at the end (:meth:`leave`)."""
 
     def __init__(self, endpoint: RpcEndpoint, websocket: WebSocket) -> None:
+        super().__init__(websocket, endpoint.sessions)
         self.ep = endpoint
-        self.ws = websocket
-        self.outlet = Outlet(websocket)
-        self.lock = asyncio.Lock()
-        self.key: str | None = None
-        self.wake = asyncio.Event()
         self.closing: ErrorDef | None = None  # an error notification to send, then close
-        self.tasks: list[asyncio.Task[None]] = []
-
-    # -- sending
-
-    async def send(self, *frames: bytes) -> None:
-        if frames:
-            async with self.lock:
-                await self.outlet.send(*frames)
 
     async def error_and_close(self, error: ErrorDef, id_: Id = None) -> None:
         with contextlib.suppress(Exception):  # the peer may be gone already
@@ -237,49 +218,24 @@ class RpcSession:
 
     # -- the session
 
-    def jobs(self) -> list[Callable[[], Coroutine[Any, Any, None]]]:
+    def jobs(self) -> list[Job]:
         out = [self.reader, self.writer]
         if self.ep.options.heartbeat_interval_s > 0:
             out.append(self.heartbeat)
         return out
 
-    async def run(self) -> None:
-        if not await self.init():
-            return
-        self.tasks = [asyncio.create_task(f()) for f in self.jobs()]
-        done, _ = await asyncio.wait(self.tasks, return_when=asyncio.FIRST_COMPLETED)
-        for t in done:
-            error = None if t.cancelled() else t.exception()
-            # A peer that vanished mid-send is a normal end; anything else is a bug to log.
-            if error is not None and not isinstance(error, WebSocketDisconnect | OSError):
-                log.error("websocket session failed", exc_info=error)
-
-    def leave(self) -> None:
-        """Leave the hub (at the end of the session)."""
-
-    def end(self) -> None:
-        """Leave the hub and the registry and stop the tasks. Synchronous on purpose: the server
-        may be cancelling this very task, and an await here would take that cancellation again."""
-        self.leave()
-        if self.key is not None and self.ep.sessions.get(self.key) is self:
-            del self.ep.sessions[self.key]
-        for t in self.tasks:
-            t.cancel()  # each ends at its next await; none holds anything to release
-
     async def receive(self) -> Request | Malformed | None:
         """The next request, a ``Malformed`` for a frame that is not one, None at disconnect."""
-        message = await self.ws.receive()
-        if message["type"] == "websocket.disconnect":
-            return None
-        raw = message.get("text")
+        raw = await self.receive_text()
         if raw is None:
-            raw = (message.get("bytes") or b"").decode("utf-8", "replace")
+            return None
         try:
             return parse(raw)
         except Malformed as e:
             return e
 
-    async def init(self) -> bool:
+    async def handshake(self) -> bool:
+        """``init`` (koscom.md §11.2): nothing else is served before it."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.ep.options.init_timeout_s
         while True:
@@ -302,12 +258,9 @@ class RpcSession:
             if not isinstance(key, str) or not key.strip() or not self.ep.accepts(key.strip()):
                 await self.error_and_close(CUSTOMER_MISMATCH_13001, req.id)
                 return False
-            key = key.strip()
-            old = self.ep.sessions.get(key)
+            old = self.claim(key.strip())
             if old is not None:
                 old.kick(SESSION_REPLACED)
-            self.ep.sessions[key] = self
-            self.key = key
             await self.send(frame(req.id, "result", _OK))
             self.started()
             return True

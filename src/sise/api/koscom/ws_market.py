@@ -53,17 +53,10 @@ class _MarketSession(RpcSession):
 
     def __init__(self, endpoint: MarketWs, websocket: WebSocket) -> None:
         super().__init__(endpoint, websocket)
-        self.sub = endpoint.hub.subscriber(self.on_pending)
+        self.sub = endpoint.hub.subscriber(lambda: self.wake_or_cut(self.sub))
 
     def started(self) -> None:
         self.sub.follow(FEED, self.ep.market)
-
-    def on_pending(self) -> None:
-        if self.sub.overflowed:  # its writer may be blocked on a full transport: cut it from here
-            self.outlet.cut(f"slow consumer: more than {self.sub.max_pending_bytes} bytes queued")
-            self.sub.close()
-            return
-        self.wake.set()
 
     def leave(self) -> None:
         self.sub.close()
