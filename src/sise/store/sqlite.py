@@ -203,7 +203,9 @@ class SqliteStore(TableStore):
         if name in _META or name.lower().startswith("sqlite_"):
             raise ValueError(f"table name {name!r} is reserved by the SQLite store")
         stored = self._stored.get(name)
-        if stored is not None and stored != np.dtype(dtype):
+        # Once registered, a mismatch is the base class's ValueError, as in every store; before,
+        # it is a file written with another schema for this table.
+        if name not in self._dtypes and stored is not None and stored != np.dtype(dtype):
             raise StoreError(
                 f"{self.path}: table {name!r} is stored with dtype {stored}, not the registered {dtype}"
             )
