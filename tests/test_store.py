@@ -1,8 +1,14 @@
-"""The history store: interface, range reads, upserts, validation and lookup speed."""
+"""The history store: interface, range reads, upserts, validation and lookup speed, for every
+implementation (``MemoryStore`` and ``SqliteStore``), plus what only the SQLite file has: reopening,
+the schema version and the errors of a file it cannot use."""
 
 from __future__ import annotations
 
+import os
+import sqlite3
 import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -15,7 +21,13 @@ from sise.store import (
     STOCK_DAILY,
     HistoryStore,
     MemoryStore,
+    SqliteStore,
+    StoreError,
+    TableStore,
 )
+from sise.store.sqlite import SCHEMA_VERSION, column_type
+
+NewStore = Callable[[], TableStore]
 
 DATES = np.array([20240102, 20240103, 20240104, 20240105, 20240108, 20240109], np.int32)
 
@@ -30,15 +42,31 @@ def stock_rows(codes: list[str], dates: np.ndarray, close0: int = 1000) -> np.nd
     return rows
 
 
+@pytest.fixture(params=["memory", "sqlite"])
+def new(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[NewStore]:
+    """Makes empty stores of one implementation (each SQLite store in a fresh file)."""
+    opened: list[SqliteStore] = []
+
+    def make() -> TableStore:
+        if request.param == "memory":
+            return MemoryStore()
+        opened.append(SqliteStore(tmp_path / f"history{len(opened)}.sqlite"))
+        return opened[-1]
+
+    yield make
+    for s in opened:
+        s.close()
+
+
 @pytest.fixture
-def store() -> MemoryStore:
-    s = MemoryStore()
+def store(new: NewStore) -> TableStore:
+    s = new()
     s.put("stock_daily", stock_rows(["005930", "000660", "035720"], DATES))
     return s
 
 
-def test_memory_store_satisfies_the_protocol_and_knows_the_standard_tables() -> None:
-    s = MemoryStore()
+def test_stores_satisfy_the_protocol_and_know_the_standard_tables(new: NewStore) -> None:
+    s = new()
     assert isinstance(s, HistoryStore)
     assert s.tables() == sorted(STANDARD_TABLES)
     assert s.dtype("investor_daily") == INVESTOR_DAILY
@@ -47,7 +75,7 @@ def test_memory_store_satisfies_the_protocol_and_knows_the_standard_tables() -> 
     assert len(s.get("stock_daily", "005930")) == 0
 
 
-def test_get_returns_one_code_in_date_order_with_inclusive_bounds(store: MemoryStore) -> None:
+def test_get_returns_one_code_in_date_order_with_inclusive_bounds(store: TableStore) -> None:
     rows = store.get("stock_daily", "000660")
     assert rows.dtype == STOCK_DAILY
     assert list(rows["date"]) == list(DATES)
@@ -62,13 +90,13 @@ def test_get_returns_one_code_in_date_order_with_inclusive_bounds(store: MemoryS
     assert len(store.get("stock_daily", "999999")) == 0
 
 
-def test_reads_are_copies(store: MemoryStore) -> None:
+def test_reads_are_copies(store: TableStore) -> None:
     rows = store.get("stock_daily", "005930")
     rows["close"] = -1
     assert store.get("stock_daily", "005930")["close"][0] == 1000
 
 
-def test_get_date_returns_every_code_in_first_written_order(store: MemoryStore) -> None:
+def test_get_date_returns_every_code_in_first_written_order(store: TableStore) -> None:
     rows = store.get_date("stock_daily", 20240104)
     assert list(rows["code"]) == ["005930", "000660", "035720"]
     assert list(rows["close"]) == [1002, 1102, 1202]
@@ -76,7 +104,7 @@ def test_get_date_returns_every_code_in_first_written_order(store: MemoryStore) 
     assert store.last_date("stock_daily") == 20240109
 
 
-def test_put_upserts_by_code_and_date_and_appends_new_days(store: MemoryStore) -> None:
+def test_put_upserts_by_code_and_date_and_appends_new_days(store: TableStore) -> None:
     fix = stock_rows(["000660"], DATES[1:3], close0=7)
     store.put("stock_daily", fix)
     assert list(store.get("stock_daily", "000660")["close"]) == [1100, 7, 8, 1103, 1104, 1105]
@@ -89,8 +117,8 @@ def test_put_upserts_by_code_and_date_and_appends_new_days(store: MemoryStore) -
     assert store.count("stock_daily") == 3 * 6 + 2
 
 
-def test_the_last_of_repeated_keys_in_one_batch_wins() -> None:
-    s = MemoryStore()
+def test_the_last_of_repeated_keys_in_one_batch_wins(new: NewStore) -> None:
+    s = new()
     rows = stock_rows(["005930"], np.array([20240102, 20240102, 20240103], np.int32))
     s.put("stock_daily", rows)
     got = s.get("stock_daily", "005930")
@@ -98,30 +126,30 @@ def test_the_last_of_repeated_keys_in_one_batch_wins() -> None:
     assert list(got["close"]) == [1001, 1002]
 
 
-def test_unsorted_writes_read_back_sorted() -> None:
+def test_unsorted_writes_read_back_sorted(new: NewStore) -> None:
     rows = stock_rows(["A00001", "B00002", "C00003"], DATES)
     rng = np.random.default_rng(0)
-    s = MemoryStore()
+    s = new()
     s.put("stock_daily", rows[rng.permutation(len(rows))])
     for code in ("A00001", "B00002", "C00003"):
         assert list(s.get("stock_daily", code)["date"]) == list(DATES)
 
 
-def test_writes_accept_narrower_code_strings() -> None:
+def test_writes_accept_narrower_code_strings(new: NewStore) -> None:
     dtype = np.dtype([(n, "<U6" if n == "code" else STOCK_DAILY[n]) for n in STOCK_DAILY.names or ()])
     rows = np.zeros(1, dtype)
     rows["code"], rows["date"], rows["close"] = "005930", 20240102, 70000
-    s = MemoryStore()
+    s = new()
     s.put("stock_daily", rows)
     assert s.get("stock_daily", "005930")["close"][0] == 70000
 
 
-def test_put_without_copy_keeps_the_callers_array() -> None:
+def test_put_without_copy_keeps_the_callers_array(new: NewStore) -> None:
     rows = stock_rows(["005930"], DATES)
-    s = MemoryStore()
+    s = new()
     s.put("stock_daily", rows, copy=False)
     assert list(s.get("stock_daily", "005930")["close"]) == list(rows["close"])
-    s2 = MemoryStore()
+    s2 = new()
     s2.put("stock_daily", rows)
     rows["close"] = 0
     assert s2.get("stock_daily", "005930")["close"][0] == 1000  # the default put copied
@@ -145,24 +173,24 @@ def test_put_without_copy_keeps_the_callers_array() -> None:
         (np.zeros(3, np.int64), "structured array"),
     ],
 )
-def test_bad_writes_raise_value_error_naming_the_field(rows: np.ndarray, message: str) -> None:
+def test_bad_writes_raise_value_error_naming_the_field(new: NewStore, rows: np.ndarray, message: str) -> None:
     with pytest.raises(ValueError, match=message):
-        MemoryStore().put("stock_daily", rows)
+        new().put("stock_daily", rows)
 
 
-def test_bad_keys_are_rejected() -> None:
+def test_bad_keys_are_rejected(new: NewStore) -> None:
     rows = stock_rows(["005930"], DATES)
     rows["date"][3] = 20241301
     with pytest.raises(ValueError, match="field 'date': row 3 has 20241301"):
-        MemoryStore().put("stock_daily", rows)
+        new().put("stock_daily", rows)
     rows = stock_rows(["005930"], DATES)
     rows["code"][2] = ""
     with pytest.raises(ValueError, match="field 'code': row 2 has an empty code"):
-        MemoryStore().put("stock_daily", rows)
+        new().put("stock_daily", rows)
 
 
-def test_unknown_tables_raise_key_error() -> None:
-    s = MemoryStore()
+def test_unknown_tables_raise_key_error(new: NewStore) -> None:
+    s = new()
     with pytest.raises(KeyError, match="unknown table 'futures_daily'"):
         s.get("futures_daily", "A0166000")
     with pytest.raises(KeyError, match="futures_daily"):
@@ -171,11 +199,11 @@ def test_unknown_tables_raise_key_error() -> None:
         s.last_date("nope")
 
 
-def test_tables_can_be_registered() -> None:
+def test_tables_can_be_registered(new: NewStore) -> None:
     futures = np.dtype(
         [("code", "<U16"), ("date", np.int32), ("settle", np.int64), ("open_interest", np.int64)]
     )
-    s = MemoryStore()
+    s = new()
     s.register_table("futures_daily", futures)
     s.register_table("futures_daily", futures)  # same dtype again: no-op
     assert "futures_daily" in s.tables()
@@ -216,3 +244,157 @@ def test_get_is_a_binary_search_not_a_scan() -> None:
     k = int(picks[-1])
     assert len(got) == 251
     assert got["close"][0] == k * n_days + 100
+
+
+def random_rows(dtype: np.dtype[np.void], codes: list[str], dates: np.ndarray, seed: int) -> np.ndarray:
+    """Every field filled with random values of its type, sub-arrays included."""
+    rng = np.random.default_rng(seed)
+    rows = np.zeros(len(codes) * len(dates), dtype)
+    rows["code"] = np.repeat(codes, len(dates))
+    rows["date"] = np.tile(dates, len(codes))
+    for name in dtype.names or ():
+        if name in ("code", "date"):
+            continue
+        field = rows[name]
+        if field.dtype.kind == "f":
+            field[...] = np.round(rng.normal(1000, 300, field.shape), 2)
+        elif field.dtype.kind == "U":
+            field[...] = rng.choice(["K2FA001", "A0166000", ""], field.shape)
+        else:
+            info = np.iinfo(field.dtype)
+            field[...] = rng.integers(info.min, info.max, field.shape, dtype=field.dtype, endpoint=True)
+    return rows
+
+
+@pytest.mark.parametrize("table", sorted(STANDARD_TABLES))
+def test_sqlite_reads_equal_memory_reads_for_every_standard_table(table: str, tmp_path: Path) -> None:
+    dtype = STANDARD_TABLES[table]
+    rows = random_rows(dtype, ["KOSPI200", "005930", "A0166000"], DATES, seed=len(table))
+    later = random_rows(dtype, ["005930", "373220"], DATES[2:4], seed=1)  # replaces two days of one code
+    mem, lite = MemoryStore(), SqliteStore(tmp_path / "h.sqlite")
+    for s in (mem, lite):
+        s.put(table, rows[::-1])
+        s.put(table, later)
+    for code in ("KOSPI200", "005930", "373220", "A0166000"):
+        got, want = lite.get(table, code, 20240103), mem.get(table, code, 20240103)
+        assert got.dtype == want.dtype and got.tobytes() == want.tobytes()
+    for day in DATES:
+        assert lite.get_date(table, int(day)).tobytes() == mem.get_date(table, int(day)).tobytes()
+    assert lite.last_date(table) == mem.last_date(table)
+    assert lite.codes(table) == mem.codes(table)
+    assert lite.count(table) == mem.count(table)
+
+
+def test_sqlite_columns_follow_the_dtypes(tmp_path: Path) -> None:
+    SqliteStore(tmp_path / "h.sqlite").close()
+    db = sqlite3.connect(tmp_path / "h.sqlite")
+    for table, dtype in STANDARD_TABLES.items():
+        columns = [(r[1], r[2], r[5] > 0) for r in db.execute(f"PRAGMA table_info({table})")]
+        assert [c[0] for c in columns] == list(dtype.names or ())
+        assert all(t == column_type(dtype[n]) for n, t, _ in columns)
+        assert [n for n, _, key in columns if key] == ["code", "date"]
+    assert column_type(INDEX_DAILY["signs"]) == "BLOB"
+    assert column_type(np.dtype("<U8")) == "TEXT" and column_type(np.dtype(np.bool_)) == "INTEGER"
+    with pytest.raises(ValueError, match="uint64"):
+        column_type(np.dtype(np.uint64))
+    db.close()
+
+
+def test_sqlite_keeps_nan(tmp_path: Path) -> None:
+    s = SqliteStore(tmp_path / "h.sqlite")
+    rows = np.zeros(1, INDEX_DAILY)
+    rows["code"], rows["date"], rows["open"] = "KOSPI", 20240102, np.nan
+    s.put("index_daily", rows)
+    assert np.isnan(s.get("index_daily", "KOSPI")["open"][0])
+
+
+def test_sqlite_reopens_with_its_rows_codes_and_run_time_tables(tmp_path: Path) -> None:
+    path = tmp_path / "h.sqlite"
+    futures = np.dtype([("code", "<U16"), ("date", np.int32), ("settle", np.int64), ("contract", "<U8")])
+    s = SqliteStore(path)
+    s.put("stock_daily", stock_rows(["005930", "000660"], DATES))
+    s.register_table("futures_daily", futures)
+    f = np.zeros(1, futures)
+    f[0] = ("K2FA001", 20240102, 31325, "A0166000")
+    s.put("futures_daily", f)
+    s.close()
+    s = SqliteStore(path)
+    assert "futures_daily" in s.tables() and s.dtype("futures_daily") == futures
+    assert s.get("futures_daily", "K2FA001").tobytes() == f.tobytes()
+    assert list(s.get("stock_daily", "000660")["close"]) == [1100, 1101, 1102, 1103, 1104, 1105]
+    s.put("stock_daily", stock_rows(["373220", "005930"], np.array([20240110], np.int32)))
+    assert list(s.get_date("stock_daily", 20240110)["code"]) == ["005930", "373220"]
+    with pytest.raises(ValueError, match="already registered"):
+        s.register_table("futures_daily", np.dtype([("code", "<U16"), ("date", np.int32)]))
+    s.close()
+
+
+def test_sqlite_refuses_a_stored_table_whose_dtype_differs(tmp_path: Path) -> None:
+    path = tmp_path / "h.sqlite"
+    SqliteStore(path).close()
+    db = sqlite3.connect(path)
+    keys_only = '[["code", "<U16"], ["date", "<i4"]]'
+    db.execute("UPDATE tables SET dtype = ? WHERE name = 'stock_daily'", (keys_only,))
+    db.commit()
+    db.close()
+    with pytest.raises(StoreError, match="table 'stock_daily' is stored with dtype"):
+        SqliteStore(path)
+
+
+def test_sqlite_file_has_a_version_table(tmp_path: Path) -> None:
+    path = tmp_path / "h.sqlite"
+    s = SqliteStore(path)
+    assert s.schema_version() == SCHEMA_VERSION
+    s.close()
+    SqliteStore(path).close()  # reopening applies nothing twice
+    db = sqlite3.connect(path)
+    assert [r[0] for r in db.execute("SELECT version FROM schema_version")] == list(
+        range(1, SCHEMA_VERSION + 1)
+    )
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    db.close()
+
+
+def test_sqlite_refuses_a_file_from_a_newer_schema(tmp_path: Path) -> None:
+    path = tmp_path / "h.sqlite"
+    SqliteStore(path).close()
+    db = sqlite3.connect(path)
+    db.execute("INSERT INTO schema_version VALUES (?, '2030-01-01T00:00:00+00:00')", (SCHEMA_VERSION + 1,))
+    db.commit()
+    db.close()
+    want = f"has history schema version {SCHEMA_VERSION + 1}; this sise supports up to {SCHEMA_VERSION}"
+    with pytest.raises(StoreError, match=want):
+        SqliteStore(path)
+
+
+def test_sqlite_refuses_what_is_not_its_store(tmp_path: Path) -> None:
+    junk = tmp_path / "junk.sqlite"
+    junk.write_bytes(b"not a database, just some bytes " * 100)
+    with pytest.raises(StoreError, match="is not a SQLite database"):
+        SqliteStore(junk)
+    other = tmp_path / "other.sqlite"
+    db = sqlite3.connect(other)
+    db.execute("CREATE TABLE t (x)")
+    db.close()
+    with pytest.raises(StoreError, match="not a sise history store"):
+        SqliteStore(other)
+    with pytest.raises(StoreError, match="cannot open the history store"):
+        SqliteStore(junk / "h.sqlite")  # a directory that is a file
+
+
+@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="root writes to read-only directories")
+def test_sqlite_refuses_a_read_only_directory_at_open(tmp_path: Path) -> None:
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    ro.chmod(0o555)
+    try:
+        with pytest.raises(StoreError, match="cannot open the history store"):
+            SqliteStore(ro / "h.sqlite")
+    finally:
+        ro.chmod(0o755)
+
+
+def test_sqlite_refuses_reserved_table_names(tmp_path: Path) -> None:
+    s = SqliteStore(tmp_path / "h.sqlite")
+    with pytest.raises(ValueError, match="reserved"):
+        s.register_table("codes", STOCK_DAILY)

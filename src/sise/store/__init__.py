@@ -1,5 +1,6 @@
 """History persistence behind one small interface (``HistoryStore``): daily tables keyed by
-(code, YYYYMMDD date). ``MemoryStore`` keeps them in process memory."""
+(code, YYYYMMDD date). ``MemoryStore`` keeps them in process memory, ``SqliteStore`` in one
+SQLite file."""
 
 from sise.store.base import (
     ACTION_BONUS,
@@ -21,10 +22,12 @@ from sise.store.base import (
     STOCK_DAILY,
     HistoryStore,
     Rows,
+    StoreError,
     TableStore,
     register_futures_table,
 )
 from sise.store.memory import MemoryStore
+from sise.store.sqlite import SqliteStore
 
 __all__ = [
     "ACTION_BONUS",
@@ -47,6 +50,8 @@ __all__ = [
     "HistoryStore",
     "MemoryStore",
     "Rows",
+    "SqliteStore",
+    "StoreError",
     "TableStore",
     "register_futures_table",
 ]

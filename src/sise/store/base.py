@@ -233,6 +233,11 @@ class HistoryStore(Protocol):
         ...
 
 
+class StoreError(Exception):
+    """A store's backing storage cannot be opened or used as it is (a file from a newer schema, not
+    a database, not writable, a stored table whose dtype differs from the registered one)."""
+
+
 def check_table_dtype(name: str, dtype: np.dtype[np.void]) -> None:
     """A table dtype must be structured with ``code`` (unicode, ≤ CODE_WIDTH) and ``date`` (int32)."""
     if dtype.names is None:
