@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any, Final, TypeGuard
@@ -42,8 +41,6 @@ from sise.api.session import Job, Session, serve
 from sise.api.stream import Encoder, StreamHub, Subscriber
 
 __all__ = ["PATH", "KiwoomWs", "WsOptions"]
-
-log = logging.getLogger("sise.kiwoom.ws")
 
 PATH: Final = "/api/dostk/websocket"
 
