@@ -23,6 +23,7 @@ from sise.api.koscom.ws_market import PATHS as MARKET_WS_PATHS
 from sise.api.stream import DEFAULT_MAX_PENDING_BYTES
 from sise.server.app import OnePort, create_app, market_hub
 from sise.server.http import http_protocol
+from sise.server.memory import trim_periodically
 from sise.server.runtime import Market, Settings
 from sise.server.ws import SiseWebSocketProtocol
 
@@ -109,6 +110,7 @@ def _server(app: OnePort, host: str, port: int, options: ServeOptions) -> uvicor
 
 async def _run(market: Market, servers: list[uvicorn.Server]) -> None:
     loop_task = asyncio.create_task(market.run())
+    trim_task = asyncio.create_task(trim_periodically())
     try:
         # The first server handles Ctrl-C; when it exits, the others are told to exit too.
         first = asyncio.create_task(servers[0].serve())
@@ -118,9 +120,10 @@ async def _run(market: Market, servers: list[uvicorn.Server]) -> None:
             s.should_exit = True
         await asyncio.gather(*others, return_exceptions=True)
     finally:
-        loop_task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await loop_task
+        for task in (loop_task, trim_task):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
 
 def _banner(market: Market, keys: KeyStore, options: ServeOptions, seconds: float) -> None:
