@@ -41,9 +41,6 @@ SLOW_CONSUMER: Final = 1008
 class Transport(Protocol):
     """What the server exposes of a connection."""
 
-    def buffered(self) -> int:
-        """Bytes written and not yet taken by the peer's socket."""
-
     def cut(self, code: int, reason: str, grace_s: float) -> None:
         """Send a close frame, then drop the connection if it is still open after ``grace_s``."""
 
@@ -66,10 +63,6 @@ class Outlet:
         else:
             for data in frames:
                 await self.ws.send_text(data.decode())
-
-    def buffered(self) -> int:
-        """Bytes the server holds for this peer (0 when the server does not tell)."""
-        return self._transport.buffered() if self._transport is not None else 0
 
     def cut(self, reason: str, code: int = SLOW_CONSUMER, grace_s: float = 1.0) -> None:
         """End the session now, whatever its writer is waiting for. Synchronous: it is called

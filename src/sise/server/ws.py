@@ -1,6 +1,6 @@
 """uvicorn's WebSocket protocol with what sise's real-time sessions need of the transport
-(``sise.api.outlet``): UTF-8 frames sent without a decode and encode per subscriber, the bytes
-buffered for a peer, and a cut that does not wait behind them."""
+(``sise.api.outlet``): UTF-8 frames sent without a decode and encode per subscriber, and a cut
+that does not wait behind the unsent data."""
 
 from __future__ import annotations
 
@@ -76,10 +76,6 @@ class _Transport:
 
     def __init__(self, protocol: SiseWebSocketProtocol) -> None:
         self._p = protocol
-
-    def buffered(self) -> int:
-        t = self._p.transport
-        return 0 if t is None or t.is_closing() else t.get_write_buffer_size()
 
     def cut(self, code: int, reason: str, grace_s: float) -> None:
         p = self._p
