@@ -21,7 +21,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -30,6 +29,8 @@ import time
 from pathlib import Path
 
 import httpx
+
+from loopback import free_port, wait_http
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
@@ -44,24 +45,6 @@ KOSCOM_PATHS = {
     "history (100 rows)": "/v2/market/stocks/kospi/005930/history?trnsmCycleTpCd=D&inqStrtDd=20200101"
     "&inqEndDd={day}&reqCnt=100",
 }
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wait_http(url: str, timeout: float = 180.0) -> None:
-    end = time.time() + timeout
-    while time.time() < end:
-        try:
-            if httpx.get(url, timeout=1.0).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.3)
-    raise RuntimeError(f"{url} did not come up")
 
 
 BARE_APP = textwrap.dedent(

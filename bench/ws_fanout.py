@@ -41,7 +41,6 @@ import json
 import os
 import pickle
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -53,6 +52,8 @@ from typing import Any
 
 import httpx
 
+from loopback import free_port, wait_http
+
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
 DAY = date(2026, 11, 20)
@@ -60,24 +61,6 @@ START = "09:00:00"
 KST_OFFSET = timedelta(hours=9)
 STOCKS = 100  # 0B items per Kiwoom client
 CLIENT_PROCESSES = 2  # the clients' share of a 2-core machine: the server needs well under one
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wait_http(url: str, timeout: float = 300.0) -> None:
-    end = time.time() + timeout
-    while time.time() < end:
-        try:
-            if httpx.get(url, timeout=1.0).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"{url} did not come up")
 
 
 def proc_cpu_s(pid: int) -> float:
