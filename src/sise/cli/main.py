@@ -94,6 +94,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     srv.add_argument("--scale", type=float, default=1.0, help="order flow, 1.0 ≈ 10 M trades/day")
     srv.add_argument("--history-years", type=int, default=2, help="years of back-filled history (default 2)")
     srv.add_argument(
+        "--history",
+        choices=("sqlite", "memory"),
+        default="sqlite",
+        help="where history is kept: sqlite, in <data-dir>/history.sqlite, reused and extended by "
+        "later runs; memory, rebuilt at every start (default sqlite)",
+    )
+    srv.add_argument(
         "--token-lifetime",
         type=float,
         default=None,
@@ -195,6 +202,7 @@ def _serve(args: argparse.Namespace) -> int:
         history_years=args.history_years,
         universe_csv=args.csv,
         data_dir=args.data_dir,
+        history=args.history,
     )
     options = ServeOptions(
         host=args.host,
