@@ -92,6 +92,15 @@ def test_get_returns_one_code_in_date_order_with_inclusive_bounds(store: TableSt
     assert len(store.get("stock_daily", "999999")) == 0
 
 
+def test_get_range_reads_a_window_of_every_code_grouped_by_code(store: TableStore) -> None:
+    store.put("stock_daily", stock_rows(["373220", "000660"], DATES[4:], close0=9000))  # one new code
+    got = store.get_range("stock_daily", int(DATES[3]), int(DATES[5]))
+    assert list(got["code"]) == ["005930"] * 3 + ["000660"] * 3 + ["035720"] * 3 + ["373220"] * 2
+    assert list(got["date"][:3]) == list(DATES[3:])
+    assert list(got["close"][3:6]) == [1103, 9100, 9101]  # the later write wins
+    assert len(store.get_range("stock_daily", 20250101, 20251231)) == 0
+
+
 def test_reads_are_copies(store: TableStore) -> None:
     rows = store.get("stock_daily", "005930")
     rows["close"] = -1

@@ -107,20 +107,27 @@ CARRIED: Final = (
 )
 
 
-def carry_text(engine: Engine) -> str:
+Week52 = tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]
+
+
+def carry_text(engine: Engine, week52: Week52 | None) -> str:
     """The carried state between two days (after ``end_day``, before ``start_day``) with the
-    index base caps, as text."""
+    index base caps and the next day's 52-week high and low (a year of the whole market's rows,
+    read once rather than at every restart), as text."""
     arrays: dict[str, npt.NDArray[np.generic]] = {name: getattr(engine, name) for name in CARRIED}
     arrays["index.base_cap"] = engine.index.base_cap
+    if week52 is not None:
+        arrays["week52.high"], arrays["week52.low"] = week52
     buf = io.BytesIO()
     np.savez_compressed(buf, **arrays)  # type: ignore[arg-type]
     return base64.b64encode(buf.getvalue()).decode("ascii")
 
 
-def restore_carry(text: str, engine: Engine) -> None:
+def restore_carry(text: str, engine: Engine) -> Week52 | None:
     """Put a ``carry_text`` state back into a fresh engine of the same universe (cash
-    instruments first, so a longer or shorter derivatives tail is cut or left as built). Listed
-    shares changed by corporate actions since the universe's day are not carried."""
+    instruments first, so a longer or shorter derivatives tail is cut or left as built); returns
+    the saved 52-week high and low. Listed shares changed by corporate actions since the
+    universe's day are not carried."""
     with np.load(io.BytesIO(base64.b64decode(text))) as saved:
         for name in CARRIED:
             mine = getattr(engine, name)
@@ -128,8 +135,10 @@ def restore_carry(text: str, engine: Engine) -> None:
             k = min(len(mine), len(theirs))
             mine[:k] = theirs[:k]
         engine.index.base_cap[:] = saved["index.base_cap"]
+        week52 = (saved["week52.high"], saved["week52.low"]) if "week52.high" in saved else None
     engine.index.reset_caps(engine.index_price)
     engine.index.prev_close = np.round(engine.index.levels(), 2)
+    return week52
 
 
 def history_text(first: date, last: date) -> str:

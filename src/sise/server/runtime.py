@@ -30,6 +30,7 @@ from sise.market.timeutil import NS, kst_datetime, yyyymmdd
 from sise.market.universe import Universe, build_universe, load_universe_csv
 from sise.server.history import (
     Position,
+    Week52,
     carry_text,
     check_identity,
     history_text,
@@ -38,7 +39,7 @@ from sise.server.history import (
     restore_carry,
 )
 from sise.sources.clock import Clock
-from sise.sources.day import build_market, open_day
+from sise.sources.day import build_market, open_day, week52_before
 from sise.sources.futures_history import backfill_futures
 from sise.sources.history import backfill
 from sise.sources.simulator import MarketSimulator, SimConfig
@@ -103,9 +104,12 @@ class Market:
         end_state = None if reused else self._backfill(base, ident)
         self.universe: Universe
         self.universe, self.engine = build_market(base, self.day)
+        self._week52: dict[date, Week52] = {}  # read ahead for the day ``_open`` opens next
         carry = self.store.get_meta("carry") if reused else None
         if carry is not None and json.loads(carry)["day"] == self.day.isoformat():
-            restore_carry(json.loads(carry)["state"], self.engine)
+            week52 = restore_carry(json.loads(carry)["state"], self.engine)
+            if week52 is not None:
+                self._week52[self.day] = week52
         elif end_state is not None:
             foreign, nav = end_state
             self.engine.foreign_start[: len(foreign)] = foreign
@@ -162,8 +166,14 @@ class Market:
         )
 
     def _save_carry(self, day: date) -> None:
-        """Record the state the engine opens ``day`` with, for a restart that resumes there."""
-        self.store.set_meta("carry", json.dumps({"day": day.isoformat(), "state": carry_text(self.engine)}))
+        """Record the state the engine opens ``day`` with, for a restart that resumes there, and
+        read that day's 52-week highs and lows once for both."""
+        week52 = None
+        if self.settings.history_years > 0:
+            week52 = week52_before(self.store, self.universe, day, self.engine.n)
+            self._week52[day] = week52
+        state = carry_text(self.engine, week52)
+        self.store.set_meta("carry", json.dumps({"day": day.isoformat(), "state": state}))
 
     def save_position(self, now_ns: int) -> None:
         """Record the market time reached (at most about once a second of wall time)."""
@@ -174,7 +184,7 @@ class Market:
         self.day = day
         cfg = SimConfig(day, seed=self.settings.seed, scale=self.settings.scale, step_s=CATCH_UP_STEP_S)
         history = self.store if self.settings.history_years > 0 else None
-        opened = open_day(self.engine, self.universe, cfg, store=history)
+        opened = open_day(self.engine, self.universe, cfg, store=history, week52=self._week52.pop(day, None))
         log.info("opened %s: %d instruments, %d ex-dates", day, self.engine.n, len(opened.actions))
         self.sim = opened.simulator
         self.sim.step_ns = self.live_step_ns

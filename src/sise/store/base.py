@@ -247,6 +247,11 @@ class HistoryStore(Protocol):
         codes were first written)."""
         ...
 
+    def get_range(self, table: str, start: int, end: int) -> Rows:
+        """Every row with ``start <= date <= end``, grouped by code in first-written order and
+        by date within a code: one read for a whole-market window (52-week highs and lows)."""
+        ...
+
     def last_date(self, table: str) -> int | None:
         """Latest date in ``table``, or None when it is empty."""
         ...
@@ -407,6 +412,9 @@ class TableStore(ABC):
 
     @abstractmethod
     def get_date(self, table: str, date: int) -> Rows: ...
+
+    @abstractmethod
+    def get_range(self, table: str, start: int, end: int) -> Rows: ...
 
     @abstractmethod
     def last_date(self, table: str) -> int | None: ...

@@ -148,6 +148,11 @@ class MemoryStore(TableStore):
         hi = int(np.searchsorted(t.dates, date, "right"))
         return t.rows[t.by_date[lo:hi]]
 
+    def get_range(self, table: str, start: int, end: int) -> Rows:
+        t = self._ready(table)
+        d = t.rows["date"]
+        return t.rows[(d >= start) & (d <= end)]
+
     def last_date(self, table: str) -> int | None:
         self.dtype(table)
         return self._t[table].last

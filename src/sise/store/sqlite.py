@@ -25,8 +25,7 @@ import json
 import logging
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -156,10 +155,12 @@ class _Layer:
     codes: list[tuple[int, str]] = field(default_factory=list)
     meta: dict[str, str] = field(default_factory=dict)
     drop_before: int | None = None
+    new_tables: dict[str, np.dtype[np.void]] = field(default_factory=dict)
 
     @property
     def empty(self) -> bool:
-        return not (self.tables or self.bar_keys or self.codes or self.meta or self.drop_before)
+        pending = self.tables or self.bar_keys or self.codes or self.meta or self.new_tables
+        return not (pending or self.drop_before)
 
 
 class SqliteStore(TableStore):
@@ -168,7 +169,6 @@ class SqliteStore(TableStore):
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         self._packing: dict[str, Packing] = {}
-        self._wlock = threading.Lock()  # the writer's connection: one transaction at a time
         self._w = self._connect()  # the writer's connection: migrations, then the writer thread
         try:
             self._r = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
@@ -180,6 +180,7 @@ class SqliteStore(TableStore):
         }
         self._code_ids = {c: i for i, c in self._w.execute("SELECT id, code FROM codes")}
         self._last: dict[str, int | None] = {}
+        self._on_disk: set[str] = set()  # data tables the file has (the others await a commit)
         # Layers: ``_layer`` takes puts; the writer commits ``_inflight``. Guarded by ``_plock``.
         self._plock = threading.Lock()
         self._layer = self._new_layer()
@@ -278,30 +279,23 @@ class SqliteStore(TableStore):
         super().register_table(name, dtype)
 
     def _created(self, name: str, dtype: np.dtype[np.void]) -> None:
-        if name not in self._stored:
-            with self._transaction() as db:
-                _create_chunk_table(db, name)
-                db.execute("INSERT INTO tables VALUES (?, ?)", (name, _describe(dtype)))
-            self._stored[name] = dtype
         self._packing[name] = Packing(dtype)
-        with self._rlock:
-            last = self._r.execute(f"SELECT MAX(last) FROM {_q(name)}").fetchone()[0]
-        self._last[name] = None if last is None else int(last)
         with self._plock:
             self._layer.rows.register_table(name, dtype)
-
-    @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        """A write transaction on the writer's connection, outside the writer thread (schema
-        changes at registration): serialised with the writer's commits by ``_wlock``."""
-        with self._wlock:
-            self._w.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._w
-            except BaseException:
-                self._w.execute("ROLLBACK")
-                raise
-            self._w.execute("COMMIT")
+            if name not in self._stored:
+                # Created by the writer with the next commit, so registering never waits for a
+                # commit in progress; until then the table is read from the layers alone.
+                self._stored[name] = dtype
+                self._layer.new_tables[name] = dtype
+                self._last[name] = None
+                return
+        with self._rlock:
+            t = _q(name)  # the newest month by its index, then the newest day in it
+            last = self._r.execute(
+                f"SELECT MAX(last) FROM {t} WHERE month = (SELECT MAX(month) FROM {t})"
+            ).fetchone()[0]
+        self._on_disk.add(name)
+        self._last[name] = None if last is None else int(last)
 
     def _new_layer(self) -> _Layer:
         layer = _Layer(MemoryStore())
@@ -383,8 +377,7 @@ class SqliteStore(TableStore):
                 self._inflight, self._layer = layer, self._new_layer()
                 self._queued += 1
             try:
-                with self._wlock:
-                    self._commit(layer)
+                self._commit(layer)
             except (sqlite3.Error, OSError) as e:
                 log.error("history store %s: commit failed: %s", self.path, e)
                 with self._plock:
@@ -392,6 +385,7 @@ class SqliteStore(TableStore):
                     self._done.notify_all()
                 return
             with self._plock:
+                self._on_disk |= layer.new_tables.keys()
                 self._inflight = None
                 self._committed += 1
                 self._done.notify_all()
@@ -400,6 +394,9 @@ class SqliteStore(TableStore):
         db = self._w
         db.execute("BEGIN IMMEDIATE")
         try:
+            for name, dtype in layer.new_tables.items():
+                _create_chunk_table(db, name)
+                db.execute("INSERT INTO tables VALUES (?, ?)", (name, _describe(dtype)))
             db.executemany("INSERT OR IGNORE INTO codes (id, code) VALUES (?, ?)", layer.codes)
             mem = layer.rows
             for name in sorted(layer.tables):
@@ -433,6 +430,13 @@ class SqliteStore(TableStore):
         with self._plock:
             return [x for x in (self._inflight, self._layer) if x is not None]
 
+    def _fetch(self, table: str, query: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+        """Rows of a query on ``table``'s chunks (none while the table awaits its creation)."""
+        if table not in self._on_disk:
+            return []
+        with self._rlock:
+            return self._r.execute(query.format(t=_q(table)), params).fetchall()
+
     def get(self, table: str, code: str, start: int | None = None, end: int | None = None) -> Rows:
         packing = self._packing.get(table)
         if packing is None:
@@ -443,11 +447,11 @@ class SqliteStore(TableStore):
         if hi < lo:
             return np.zeros(0, packing.dtype)
         layers = self._layers()
-        with self._rlock:
-            fetched = self._r.execute(
-                f"SELECT n, data FROM {_q(table)} WHERE code = ? AND month BETWEEN ? AND ? ORDER BY month",
-                (code, lo // 100, hi // 100),
-            ).fetchall()
+        fetched = self._fetch(
+            table,
+            "SELECT n, data FROM {t} WHERE code = ? AND month BETWEEN ? AND ? ORDER BY month",
+            (code, lo // 100, hi // 100),
+        )
         parts = [packing.decode(blob, n) for n, blob in fetched]
         stored = np.concatenate(parts) if parts else np.zeros(0, packing.packed)
         d = stored["date"]
@@ -465,11 +469,11 @@ class SqliteStore(TableStore):
             raise AssertionError  # pragma: no cover
         date = int(date)
         layers = self._layers()
-        with self._rlock:
-            fetched = self._r.execute(
-                f"SELECT code, n, data FROM {_q(table)} WHERE month = ? AND first <= ? AND last >= ?",
-                (date // 100, date, date),
-            ).fetchall()
+        fetched = self._fetch(
+            table,
+            "SELECT code, n, data FROM {t} WHERE month = ? AND first <= ? AND last >= ?",
+            (date // 100, date, date),
+        )
         parts = []
         for code, n, blob in fetched:
             rows = packing.decode(blob, n)
@@ -487,6 +491,50 @@ class SqliteStore(TableStore):
         rows = rows[len(rows) - 1 - last_pos]
         order = np.argsort(np.fromiter((ids[c] for c in rows["code"].tolist()), np.int64, len(rows)))
         return rows[order]
+
+    def get_range(self, table: str, start: int, end: int) -> Rows:
+        packing = self._packing.get(table)
+        if packing is None:
+            self.dtype(table)
+            raise AssertionError  # pragma: no cover
+        lo, hi = int(start), int(end)
+        layers = self._layers()
+        fetched = self._fetch(
+            table,
+            "SELECT code, n, data FROM {t} WHERE month BETWEEN ? AND ? AND last >= ? AND first <= ?",
+            (lo // 100, hi // 100, lo, hi),
+        )
+        # The file's chunks: decoded packed, the codes put back once for all of them.
+        packed = [packing.decode(blob, n) for _, n, blob in fetched]
+        lengths = [len(p) for p in packed]
+        stored = np.zeros(0, packing.dtype)
+        if packed:
+            stored = np.empty(sum(lengths), packing.dtype)
+            flat = np.concatenate(packed)
+            for name in packing.names:
+                stored[name] = flat[name]
+            stored["code"] = np.repeat(np.array([c for c, _, _ in fetched], stored["code"].dtype), lengths)
+            d = stored["date"]
+            stored = stored[(d >= lo) & (d <= hi)]
+        parts: list[Rows] = [stored]
+        with self._plock:
+            parts.extend(layer.rows.get_range(table, lo, hi) for layer in layers if table in layer.tables)
+            ids = self._code_ids
+            numbers = []
+            for part in parts:
+                b = runs(part["code"])
+                run_ids = [ids[c] for c in part["code"][b[:-1]].tolist()]
+                numbers.append(np.repeat(np.asarray(run_ids, np.int64), np.diff(b)))
+        rows = np.concatenate(parts)
+        if not len(rows):
+            return rows
+        code_id = np.concatenate(numbers)
+        # By (code number, date); of repeated keys the last part's row (the newest layer) wins.
+        order = np.lexsort((np.arange(len(rows)), rows["date"], code_id))
+        rows, code_id = rows[order], code_id[order]
+        last = np.ones(len(rows), np.bool_)
+        last[:-1] = (code_id[1:] != code_id[:-1]) | (rows["date"][1:] != rows["date"][:-1])
+        return rows[last]
 
     def last_date(self, table: str) -> int | None:
         self.dtype(table)
@@ -534,8 +582,7 @@ class SqliteStore(TableStore):
         """Codes with at least one row in ``table``, in first-written order."""
         self.dtype(table)
         layers = self._layers()
-        with self._rlock:
-            stored = {r[0] for r in self._r.execute(f"SELECT DISTINCT code FROM {_q(table)}")}
+        stored = {r[0] for r in self._fetch(table, "SELECT DISTINCT code FROM {t}", ())}
         with self._plock:
             for layer in layers:
                 if table in layer.tables:
@@ -547,5 +594,8 @@ class SqliteStore(TableStore):
         """Number of rows in ``table``."""
         self.flush()
         self.dtype(table)
-        with self._rlock:
-            return int(self._r.execute(f"SELECT COALESCE(SUM(n), 0) FROM {_q(table)}").fetchone()[0])
+        return (
+            int(self._fetch(table, "SELECT COALESCE(SUM(n), 0) FROM {t}", ())[0][0])
+            if table in self._on_disk
+            else 0
+        )
