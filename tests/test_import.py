@@ -370,7 +370,7 @@ def test_the_command_names_a_missing_or_foreign_file(
     err = capsys.readouterr().err.splitlines()
     assert err == [
         f"sise: {missing}: no such file",
-        "sise: error: 1 problem(s) in 1 file(s); nothing imported",
+        "sise: error: 1 problem(s); nothing imported",
     ]
 
     foreign = _write(tmp_path / "people.csv", ["name", "age"], [["kim", 3]])

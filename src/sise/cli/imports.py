@@ -58,11 +58,7 @@ def run_import(args: argparse.Namespace) -> int:
             print(f"sise: {p}", file=sys.stderr)
         if len(bad.problems) > MAX_SHOWN:
             print(f"sise: … and {len(bad.problems) - MAX_SHOWN:,} more", file=sys.stderr)
-        files = len({p.path for p in bad.problems})
-        print(
-            f"sise: error: {len(bad.problems):,} problem(s) in {files} file(s); nothing imported",
-            file=sys.stderr,
-        )
+        print(f"sise: error: {len(bad.problems):,} problem(s); nothing imported", file=sys.stderr)
         return EXIT_BAD_INPUT
     for f in loaded.files:
         print(f"{f.path}: {f.layout} layout, {', '.join(f.codes)}, {f.rows:,} rows")
