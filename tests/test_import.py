@@ -408,3 +408,15 @@ def test_the_command_caps_what_it_prints_and_tells_a_store_error(
 def test_the_docs_layout_table_is_the_codes() -> None:
     text = (DOCS / "import.md").read_text(encoding="utf-8")
     assert layouts_markdown() in text, "docs/import.md: paste `python -m sise.store.layouts`"
+
+
+def test_an_unnamed_index_is_the_date(universe: Universe, tmp_path: Path) -> None:
+    """``df.to_csv()`` of a DataFrame whose date index has no name, timestamps and all."""
+    rows = [[f"{d.isoformat()} 00:00:00", o, h, lo, c, v] for d, o, h, lo, c, v in DAYS]
+    path = _write(tmp_path / "005930.csv", ["", *FDR_HEADER[1:]], rows)
+    s = load_daily([path], universe).stock
+    assert s["date"].tolist() == [int(d.strftime("%Y%m%d")) for d, *_ in DAYS]
+    table = pa.table({"__index_level_0__": [d.isoformat() for d, *_ in DAYS], "Open": [d[1] for d in DAYS]})
+    pq.write_table(table, tmp_path / "005930.parquet")
+    with pytest.raises(BadInput, match="unknown layout: found columns __index_level_0__, Open;"):
+        load_daily([tmp_path / "005930.parquet"], universe)
