@@ -8,6 +8,7 @@ purpose. Index levels in the fixtures are made up (the sample has no index)."""
 from __future__ import annotations
 
 import csv
+import json
 from collections.abc import Callable, Iterator
 from datetime import date
 from importlib import resources
@@ -24,9 +25,10 @@ from sise.market.limits import price_limits
 from sise.market.ticks import TickTableId
 from sise.market.types import Sign
 from sise.market.universe import Universe, build_universe
+from sise.server.datadir import lock_data_dir
+from sise.server.history import HISTORY_FILE
 from sise.store import MemoryStore, SqliteStore
-from sise.store.base import HISTORY_FILE
-from sise.store.importer import BadInput, Codes, imported_closes, load_daily, write_daily
+from sise.store.importer import IMPORTED_META, BadInput, Codes, imported_closes, load_daily, write_daily
 from sise.store.layouts import layouts_markdown
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
@@ -171,6 +173,11 @@ def test_the_sample_imports_and_reads_back_as_the_files(universe: Universe, tmp_
         "005380": (20211230, 209000.0),
     }
     assert imported_closes(reopened, ["005930"], before=20211230) == {"005930": (20211229, 78800.0)}
+    assert json.loads(reopened.get_meta(IMPORTED_META) or "") == {
+        "codes": ["005380", "005930", "035720"],
+        "first": 20211001,
+        "last": 20211230,
+    }
     reopened.close()
 
 
@@ -402,7 +409,13 @@ def test_the_command_caps_what_it_prints_and_tells_a_store_error(
     not_a_dir.write_text("x")
     good = fdr_file(tmp_path / "5930.csv")
     assert main(["import", "daily", str(good), "--data-dir", str(not_a_dir)]) == EXIT_STORE
-    assert capsys.readouterr().err.startswith(f"sise: error: cannot write {not_a_dir / HISTORY_FILE}:")
+    assert capsys.readouterr().err.startswith(f"sise: error: cannot use the data directory {not_a_dir}:")
+
+    served = tmp_path / "served"
+    with lock_data_dir(served):  # a running sise serve holds its data directory
+        assert main(["import", "daily", str(good), "--data-dir", str(served)]) == EXIT_STORE
+    assert "is using the data directory" in capsys.readouterr().err
+    assert not (served / HISTORY_FILE).exists()
 
 
 def test_the_docs_layout_table_is_the_codes() -> None:

@@ -44,7 +44,9 @@ def add_import_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 def run_import(args: argparse.Namespace) -> int:
     from sise.market.universe import build_universe, load_universe_csv
-    from sise.store.base import HISTORY_FILE, StoreError
+    from sise.server.datadir import DataDirBusy, DataDirError, lock_data_dir
+    from sise.server.history import HISTORY_FILE
+    from sise.store.base import StoreError
     from sise.store.importer import BadInput, load_daily, write_daily
     from sise.store.sqlite import SqliteStore
 
@@ -71,6 +73,11 @@ def run_import(args: argparse.Namespace) -> int:
         print(f"checked {what}; nothing written (--dry-run)")
         return 0
     try:
+        lock = lock_data_dir(args.data_dir)  # not into the store of a running server
+    except (DataDirBusy, DataDirError) as err:
+        print(f"sise: error: {err}", file=sys.stderr)
+        return EXIT_STORE
+    try:
         store = SqliteStore(target)
         try:
             write_daily(store, loaded)
@@ -79,5 +86,7 @@ def run_import(args: argparse.Namespace) -> int:
     except (StoreError, OSError, sqlite3.Error) as err:
         print(f"sise: error: cannot write {target}: {err}", file=sys.stderr)
         return EXIT_STORE
+    finally:
+        lock.close()
     print(f"imported {what} into {target}")
     return 0

@@ -280,10 +280,6 @@ class HistoryStore(Protocol):
         ...
 
 
-#: The SQLite history store's file in a data directory: ``<data-dir>/history.sqlite``.
-HISTORY_FILE: Final = "history.sqlite"
-
-
 class StoreError(Exception):
     """A store's backing storage cannot be opened or used as it is (a file from a newer schema, not
     a database, not writable, a stored table whose dtype differs from the registered one)."""

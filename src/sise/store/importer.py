@@ -13,6 +13,7 @@ is in ``docs/import.md``.
 
 from __future__ import annotations
 
+import json
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -44,6 +45,9 @@ FDR_INDEX_SYMBOLS: Final = {
     "KS200": "KOSPI200",
 }
 _PRICES: Final = ("open", "high", "low", "close")
+#: The store's meta value listing what was imported: ``{"codes": [...], "first": YYYYMMDD,
+#: "last": YYYYMMDD}`` over every import into it.
+IMPORTED_META: Final = "imported"
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,11 +235,20 @@ def load_daily(
 
 
 def write_daily(store: HistoryStore, loaded: Loaded) -> None:
-    """Put the checked rows: one ``put`` per table, an upsert by (code, date)."""
+    """Put the checked rows (one ``put`` per table, an upsert by (code, date)), add them to the
+    ``imported`` meta value, and wait until the store has committed them."""
     if len(loaded.stock):
         store.put("stock_daily", loaded.stock)
     if len(loaded.index):
         store.put("index_daily", loaded.index)
+    first, last = loaded.span
+    codes = set(loaded.codes)
+    if (was := store.get_meta(IMPORTED_META)) is not None:
+        old = json.loads(was)
+        codes |= set(old["codes"])
+        first, last = min(first, old["first"]), max(last, old["last"])
+    store.set_meta(IMPORTED_META, json.dumps({"codes": sorted(codes), "first": first, "last": last}))
+    store.flush()
 
 
 def imported_closes(
