@@ -18,6 +18,7 @@ from sise.api.kiwoom.ws import WsOptions
 from sise.api.koscom.quota import DEFAULT_DAILY_QUOTA
 from sise.api.koscom.ws import KoscomWsOptions
 from sise.api.stream import DEFAULT_MAX_PENDING_BYTES
+from sise.cli.imports import add_import_parser, run_import
 from sise.cli.logs import LEVELS, configure_logging, uvicorn_level
 from sise.cli.progress import Progress
 from sise.engine.engine import Engine
@@ -156,8 +157,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--log-level", choices=LEVELS, default="info", help="sise's log lines on stderr (default info)"
     )
 
+    add_import_parser(sub)
+
     args = parser.parse_args(argv)
     try:
+        if args.command == "import":
+            return run_import(args)
         if args.command == "serve":
             return _serve(args)
         if args.command == "universe":
