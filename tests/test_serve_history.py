@@ -18,11 +18,11 @@ from served import SISE, Served, served
 ARGS = ["--mock-port", "0", "--history-years", "1", "--scale", "0.02", "--speed", "120"]
 
 
-def koscom_history(s: Served, code: str) -> bytes:
+def koscom_history(s: Served, code: str, start: str = "20250101", end: str = "20261119") -> bytes:
     keys = json.loads((s.data / "keys.json").read_text(encoding="utf-8"))
     r = requests.get(
         f"http://127.0.0.1:{s.port}/v2/market/stocks/kospi/{code}/history",
-        params={"trnsmCycleTpCd": "D", "inqStrtDd": "20250101", "inqEndDd": "20261119"},
+        params={"trnsmCycleTpCd": "D", "inqStrtDd": start, "inqEndDd": end},
         headers={"apikey": keys["koscom"][0]["apikey"]},
         timeout=10,
     )
@@ -75,3 +75,28 @@ def test_another_seed_on_the_same_directory_is_refused_with_the_way_out(tmp_path
     assert other.returncode == 1
     assert "holds the history of another market (seed differs" in other.stderr
     assert "Traceback" not in other.stderr
+
+
+def test_sise_serve_answers_imported_history_and_starts_from_its_last_closes(tmp_path: Path) -> None:
+    sample = sorted((Path(__file__).parents[1] / "src/sise/market/data/sample").glob("*.csv"))
+    imported = subprocess.run(
+        [str(SISE), "import", "daily", "--data-dir", str(tmp_path), *map(str, sample)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert imported.returncode == 0, imported.stderr
+    with served(tmp_path, ARGS) as s:
+        assert "market time 2022-01-03" in s.output()  # the trading day after the import
+        rows = json.loads(koscom_history(s, "005930", "20210901", "20211231"))["result"]["hisLists"]
+        samsung = next(p for p in sample if p.name == "005930.csv")
+        want = [line.split(",") for line in samsung.read_text().splitlines()[1:]]
+        assert len(rows) == len(want) == 63
+        assert [(r["trdDd"], r["trdPrc"]) for r in rows] == [(int(w[0]), int(w[4])) for w in reversed(want)]
+        keys = json.loads((s.data / "keys.json").read_text(encoding="utf-8"))
+        price = requests.get(
+            f"http://127.0.0.1:{s.port}/v2/market/stocks/kospi/005930/price",
+            headers={"apikey": keys["koscom"][0]["apikey"]},
+            timeout=10,
+        ).json()["result"]
+        assert price["trdPrc"] - price["cmpprevddPrc"] == int(want[-1][4])  # today's base: the last close

@@ -23,9 +23,10 @@ import numpy as np
 import numpy.typing as npt
 
 from sise.engine.engine import Engine
-from sise.market.timeutil import yyyymmdd
+from sise.market.timeutil import date_of_yyyymmdd, yyyymmdd
 from sise.market.universe import Universe
 from sise.store.base import HistoryStore, StoreError
+from sise.store.importer import imported_closes
 from sise.store.memory import MemoryStore
 from sise.store.sqlite import SqliteStore
 
@@ -139,6 +140,34 @@ def restore_carry(text: str, engine: Engine) -> Week52 | None:
     engine.index.reset_caps(engine.index_price)
     engine.index.prev_close = np.round(engine.index.levels(), 2)
     return week52
+
+
+@dataclass(frozen=True, slots=True)
+class Imported:
+    """What ``sise import daily`` put in the store (its ``imported`` meta value)."""
+
+    codes: tuple[str, ...]
+    first: date
+    last: date
+
+    @classmethod
+    def parse(cls, text: str | None) -> Imported | None:
+        if not text:
+            return None
+        value = json.loads(text)
+        return cls(tuple(value["codes"]), date_of_yyyymmdd(value["first"]), date_of_yyyymmdd(value["last"]))
+
+    def start_universe(self, store: HistoryStore, universe: Universe) -> None:
+        """Start the imported instruments and indices from their last imported closes (the
+        closes on or before the import's last day, so later simulated days do not move them)."""
+        closes = imported_closes(store, self.codes, before=yyyymmdd(self.last) + 1)
+        where = {code: i for i, code in enumerate(universe.instruments.code)}
+        index = {d.key: k for k, d in enumerate(universe.indices)}
+        for code, (_, close) in closes.items():
+            if code in where:
+                universe.instruments.prev_close[where[code]] = int(close)
+            elif code in index:
+                universe.levels[index[code]] = close
 
 
 def history_text(first: date, last: date) -> str:

@@ -29,6 +29,7 @@ from sise.market.calendar import next_trading_day, previous_trading_day
 from sise.market.timeutil import NS, kst_datetime, yyyymmdd
 from sise.market.universe import Universe, build_universe, load_universe_csv
 from sise.server.history import (
+    Imported,
     Position,
     Week52,
     carry_text,
@@ -45,6 +46,7 @@ from sise.sources.history import backfill
 from sise.sources.simulator import MarketSimulator, SimConfig
 from sise.store.base import HistoryStore, StoreError
 from sise.store.daily import record_day
+from sise.store.importer import IMPORTED_META
 
 log = logging.getLogger("sise.market")
 
@@ -82,6 +84,11 @@ class Market:
             else build_universe(seed=settings.seed)
         )
         self.store: HistoryStore = open_store(settings.history, settings.data_dir)
+        # Imported real history: its instruments and indices start from their imported closes,
+        # and the market's first day is the trading day after it.
+        self.imported = Imported.parse(self.store.get_meta(IMPORTED_META))
+        if self.imported is not None:
+            self.imported.start_universe(self.store, base)
         ident = identity(base, settings.seed)
         reused = check_identity(self.store, ident, settings.data_dir)
         #: Where an earlier run on this data directory stood, when this run resumes there.
@@ -93,9 +100,17 @@ class Market:
                 at = kst_datetime(stood.time_ns).time()
                 clock = Clock.for_simulation(day=stood.day, at=at, speed=settings.speed)
             else:
-                clock = Clock.for_simulation(day=settings.day, at=settings.start, speed=settings.speed)
+                day = settings.day
+                if day is None and self.imported is not None and not reused:
+                    day = next_trading_day(self.imported.last)
+                clock = Clock.for_simulation(day=day, at=settings.start, speed=settings.speed)
         self.clock = clock
         self.day = self.clock.today()
+        if self.imported is not None and not reused and self.day <= self.imported.last:
+            raise StoreError(
+                f"{settings.data_dir} holds imported history up to {self.imported.last}; the "
+                f"simulated market starts after it (leave out --date, or give a later one)"
+            )
         self.history_days = 0
         # History covers the cash market; derivatives are listed on top (appended, so instrument
         # numbers of the cash market are the same in both).
@@ -139,7 +154,8 @@ class Market:
             return None
         end = previous_trading_day(self.day)
         years, seed = self.settings.history_years, self.settings.seed
-        result = backfill(base, self.store, end=end, years=years, seed=seed)
+        keep = self.imported.codes if self.imported is not None else ()
+        result = backfill(base, self.store, end=end, years=years, seed=seed, keep=keep)
         backfill_futures(base, self.store, end=end, years=years, seed=seed)
         self.history_days = len(result.dates)
         # Written after the rows: the store commits in order, so a history marked complete is.

@@ -27,7 +27,7 @@ per-action fix-ups loop over days. Same seed, same tables, byte for byte.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, Final
@@ -129,9 +129,14 @@ def backfill(
     days: int | None = None,
     splits: int | None = None,
     rights: int | None = None,
+    keep: Collection[str] = (),
 ) -> BackfillResult:
     """Write daily history for the trading days of [end − years, end] (or the last ``days``
     trading days up to ``end``) into ``store``.
+
+    ``keep`` names instruments and indices whose daily rows the store already holds (imported
+    real history): their ``stock_daily`` and ``index_daily`` rows are not written, so the
+    imported ones stand alone rather than joined to a simulated past.
 
     ``end`` is the last trading day before the simulated day; history ends on the last trading
     day on or before it. ``splits`` / ``rights`` fix the number of corporate actions (default:
@@ -191,8 +196,11 @@ def backfill(
 
     daily = _stock_rows(codes, date_ints, px, bars, volume, value, shares)
     # The arrays are built for the store and handed over, so skip the defensive copy.
-    store.put("stock_daily", daily, copy=False)
-    store.put("index_daily", index_rows, copy=False)
+    kept = sorted(keep)
+    store.put("stock_daily", daily[~np.isin(daily["code"], kept)] if kept else daily, copy=False)
+    store.put(
+        "index_daily", index_rows[~np.isin(index_rows["code"], kept)] if kept else index_rows, copy=False
+    )
     action_rows = _action_rows(codes, date_ints, px, actions)
     store.put("corporate_actions", action_rows)
     report(0.55)
