@@ -96,16 +96,17 @@ class Market:
         if clock is None:
             stood = Position.parse(self.store.get_meta("position")) if reused else None
             if stood is not None and settings.day is None and settings.start is None:
+                # The very market time reached; the open day may already be the next one (a
+                # roll-over opens it the evening before).
                 self.resumed = stood
-                at = kst_datetime(stood.time_ns).time()
-                clock = Clock.for_simulation(day=stood.day, at=at, speed=settings.speed)
+                clock = Clock(stood.time_ns, speed=settings.speed)
             else:
                 day = settings.day
                 if day is None and self.imported is not None and not reused:
                     day = next_trading_day(self.imported.last)
                 clock = Clock.for_simulation(day=day, at=settings.start, speed=settings.speed)
         self.clock = clock
-        self.day = self.clock.today()
+        self.day = self.resumed.day if self.resumed is not None else self.clock.today()
         if self.imported is not None and not reused and self.day <= self.imported.last:
             raise StoreError(
                 f"{settings.data_dir} holds imported history up to {self.imported.last}; the "
