@@ -37,7 +37,8 @@ import numpy.typing as npt
 
 from sise.market import calendar
 from sise.market.limits import LIMIT_30_DATE, limit_rate_pct, price_limits, price_limits_array, sign_codes
-from sise.market.short_selling import short_sale_ban, shortable
+from sise.market.instruments import foreign_limit_qty
+from sise.market.short_selling import COVER_RATE, next_short_balance, short_sale_ban, shortable
 from sise.market.ticks import (
     ETF_REFORM_DATE,
     STOCK_REFORM_DATE,
@@ -910,7 +911,7 @@ def _flows(
     target = np.minimum(target, limit_pct / 100.0 * 0.95)
     holdings = np.round(target * shares[0, stock_idx]).astype(np.int64)
     holding_rows = np.zeros((n_days, len(stock_idx)), np.int64)
-    limit_rows = np.floor(shares[:, stock_idx] * (limit_pct / 100.0)).astype(np.int64)
+    limit_rows = foreign_limit_qty(shares[:, stock_idx], limit_pct)
     target_p = np.zeros(n, np.float32)
     target_p[sp] = target
 
@@ -1033,12 +1034,12 @@ def _short_rows(
     date_ints: npt.NDArray[np.int32],
     rng: np.random.Generator,
 ) -> tuple[Rows, I64]:
-    """Short volume as a share of volume by regime; the balance adds short sales and loses a few
-    % a day to covering plus a share of the day's own shorts (day trades)."""
+    """Short volume as a share of volume by regime; the balance moves by ``next_short_balance``
+    (short sales in, a few % a day and a share of the day's own shorts covered)."""
     ins = universe.instruments
     n_days, n = volume.shape
     rate, allowed, level = _short_rate(universe, dates, rng)
-    cover_rate = rng.uniform(0.02, 0.05, n)
+    cover_rate = rng.uniform(*COVER_RATE, n)
     short_qty = np.floor(volume * rate).astype(np.int64)
     short_val = np.round(short_qty * (value / volume)).astype(np.int64)
     # Opening balance: about 15 days of shorting at the name's open-regime rate, for names that
@@ -1056,12 +1057,7 @@ def _short_rows(
                 balance[grown] = np.round(balance[grown] * shares[t, grown] / shares[t - 1, grown]).astype(
                     np.int64
                 )
-        # Under a ban positions are wound down slowly (loans are recalled over months) and
-        # market makers close their hedges within the day.
-        daily_cover = np.where(allowed[t], cover_rate, 0.003)
-        same_day = np.where(allowed[t], 0.35, 0.9)
-        cover = np.round(balance * daily_cover + short_qty[t] * same_day).astype(np.int64)
-        balance = np.maximum(balance + short_qty[t] - cover, 0)
+        balance = next_short_balance(balance, short_qty[t], allowed[t], cover_rate)
         balance_rows[t] = balance
     rows = _code_major(SHORT_DAILY, list(ins.code), date_ints)
     rows["short_qty"] = short_qty.T
