@@ -514,8 +514,9 @@ class Engine:
         self.version += 1
         ins = self.instruments
         # Holdings are shares: a split or an issue gives every holder, foreigners too, pro rata.
-        if ins.listed_shares[i] > 0:
-            self.foreign_start[i] = round(int(self.foreign_start[i]) * listed_shares / int(ins.listed_shares[i]))
+        before = int(ins.listed_shares[i])
+        if before > 0:
+            self.foreign_start[i] = round(int(self.foreign_start[i]) * listed_shares / before)
         ins.listed_shares[i] = listed_shares
         ins.float_shares[i] = round(listed_shares * float(ins.float_ratio[i]))
         self.prev_close[i] = base_price
