@@ -260,6 +260,8 @@ def random_rows(dtype: np.dtype[np.void], codes: list[str], dates: np.ndarray, s
             field[...] = np.round(rng.normal(1000, 300, field.shape), 2)
         elif field.dtype.kind == "U":
             field[...] = rng.choice(["K2FA001", "A0166000", ""], field.shape)
+        elif field.dtype.kind == "b":
+            field[...] = rng.random(field.shape) < 0.5
         else:
             info = np.iinfo(field.dtype)
             field[...] = rng.integers(info.min, info.max, field.shape, dtype=field.dtype, endpoint=True)
