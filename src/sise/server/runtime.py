@@ -154,8 +154,8 @@ class Market:
         finished = self.day
         self.engine.end_day()
         # Keep history current: the finished day becomes a row of stock_daily and index_daily.
-        stocks, indices = record_day(self.store, self.engine, self.universe, finished)
-        log.info("closed %s (%d stock and %d index rows of history)", finished, stocks, indices)
+        rows = record_day(self.store, self.engine, self.universe, finished)
+        log.info("closed %s (%d rows of history in %d tables)", finished, sum(rows.values()), len(rows))
         self._stop_producer()
         self._open(next_trading_day(self.day))
         if self.ready:
