@@ -19,7 +19,7 @@ import numpy.typing as npt
 from sise.engine.engine import Engine
 from sise.market.derivatives import extend_universe
 from sise.market.universe import Universe
-from sise.sources.actions import CorporateAction, actions_on, apply_actions
+from sise.sources.actions import CorporateAction, action_rows, actions_on, apply_actions
 from sise.sources.history import week52
 from sise.sources.simulator import MarketSimulator, SimConfig
 from sise.store.base import HistoryStore
@@ -51,12 +51,15 @@ def open_day(
 ) -> OpenedDay:
     """Open ``config.day`` on ``engine`` (which must have ended its previous day, if any).
 
-    ``store`` is the market's history: the 52-week high and low come from it; without one the
-    engine keeps its own running values of the days it has seen.
+    ``store`` is the market's history: the 52-week high and low come from it, and the day's
+    ex-dates are written to its ``corporate_actions`` (known from the open, as the views expect);
+    without one the engine keeps its own running values of the days it has seen.
     """
     day = config.day
     actions = actions_on(universe, day, config.seed)
     apply_actions(engine, actions)  # ex-dates: theoretical ex-prices become today's bases
+    if store is not None and actions:
+        store.put("corporate_actions", action_rows(actions, day))
     high52, low52 = _week52(store, universe, day, engine.n) if store is not None else (None, None)
     engine.start_day(day, high52=high52, low52=low52)
     simulator = MarketSimulator(universe, engine.base, engine.upper, engine.lower, config)
