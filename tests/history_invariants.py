@@ -70,7 +70,7 @@ def check_day(
     _nav(store, date, s)
     _members(store, date, s)
     _universe(store, date, s)
-    if FUTURES_TABLE in store.tables():
+    if FUTURES_TABLE in store.tables() and len(store.get_date(FUTURES_TABLE, date)):
         check_futures(store, date)
 
 

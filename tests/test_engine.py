@@ -266,8 +266,8 @@ def test_the_day_end_carries_the_close_nav_and_holdings_within_the_limit() -> No
     e.etp_index[tracked] = 0  # as if an ETF on KOSPI
     e.instruments.leverage[tracked] = 2
     nav_before = e.nav_prev.copy()
-    batches = day_batches(e, DAY, trades=2_000)
-    for b in batches:
+    spec = StreamSpec(DAY, trades=2_000, seed=7, batch_seconds=60)
+    for b in stream(e.instruments, e.base, e.upper, e.lower, N_MEMBERS, spec):
         e.apply(b)
     e.foreign_start[:] = e.instruments.listed_shares // 20  # a 5 % stake
     net = e.foreign_holdings() - e.foreign_start

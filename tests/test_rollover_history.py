@@ -42,7 +42,7 @@ from sise.market.universe import Universe, build_universe, write_universe_csv
 from sise.server import runtime
 from sise.server.runtime import Market, Settings
 from sise.sources.clock import Clock
-from sise.store import FUTURES_TABLE, STANDARD_TABLES, HistoryStore
+from sise.store import FUTURES_TABLE, STANDARD_TABLES, HistoryStore, MemoryStore
 
 DAY, NEXT = date(2026, 11, 20), date(2026, 11, 23)
 FRI, THU = 20261120, 20261119
@@ -67,6 +67,7 @@ class AtRoll:
     previous: dict[str, np.ndarray] = field(default_factory=dict)
     rows: dict[str, int] = field(default_factory=dict)
     again_same: bool = False
+    fresh: MemoryStore = field(default_factory=MemoryStore)  # the same day into an empty store
 
 
 @dataclass
@@ -161,6 +162,7 @@ def rolled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rolled]:
         first = {t: store.get_date(t, FRI).tobytes() for t in seen.rows}
         record(store, e, universe, day)  # writing a day again replaces its rows
         seen.again_same = first == {t: store.get_date(t, FRI).tobytes() for t in seen.rows}
+        record(seen.fresh, e, universe, day)
         return seen.rows
 
     try:
@@ -337,3 +339,28 @@ def test_futures_rows_cover_every_listed_contract_and_the_front_month(rolled: Ro
     assert k200["spot"] == s.get("index_daily", "KOSPI200", FRI, FRI)["close"][0]
     traded = contracts[contracts["volume"] > 0]
     assert len(traded) and (traded["settle"] > 0).all() and (traded["open_interest"] > 0).any()
+
+
+def test_a_day_without_history_starts_every_carried_figure_afresh(rolled: Rolled) -> None:
+    """The first day of a market without a back-fill: nothing to continue from."""
+    fresh, kept = rolled.at_roll.fresh, rolled.store
+    t = rolled.universe.instruments
+    check_day(fresh, FRI, foreign_limit_pct=dict(zip(t.code, t.foreign_limit_pct.tolist(), strict=True)))
+    for table, n in rolled.at_roll.rows.items():
+        assert len(fresh.get_date(table, FRI)) == n, table
+    stock = fresh.get_date("stock_daily", FRI)
+    assert np.array_equal(stock["prev_close"], stock["base"]) and (stock["adj_factor"] == 1.0).all()
+    short = fresh.get_date("short_daily", FRI)
+    allowed = shortable(t, DAY)[[t.number(str(c)) for c in short["code"]]]
+    zero = np.zeros(len(short), np.int64)
+    assert np.array_equal(
+        short["balance_qty"], next_short_balance(zero, short["short_qty"], allowed, sum(COVER_RATE) / 2)
+    )
+    assert np.array_equal(short["loan_qty"], short["balance_qty"])
+    # Flows, holdings and NAVs do not depend on earlier rows: the same as with history.
+    for table in ("investor_daily", "program_daily", "foreign_daily", "member_daily", "universe_daily"):
+        assert fresh.get_date(table, FRI).tobytes() == kept.get_date(table, FRI).tobytes(), table
+    nav, navk = fresh.get_date("nav_daily", FRI), kept.get_date("nav_daily", FRI)
+    assert np.array_equal(nav["nav"], navk["nav"])
+    synthetic = nav["index_level"] != navk["index_level"]
+    assert synthetic.any() and (np.abs(nav["index_level"][synthetic] / 1000.0 - 1) < 0.3).all()

@@ -613,11 +613,13 @@ class Engine:
         nav = self.nav_prev[rows] * (1.0 + lev * move)
         return np.asarray(np.where(tracked, nav, np.nan), np.float64)
 
-    def navs(self) -> F64:
-        """Every instrument's NAV now: the iNAV where the engine computes one, else the previous
-        NAV (an ETF on a foreign, bond… underlying; stocks keep what they have)."""
-        now = self.inav()
-        return np.asarray(np.where(np.isnan(now), self.nav_prev, now), np.float64)
+    def navs(self, inst: npt.NDArray[np.intp] | None = None) -> F64:
+        """Every instrument's NAV now (of ``inst`` only, when given): the iNAV where the engine
+        computes one, else the previous NAV (an ETF on a foreign, bond… underlying; stocks keep
+        what they have)."""
+        now = self.inav(inst)
+        prev = self.nav_prev if inst is None else self.nav_prev[inst]
+        return np.asarray(np.where(np.isnan(now), prev, now), np.float64)
 
     def week52(self) -> tuple[I64, I64]:
         """52-week high and low including today (KRX)."""
