@@ -153,7 +153,7 @@ class Market:
     def _roll_day(self) -> None:
         finished = self.day
         self.engine.end_day()
-        # Keep history current: the finished day becomes a row of stock_daily and index_daily.
+        # Keep history current: the finished day becomes rows of every history table.
         rows = record_day(self.store, self.engine, self.universe, finished)
         log.info("closed %s (%d rows of history in %d tables)", finished, sum(rows.values()), len(rows))
         self._stop_producer()
