@@ -21,11 +21,15 @@ from sise.api.koscom.ws import PATH as KOSCOM_WS_PATH
 from sise.api.koscom.ws import KoscomWsOptions
 from sise.api.koscom.ws_market import PATHS as MARKET_WS_PATHS
 from sise.api.stream import DEFAULT_MAX_PENDING_BYTES
+from sise.market.timeutil import kst_datetime
 from sise.server.app import OnePort, create_app, market_hub
+from sise.server.datadir import DataDirBusy, DataDirError, lock_data_dir
 from sise.server.http import http_protocol
 from sise.server.memory import trim_periodically
 from sise.server.runtime import Market, Settings
 from sise.server.ws import SiseWebSocketProtocol
+from sise.store.base import StoreError
+from sise.store.sqlite import SqliteStore
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,8 +49,21 @@ class ServeOptions:
 
 def serve(settings: Settings, options: ServeOptions) -> int:
     started = time.perf_counter()
+    try:
+        # Held until the process ends: the kernel drops it however the process ends.
+        lock = lock_data_dir(settings.data_dir)
+    except (DataDirBusy, DataDirError) as e:
+        print(f"sise: {e}", file=sys.stderr)
+        return 1
     print("sise: building the market (universe, history, engine) …", file=sys.stderr, flush=True)
-    market = Market(settings)
+    try:
+        market = Market(settings)
+    except StoreError as e:
+        print(f"sise: {e}", file=sys.stderr)
+        return 1
+    if market.resumed is not None:
+        at = f"{kst_datetime(market.resumed.time_ns):%Y-%m-%d %H:%M:%S} KST"
+        print(f"sise: resuming the market of {settings.data_dir} at {at}", file=sys.stderr)
     market.catch_up()
     # Universe, history and engine live for the whole process: keep the collector off them.
     gc.collect()
@@ -79,6 +96,13 @@ def serve(settings: Settings, options: ServeOptions) -> int:
     _banner(market, keys, options, time.perf_counter() - started)
     with contextlib.suppress(KeyboardInterrupt), asyncio.Runner(loop_factory=_loop_factory()) as runner:
         runner.run(_run(market, servers))
+    try:
+        market.close()
+    except StoreError as e:
+        print(f"sise: {e}", file=sys.stderr)
+        return 1
+    finally:
+        lock.close()
     print("sise: stopped", file=sys.stderr)
     return 0
 
@@ -146,5 +170,7 @@ def _banner(market: Market, keys: KeyStore, options: ServeOptions, seconds: floa
         lines.append(f"      apikey={keys.koscom[0]}")
     lines.append(f"  health:             http://{host}:{options.port}/healthz")
     lines.append(f"  keys:               {Path(market.settings.data_dir) / 'keys.json'}")
+    if isinstance(market.store, SqliteStore):
+        lines.append(f"  history:            {market.store.path} ({market.history_days} days)")
     lines.append("  Ctrl-C to stop")
     print("\n".join(lines), flush=True)

@@ -1176,20 +1176,27 @@ def week52(
     n = len(ins)
     end = day - timedelta(days=1)
     start = day - timedelta(weeks=52)
-    lo_i, hi_i = yyyymmdd(start), yyyymmdd(end)
     high = np.zeros(n, np.int64)
     low = np.zeros(n, np.int64)
     high_d = np.zeros(n, np.int32)
     low_d = np.zeros(n, np.int32)
-    for i, code in enumerate(ins.code):
-        rows = store.get("stock_daily", code, lo_i, hi_i)
-        if len(rows) == 0:
+    rows = store.get_range("stock_daily", yyyymmdd(start), yyyymmdd(end))
+    if len(rows) == 0:
+        return high, low, high_d, low_d
+    position = {code: i for i, code in enumerate(ins.code)}
+    codes = rows["code"]
+    heads = np.flatnonzero(np.concatenate(([True], codes[1:] != codes[:-1])))
+    tails = np.append(heads[1:], len(rows))
+    adj = rows["adj_factor"]
+    for lo, hi, code in zip(heads.tolist(), tails.tolist(), codes[heads].tolist(), strict=True):
+        i = position.get(code)
+        if i is None:
             continue
-        scale = rows["adj_factor"][-1] / rows["adj_factor"]
-        h = np.round(rows["high"] * scale).astype(np.int64)
-        lo = np.round(rows["low"] * scale).astype(np.int64)
+        scale = adj[hi - 1] / adj[lo:hi]
+        h = np.round(rows["high"][lo:hi] * scale).astype(np.int64)
+        lo_ = np.round(rows["low"][lo:hi] * scale).astype(np.int64)
         jh = len(h) - 1 - int(np.argmax(h[::-1]))
-        jl = len(lo) - 1 - int(np.argmin(lo[::-1]))
-        high[i], high_d[i] = h[jh], rows["date"][jh]
-        low[i], low_d[i] = lo[jl], rows["date"][jl]
+        jl = len(lo_) - 1 - int(np.argmin(lo_[::-1]))
+        high[i], high_d[i] = h[jh], rows["date"][lo + jh]
+        low[i], low_d[i] = lo_[jl], rows["date"][lo + jl]
     return high, low, high_d, low_d

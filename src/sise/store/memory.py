@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
-from sise.store.base import Rows, TableStore
+from sise.store.base import INTRADAY_BAR, Rows, TableStore
+from sise.store.chunks import runs, upsert_sorted
 
 I64 = npt.NDArray[np.int64]
 
@@ -46,6 +47,8 @@ class MemoryStore(TableStore):
         self._t: dict[str, _Table] = {}
         self._code_ids: dict[str, int] = {}  # shared by all tables: one number per code string
         self._codes: list[str] = []
+        self._bars: dict[tuple[int, int, str], Rows] = {}  # (period, date, code) -> bars by start
+        self._meta: dict[str, str] = {}
         super().__init__()
 
     def _created(self, name: str, dtype: np.dtype[np.void]) -> None:
@@ -153,6 +156,11 @@ class MemoryStore(TableStore):
         hi = int(np.searchsorted(t.dates, date, "right"))
         return t.rows[t.by_date[lo:hi]]
 
+    def get_range(self, table: str, start: int, end: int) -> Rows:
+        t = self._ready(table)
+        d = t.rows["date"]
+        return t.rows[(d >= start) & (d <= end)]
+
     def last_date(self, table: str) -> int | None:
         self.dtype(table)
         return self._t[table].last
@@ -166,3 +174,30 @@ class MemoryStore(TableStore):
     def count(self, table: str) -> int:
         """Number of rows in ``table``."""
         return len(self._ready(table).rows)
+
+    # -- bars and meta ----------------------------------------------------------------------------
+
+    def _write_bars(self, period_s: int, rows: Rows) -> None:
+        b = runs(rows["code"], rows["date"])
+        for lo, hi in zip(b[:-1].tolist(), b[1:].tolist(), strict=True):
+            key = (period_s, int(rows["date"][lo]), str(rows["code"][lo]))
+            old = self._bars.get(key)
+            new = rows[lo:hi]
+            self._bars[key] = new if old is None else upsert_sorted(old, new, "start")
+
+    def _read_bars(self, period_s: int, code: str, date: int) -> Rows:
+        found = self._bars.get((period_s, date, code))
+        return found.copy() if found is not None else np.zeros(0, INTRADAY_BAR)
+
+    def bar_dates(self, period_s: int) -> list[int]:
+        return sorted({d for p, d, _ in self._bars if p == period_s})
+
+    def drop_bars_before(self, date: int) -> None:
+        for key in [k for k in self._bars if k[1] < date]:
+            del self._bars[key]
+
+    def get_meta(self, key: str) -> str | None:
+        return self._meta.get(key)
+
+    def set_meta(self, key: str, value: str) -> None:
+        self._meta[key] = value
