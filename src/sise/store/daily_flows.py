@@ -137,8 +137,8 @@ def nav_rows(store: HistoryStore, c: ClosedDay) -> Rows:
     tracked = k >= 0
     kk = np.where(tracked, k, 0)
     lev = t.leverage[etp].astype(np.float64)
-    names_it = np.array([t.underlying[i] == ix.keys[j] for i, j in zip(etp, kk, strict=True)], np.bool_)
-    plain = tracked & (lev == 1) & names_it
+    names_index = np.array([t.underlying[i] == ix.keys[j] for i, j in zip(etp, kk, strict=True)], np.bool_)
+    plain = tracked & (lev == 1) & names_index
     with np.errstate(divide="ignore", invalid="ignore"):
         index_move = np.where(ix.prev_close[kk] > 0, levels[kk] / ix.prev_close[kk] - 1.0, 0.0)
         own_move = np.where(e.base[etp] > 0, c.close[etp] / e.base[etp] - 1.0, 0.0)
