@@ -115,6 +115,14 @@ def test_get_date_returns_every_code_in_first_written_order(store: TableStore) -
     assert store.last_date("stock_daily") == 20240109
 
 
+def test_get_date_reads_the_same_rows_before_and_after_indexing_by_date(store: TableStore) -> None:
+    store.put("stock_daily", stock_rows(["373220"], np.array([20240104], np.int32), close0=9))
+    first = store.get_date("stock_daily", 20240104)  # MemoryStore: a scan of the date column
+    again = store.get_date("stock_daily", 20240104)  # MemoryStore: through its by-date permutation
+    assert first.tobytes() == again.tobytes()
+    assert list(first["code"]) == ["005930", "000660", "035720", "373220"]
+
+
 def test_put_upserts_by_code_and_date_and_appends_new_days(store: TableStore) -> None:
     fix = stock_rows(["000660"], DATES[1:3], close0=7)
     store.put("stock_daily", fix)
@@ -271,6 +279,8 @@ def random_rows(dtype: np.dtype[np.void], codes: list[str], dates: np.ndarray, s
             field[...] = np.round(rng.normal(1000, 300, field.shape), 2)
         elif field.dtype.kind == "U":
             field[...] = rng.choice(["K2FA001", "A0166000", ""], field.shape)
+        elif field.dtype.kind == "b":
+            field[...] = rng.random(field.shape) < 0.5
         else:
             info = np.iinfo(field.dtype)
             field[...] = rng.integers(info.min, info.max, field.shape, dtype=field.dtype, endpoint=True)

@@ -243,9 +243,9 @@ class Market:
     def _roll_day(self) -> None:
         finished = self.day
         self.engine.end_day()
-        # Keep history current: the finished day becomes a row of stock_daily and index_daily.
-        stocks, indices = record_day(self.store, self.engine, self.universe, finished)
-        log.info("closed %s (%d stock and %d index rows of history)", finished, stocks, indices)
+        # Keep history current: the finished day becomes rows of every history table.
+        rows = record_day(self.store, self.engine, self.universe, finished)
+        log.info("closed %s (%d rows of history in %d tables)", finished, sum(rows.values()), len(rows))
         self._stop_producer()
         self._save_carry(next_trading_day(finished))
         self._open(next_trading_day(self.day))

@@ -19,7 +19,7 @@ import numpy.typing as npt
 from sise.engine.engine import Engine
 from sise.market.derivatives import extend_universe
 from sise.market.universe import Universe
-from sise.sources.actions import CorporateAction, actions_on, apply_actions
+from sise.sources.actions import CorporateAction, action_rows, actions_on, apply_actions
 from sise.sources.history import week52
 from sise.sources.simulator import MarketSimulator, SimConfig
 from sise.store.base import HistoryStore
@@ -57,12 +57,15 @@ def open_day(
     """Open ``config.day`` on ``engine`` (which must have ended its previous day, if any).
 
     ``store`` is the market's history: the 52-week high and low come from it (``week52_before``)
-    unless ``week52`` gives them, read earlier; without either the engine keeps its own running
-    values of the days it has seen.
+    unless ``week52`` gives them, read earlier, and the day's ex-dates are written to its
+    ``corporate_actions`` (known from the open, as the views expect); without either the engine
+    keeps its own running values of the days it has seen.
     """
     day = config.day
     actions = actions_on(universe, day, config.seed)
     apply_actions(engine, actions)  # ex-dates: theoretical ex-prices become today's bases
+    if store is not None and actions:
+        store.put("corporate_actions", action_rows(actions, day))
     high52, low52 = week52 if week52 is not None else (None, None)
     if week52 is None and store is not None:
         high52, low52 = week52_before(store, universe, day, engine.n)

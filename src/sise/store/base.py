@@ -134,6 +134,9 @@ NAV_DAILY: Final = np.dtype(
         ("index_level", np.float64),  # level of the tracked index (leveraged/inverse variant), 2 dp
     ]
 )
+#: Where a product's ``index_level`` is not an index of the universe (a leveraged or inverse
+#: variant, a sector basket, a foreign underlying…) it is compounded from this level.
+SYNTHETIC_INDEX_BASE: Final = 1000.0
 
 #: Corporate actions, keyed by the ex-date (the first day the new base price applies).
 CORPORATE_ACTIONS: Final = np.dtype(
@@ -172,6 +175,63 @@ FUTURES_DAILY: Final = np.dtype(
 )
 FUTURES_TABLE: Final = "futures_daily"
 
+#: Members ranked per side in ``member_daily``: the five a vendor's 거래원 answer shows.
+TOP_MEMBERS: Final = 5
+#: Width of a member-firm code (``sise.market.universe.Member.code``, ``00005``).
+MEMBER_CODE_WIDTH: Final = 5
+
+#: The day's most active member firms (거래원) per instrument, KRX: the top ``TOP_MEMBERS`` by
+#: shares on each side, most first, ties to the lower member number (``Engine.member_ranking``).
+#: Past the last member that traded, codes are "" and quantities 0. The engine counts member
+#: shares, not values, so there is no value column. Members are stored by code, which stays valid
+#: when the member list changes, unlike the engine's member numbers.
+MEMBER_DAILY: Final = np.dtype(
+    [
+        *_KEY,
+        ("sell_member", f"<U{MEMBER_CODE_WIDTH}", (TOP_MEMBERS,)),  # member codes
+        ("sell_qty", np.int64, (TOP_MEMBERS,)),  # shares sold by each
+        ("buy_member", f"<U{MEMBER_CODE_WIDTH}", (TOP_MEMBERS,)),
+        ("buy_qty", np.int64, (TOP_MEMBERS,)),  # shares bought by each
+    ]
+)
+
+#: Index slots of ``universe_daily.indices``: at most this many indices a day.
+INDEX_SLOTS: Final = 128
+
+#: The cash universe (stocks, ETFs, ETNs) as of each day: what changes with listings, delistings
+#: and corporate actions. ``indices`` marks the instrument's indices that day as a bitmap: bit
+#: ``s`` (byte ``s // 8``, bit ``s % 8``, ``index_bits``) stands for the index whose
+#: ``index_def_daily.slot`` is ``s`` on the same date.
+UNIVERSE_DAILY: Final = np.dtype(
+    [
+        *_KEY,
+        ("market", np.int8),  # sise.market.types.Market
+        ("kind", np.int8),  # sise.market.types.InstrumentKind
+        ("industry", "<U16"),  # KRX industry name; "" for ETFs and ETNs
+        ("active", np.bool_),  # listed that day (a delisted instrument keeps its rows, False)
+        ("nxt", np.bool_),  # also trades on NXT
+        ("listed_shares", np.int64),  # shares
+        ("float_shares", np.int64),  # round(listed × float ratio): its weight in float-adjusted indices
+        ("base", np.int64),  # that day's base price (기준가), KRW
+        ("indices", np.uint8, (INDEX_SLOTS // 8,)),  # constituent-of bitmap, see above
+    ]
+)
+
+#: Every index with constituents, as of each day: with the same day's ``universe_daily`` rows
+#: (the instruments whose ``indices`` bit ``slot`` is set) it is the index's definition. The
+#: close level is ``cap / base_cap × base_value`` rounded to 2 dp (``index_daily.close``).
+INDEX_DEF_DAILY: Final = np.dtype(
+    [
+        *_KEY,  # code: the index key (IndexDef.key)
+        ("slot", np.int16),  # the bit of universe_daily.indices marking its constituents that day
+        ("constituents", np.int32),
+        ("float_adjusted", np.bool_),  # weights are float shares, else listed shares
+        ("base_value", np.float64),  # points
+        ("base_cap", np.float64),  # KRW: the base market cap (divisor) at the close
+        ("cap", np.int64),  # KRW: Σ close × weight over the constituents
+    ]
+)
+
 #: The tables every store knows from the start, by name.
 STANDARD_TABLES: Final[Mapping[str, np.dtype[np.void]]] = {
     "stock_daily": STOCK_DAILY,
@@ -182,6 +242,9 @@ STANDARD_TABLES: Final[Mapping[str, np.dtype[np.void]]] = {
     "foreign_daily": FOREIGN_DAILY,
     "nav_daily": NAV_DAILY,
     "corporate_actions": CORPORATE_ACTIONS,
+    "member_daily": MEMBER_DAILY,
+    "universe_daily": UNIVERSE_DAILY,
+    "index_def_daily": INDEX_DEF_DAILY,
 }
 
 #: Intraday bar of an instrument, keyed by (code, date, start). ``put_bars`` / ``get_bars`` keep
@@ -465,6 +528,21 @@ def _check_keys(table: str, rows: Rows) -> None:
     empty = rows["code"] == ""
     if empty.any():
         raise ValueError(f"{table}: field 'code': row {int(np.flatnonzero(empty)[0])} has an empty code")
+
+
+def index_bits(member: npt.NDArray[np.bool_]) -> npt.NDArray[np.uint8]:
+    """``universe_daily.indices`` of each instrument from a (slots, instruments) membership."""
+    slots, n = member.shape
+    if slots > INDEX_SLOTS:
+        raise ValueError(f"{slots} indices: universe_daily holds at most {INDEX_SLOTS}")
+    full = np.zeros((n, INDEX_SLOTS), np.bool_)
+    full[:, :slots] = member.T
+    return np.packbits(full, axis=1, bitorder="little")
+
+
+def index_members(bits: npt.NDArray[np.uint8], slot: int) -> npt.NDArray[np.bool_]:
+    """Which rows of ``universe_daily.indices`` have index ``slot``'s bit set."""
+    return np.asarray(bits[:, slot // 8] >> (slot % 8) & 1, np.bool_)
 
 
 def register_futures_table(store: HistoryStore) -> None:

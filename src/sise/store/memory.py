@@ -9,7 +9,8 @@ The first read after a write folds the pending chunks in: sort them (skipped whe
 order, as the back-fill writes them), keep the last of repeated keys, then merge into the sorted
 part — in place for replaced keys, by one insert for new ones. A read is then two binary searches
 on the key array and one slice copy: ``get`` is O(log n + k). ``get_date`` uses a second, lazily
-built permutation by (date, code number).
+built permutation by (date, code number), after a first call that scans the date column (a single
+date read after a write, as a day's roll-over does, need not sort the table).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ class _Table:
     pending: list[tuple[Rows, I64]] = field(default_factory=list)
     by_date: npt.NDArray[np.intp] | None = None  # permutation of rows by (date, code number)
     dates: npt.NDArray[np.int32] | None = None  # rows["date"][by_date]
+    scanned: bool = False  # a get_date since the last fold scanned the rows instead
     last: int | None = None
 
 
@@ -96,6 +98,7 @@ class MemoryStore(TableStore):
             keys = np.concatenate([p[1] for p in t.pending])
         t.pending = []
         t.by_date = t.dates = None
+        t.scanned = False
         if len(keys) > 1 and not bool((keys[1:] > keys[:-1]).all()):
             order = np.argsort(keys, kind="stable")  # stable: later writes of a key stay later
             keys = keys[order]
@@ -141,6 +144,11 @@ class MemoryStore(TableStore):
 
     def get_date(self, table: str, date: int) -> Rows:
         t = self._ready(table)
+        if t.by_date is None and not t.scanned:
+            # The first read of a date after a write (a day's roll-over reads one): scanning the
+            # date column costs a fraction of sorting it; a second read builds the permutation.
+            t.scanned = True
+            return t.rows[np.flatnonzero(t.rows["date"] == date)]
         if t.by_date is None or t.dates is None:
             t.by_date = np.argsort(t.rows["date"], kind="stable")  # ties stay in code-number order
             t.dates = t.rows["date"][t.by_date]
