@@ -17,9 +17,13 @@ ARGS = ["--mock-port", "0", "--history-years", "1", "--scale", "0.02", "--speed"
 
 
 def served_history(s: Served) -> list[bytes]:
-    """History answers that must survive: a stock's and an index's daily rows before the first day."""
+    """History answers that must survive: a stock's and an index's daily rows, back-filled and live."""
     keys = json.loads((s.data / "keys.json").read_text(encoding="utf-8"))
-    query = {"trnsmCycleTpCd": "D", "inqStrtDd": "20260101", "inqEndDd": "20261119"}
+    query = {
+        "trnsmCycleTpCd": "D",
+        "inqStrtDd": "20260101",
+        "inqEndDd": "20261120",
+    }  # 11-20: rolled over live
     out = []
     for path in ("stocks/kospi/005930/history", "index/kospi/K1/history"):
         r = requests.get(

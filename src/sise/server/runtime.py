@@ -162,6 +162,7 @@ class Market:
         # Written after the rows: the store commits in order, so a history marked complete is.
         self.store.set_meta("identity", ident)
         self.store.set_meta("history", history_text(result.dates[0], result.dates[-1]))
+        self.save_position(self.clock.now_ns())  # a server killed before it runs resumes here
         return result.foreign_holdings, np.asarray(result.nav, np.float64)
 
     def _reuse(self) -> None:
@@ -265,6 +266,10 @@ class Market:
         self._catch_up_to = None
         if self.sim is not None:
             self.sim.step_ns = self.live_step_ns
+        # Ready means durable: a fresh back-fill has been committing while the day caught up;
+        # wait for it, so that a server killed after this loses no history and resumes from here.
+        self.save_position(self.start_ns)
+        self.store.flush()
         self._start_producer()
         self.ready = True
 
