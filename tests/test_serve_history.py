@@ -11,6 +11,7 @@ import subprocess
 from datetime import datetime
 from pathlib import Path
 
+import pytest
 import requests
 
 from served import SISE, Served, served
@@ -100,3 +101,47 @@ def test_sise_serve_answers_imported_history_and_starts_from_its_last_closes(tmp
             timeout=10,
         ).json()["result"]
         assert price["trdPrc"] - price["cmpprevddPrc"] == int(want[-1][4])  # today's base: the last close
+
+
+def test_a_full_disk_at_start_is_one_clear_line(tmp_path: Path) -> None:
+    tiny = tmp_path / "tiny"
+    tiny.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(tiny)], capture_output=True
+    )
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs here: {mounted.stderr.decode().strip()}")
+    try:
+        full = subprocess.run(
+            [str(SISE), "serve", "--port", "0", "--data-dir", str(tiny), *ARGS],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    finally:
+        subprocess.run(["umount", str(tiny)], check=True)
+    assert full.returncode == 1
+    assert "Traceback" not in full.stderr
+    last = full.stderr.strip().splitlines()[-1]
+    assert last == f"sise: cannot write the history store {tiny / 'history.sqlite'}: database or disk is full"
+
+
+def test_a_read_only_data_directory_is_one_clear_line(tmp_path: Path) -> None:
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=2m,ro", "tmpfs", str(ro)], capture_output=True
+    )
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a read-only tmpfs here: {mounted.stderr.decode().strip()}")
+    try:
+        refused = subprocess.run(
+            [str(SISE), "serve", "--port", "0", "--data-dir", str(ro), *ARGS],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    finally:
+        subprocess.run(["umount", str(ro)], check=True)
+    assert refused.returncode == 1
+    assert refused.stderr.strip() == f"sise: cannot use the data directory {ro}: Read-only file system"

@@ -58,13 +58,13 @@ def serve(settings: Settings, options: ServeOptions) -> int:
     print("sise: building the market (universe, history, engine) …", file=sys.stderr, flush=True)
     try:
         market = Market(settings)
+        if market.resumed is not None:
+            at = f"{kst_datetime(market.resumed.time_ns):%Y-%m-%d %H:%M:%S} KST"
+            print(f"sise: resuming the market of {settings.data_dir} at {at}", file=sys.stderr)
+        market.catch_up()
     except StoreError as e:
         print(f"sise: {e}", file=sys.stderr)
         return 1
-    if market.resumed is not None:
-        at = f"{kst_datetime(market.resumed.time_ns):%Y-%m-%d %H:%M:%S} KST"
-        print(f"sise: resuming the market of {settings.data_dir} at {at}", file=sys.stderr)
-    market.catch_up()
     # Universe, history and engine live for the whole process: keep the collector off them.
     gc.collect()
     gc.freeze()
@@ -94,11 +94,13 @@ def serve(settings: Settings, options: ServeOptions) -> int:
         )
         servers.append(_server(mock, options.host, options.mock_port, options))
     _banner(market, keys, options, time.perf_counter() - started)
-    with contextlib.suppress(KeyboardInterrupt), asyncio.Runner(loop_factory=_loop_factory()) as runner:
-        runner.run(_run(market, servers))
     try:
+        with contextlib.suppress(KeyboardInterrupt), asyncio.Runner(loop_factory=_loop_factory()) as runner:
+            runner.run(_run(market, servers))
         market.close()
     except StoreError as e:
+        # The history can no longer be written (a full disk): stop rather than serve a market
+        # whose history a restart would not find.
         print(f"sise: {e}", file=sys.stderr)
         return 1
     finally:
@@ -135,6 +137,13 @@ def _server(app: OnePort, host: str, port: int, options: ServeOptions) -> uvicor
 async def _run(market: Market, servers: list[uvicorn.Server]) -> None:
     loop_task = asyncio.create_task(market.run())
     trim_task = asyncio.create_task(trim_periodically())
+
+    def market_stopped(task: asyncio.Task[None]) -> None:
+        if not task.cancelled() and task.exception() is not None:
+            for s in servers:
+                s.should_exit = True
+
+    loop_task.add_done_callback(market_stopped)
     try:
         # The first server handles Ctrl-C; when it exits, the others are told to exit too.
         first = asyncio.create_task(servers[0].serve())
@@ -144,10 +153,10 @@ async def _run(market: Market, servers: list[uvicorn.Server]) -> None:
             s.should_exit = True
         await asyncio.gather(*others, return_exceptions=True)
     finally:
-        for task in (loop_task, trim_task):
+        for task in (trim_task, loop_task):
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await task
+                await task  # the market's own error, if it stopped on one, is raised here
 
 
 def _banner(market: Market, keys: KeyStore, options: ServeOptions, seconds: float) -> None:

@@ -243,7 +243,8 @@ class SqliteStore(TableStore):
                 db.execute("INSERT INTO schema_version VALUES (?, ?)", (version, applied))
             db.execute("COMMIT")
         except BaseException:
-            db.execute("ROLLBACK")
+            if db.in_transaction:  # SQLite may have rolled back itself (a full disk)
+                db.execute("ROLLBACK")
             raise
 
     def schema_version(self) -> int:
@@ -334,6 +335,7 @@ class SqliteStore(TableStore):
         self._wake.set()
 
     def set_meta(self, key: str, value: str) -> None:
+        self._raise_error()  # the market records its position every second: a failed commit stops it
         with self._plock:
             self._layer.meta[key] = value
         self._wake.set()
@@ -418,7 +420,8 @@ class SqliteStore(TableStore):
             db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", list(layer.meta.items()))
             db.execute("COMMIT")
         except BaseException:
-            db.execute("ROLLBACK")
+            if db.in_transaction:  # SQLite may have rolled back itself (a full disk)
+                db.execute("ROLLBACK")
             raise
 
     # -- reads ------------------------------------------------------------------------------------
