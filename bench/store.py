@@ -1,124 +1,235 @@
-"""History store speed: ``MemoryStore`` and ``SqliteStore`` side by side, same rows, one run.
+"""History store figures, each next to its baseline measured in the same run.
 
-* **put**: one trading day of ``stock_daily`` for the whole cash universe (about 3,000 rows), on
-  top of ``--days`` days already stored; repeated for ``--puts`` further days, each a new date.
-  ``MemoryStore.put`` only queues the rows and sorts them in at the next read, so the put is also
-  timed together with that read (``get_date`` of the new day).
-* **get**: one stock's ``--days`` daily rows (``get(table, code, start, end)``), ``--gets`` times for
-  random codes; p50 and p99.
+* **ingest**: one trading day of 1-minute bars for the whole cash universe (about 1 M rows) into
+  ``SqliteStore`` (``put_bars`` + ``flush``: committed on disk), against ``MemoryStore`` and against
+  plain row-per-bar SQLite (``executemany`` of one INSERT per bar, WAL, one transaction).
+* **reads**: one stock's 100 daily rows (``get``) and one stock-day of 1-minute bars (``get_bars``),
+  p50/p99 over random codes, SQLite against memory, on two years of back-filled history.
+* **size**: two years of the whole market's daily history on disk, against the rows' bytes in
+  memory.
+* **serve**: ``sise serve`` start-up on a fresh data directory and again on the same one, the
+  resident memory of each once ready, and the Koscom ``history`` (100 daily rows) through the API,
+  p50/p99 over loopback — all against ``sise serve --history memory``.
 
-The SQLite file goes to a temporary directory (``--dir`` to put it on another disk).
-
-    python bench/store.py
-    python bench/store.py --days 250 --gets 5000
+    python bench/store.py                 # everything (several minutes)
+    python bench/store.py --only ingest,reads
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
 import tempfile
-import time
-from collections.abc import Callable
-from datetime import date
+import time as clock
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date, time
 from pathlib import Path
 
+import httpx
 import numpy as np
 
-from sise.market.calendar import previous_trading_day, trading_days
-from sise.market.timeutil import yyyymmdd_array
-from sise.market.types import InstrumentKind
+from loopback import free_port, wait_http
+from sise.market.timeutil import NS, kst_ns, yyyymmdd
+from sise.market.types import InstrumentKind, Market
 from sise.market.universe import build_universe
-from sise.store import STOCK_DAILY, MemoryStore, Rows, SqliteStore, TableStore
+from sise.sources.futures_history import backfill_futures
+from sise.sources.history import backfill
+from sise.store import INTRADAY_BAR, MemoryStore, Rows, SqliteStore, TableStore
 
 END = date(2026, 11, 19)
+SISE = Path(sys.executable).parent / "sise"
 
 
-def day_rows(codes: list[str], day: int, rng: np.random.Generator) -> Rows:
-    rows = np.zeros(len(codes), STOCK_DAILY)
-    rows["code"] = codes
-    rows["date"] = day
-    close = rng.integers(1_000, 500_000, len(codes))
-    for f in ("base", "prev_close", "open", "high", "low", "close"):
-        rows[f] = close
-    rows["sign"] = 3
-    rows["volume"] = rng.integers(0, 10_000_000, len(codes))
-    rows["value"] = rows["volume"] * close
-    rows["listed_shares"] = 10_000_000
-    rows["adj_factor"] = 1.0
-    return rows
+def pct(samples: list[float]) -> str:
+    us = np.asarray(samples) * 1e6
+    return f"p50 {np.percentile(us, 50):7.0f} µs  p99 {np.percentile(us, 99):7.0f} µs"
 
 
 def timed(fn: Callable[[], object]) -> float:
-    t0 = time.perf_counter()
+    t0 = clock.perf_counter()
     fn()
-    return time.perf_counter() - t0
+    return clock.perf_counter() - t0
 
 
-def measure(
-    store: TableStore, codes: list[str], days: np.ndarray, n_base: int, n_gets: int
-) -> dict[str, float]:
-    rng = np.random.default_rng(0)
-    base = np.concatenate([day_rows(codes, int(d), rng) for d in days[:n_base]])
-    # Code by code, as the back-fill lays rows out.
-    base = base[np.lexsort((base["date"], np.tile(np.arange(len(codes)), n_base)))]
-    out = {"load": timed(lambda: store.put("stock_daily", base, copy=False))}
-    store.get_date("stock_daily", int(days[0]))  # MemoryStore folds the load in here
-    puts, put_reads = [], []
-    for d in days[n_base:]:
-        rows = day_rows(codes, int(d), rng)
-        puts.append(timed(lambda rows=rows: store.put("stock_daily", rows)))
-        put_reads.append(puts[-1] + timed(lambda d=d: store.get_date("stock_daily", int(d))))
-    out["put"] = float(np.median(puts))
-    out["put+read"] = float(np.median(put_reads))
-    lo, hi = int(days[0]), int(days[n_base - 1])
-    picks = rng.integers(0, len(codes), n_gets)
-    gets = np.empty(n_gets)
-    for i, k in enumerate(picks):
-        t0 = time.perf_counter()
-        got = store.get("stock_daily", codes[k], lo, hi)
-        gets[i] = time.perf_counter() - t0
-        assert len(got) == n_base
-    out["get p50"], out["get p99"] = (float(x) for x in np.percentile(gets, [50, 99]))
+def minute_bars(codes: list[str], day: date, rng: np.random.Generator) -> Rows:
+    """A regular session of 1-minute bars (09:00–15:30, 390 a code) for every code."""
+    per = 390
+    rows = np.zeros(len(codes) * per, INTRADAY_BAR)
+    rows["code"] = np.repeat(codes, per)
+    rows["date"] = yyyymmdd(day)
+    rows["start"] = np.tile(kst_ns(day, time(9)) + np.arange(per) * 60 * NS, len(codes))
+    walk = 50_000 + np.cumsum(rng.integers(-50, 51, len(rows)), dtype=np.int64)
+    for f in ("open", "high", "low", "close"):
+        rows[f] = walk
+    rows["volume"] = rng.integers(0, 20_000, len(rows))
+    rows["value"] = rows["volume"] * walk
+    rows["count"] = rng.integers(0, 200, len(rows))
+    return rows
+
+
+def ingest(tmp: Path, codes: list[str]) -> None:
+    rows = minute_bars(codes, END, np.random.default_rng(0))
+    print(f"ingest: one day of 1-minute bars, {len(codes):,} codes, {len(rows):,} rows")
+    lite = SqliteStore(tmp / "bars.sqlite")
+    t = timed(lambda: (lite.put_bars(60, rows), lite.flush()))
+    lite.close()
+    mem = MemoryStore()
+    t_mem = timed(lambda: mem.put_bars(60, rows))
+    db = sqlite3.connect(tmp / "rows.sqlite", isolation_level=None)
+    db.execute("PRAGMA journal_mode=WAL")
+    names = list(INTRADAY_BAR.names or ())
+    db.execute(f"CREATE TABLE bars ({', '.join(names)}, PRIMARY KEY (code, date, start)) WITHOUT ROWID")
+
+    def row_per_bar() -> None:
+        db.execute("BEGIN")
+        db.executemany(f"INSERT INTO bars VALUES ({', '.join('?' * len(names))})", rows.tolist())
+        db.execute("COMMIT")
+
+    t_rows = timed(row_per_bar)
+    db.close()
+    print(f"  SqliteStore (chunks, committed)   {t:6.2f} s   {len(rows) / t / 1e6:5.2f} M rows/s")
+    print(f"  MemoryStore                        {t_mem:6.2f} s")
+    print(f"  SQLite, one INSERT per bar         {t_rows:6.2f} s   (baseline)")
+
+
+def backfilled(store: TableStore, years: int = 2) -> None:
+    universe = build_universe(seed=0)
+    backfill(universe, store, end=END, years=years, seed=0)
+    backfill_futures(universe, store, end=END, years=years, seed=0)
+    store.flush()
+
+
+def reads_and_size(tmp: Path, codes: list[str], n: int) -> None:
+    path = tmp / "history.sqlite"
+    lite = SqliteStore(path)
+    t = timed(lambda: backfilled(lite))
+    lite.close()
+    raw = 0
+    mem = MemoryStore()
+    t_mem = timed(lambda: backfilled(mem))
+    for table in mem.tables():
+        raw += mem.get_range(table, 0, 99_999_999).nbytes
+    db = sqlite3.connect(path)
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.close()
+    size = path.stat().st_size
+    print("size: two years of the whole market's daily history")
+    print(f"  SQLite file                        {size / 1e6:7.0f} MB   (back-fill and commit {t:.1f} s)")
+    print(f"  the same rows in memory            {raw / 1e6:7.0f} MB   (back-fill {t_mem:.1f} s; baseline)")
+
+    lite = SqliteStore(path)
+    bars = minute_bars(codes, END, np.random.default_rng(1))
+    for s in (lite, mem):
+        s.put_bars(60, bars)
+    lite.flush()
+    rng = np.random.default_rng(2)
+    print(f"reads: {n:,} random codes")
+    start = yyyymmdd(date(2026, 6, 26))  # 100 trading days to END
+    for label, s in (("SqliteStore", lite), ("MemoryStore", mem)):
+        daily, minute = [], []
+        for code in rng.choice(codes, n):
+            t0 = clock.perf_counter()
+            got = s.get("stock_daily", str(code), start, yyyymmdd(END))
+            daily.append(clock.perf_counter() - t0)
+            t0 = clock.perf_counter()
+            s.get_bars(60, str(code), yyyymmdd(END))
+            minute.append(clock.perf_counter() - t0)
+        print(f"  {label} 100 daily rows ({len(got)})     {pct(daily)}")
+        print(f"  {label} a stock-day of 1-min bars {pct(minute)}")
+    lite.close()
+
+
+@contextmanager
+def serving(data: Path, history: str) -> Iterator[tuple[int, float, subprocess.Popen[bytes]]]:
+    """``sise serve`` on ``data``; yields (port, seconds until it answered, process)."""
+    port = free_port()
+    args = [str(SISE), "serve", "--port", str(port), "--mock-port", "0", "--data-dir", str(data)]
+    args += ["--history", history, "--date", END.isoformat(), "--koscom-quota", "0"]
+    log = (data.parent / f"{data.name}-{history}.log").open("ab")
+    t0 = clock.perf_counter()
+    proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        wait_http(f"http://127.0.0.1:{port}/healthz")
+        yield port, clock.perf_counter() - t0, proc
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=60)
+        log.close()
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def api_history(port: int, data: Path, codes: list[str], n: int) -> list[float]:
+    apikey = json.loads((data / "keys.json").read_text())["koscom"][0]["apikey"]
+    query = {"trnsmCycleTpCd": "D", "inqStrtDd": "20250101", "inqEndDd": "20261118"}
+    rng = np.random.default_rng(3)
+    out = []
+    with httpx.Client(base_url=f"http://127.0.0.1:{port}", headers={"apikey": apikey}) as client:
+        for code in rng.choice(codes, n):
+            market = "kospi"  # the API answers 10040 for a KOSDAQ code under kospi: same work, shorter body
+            t0 = clock.perf_counter()
+            r = client.get(f"/v2/market/stocks/{market}/{code}/history", params=query)
+            out.append(clock.perf_counter() - t0)
+            assert r.status_code in (200, 400), r.text
     return out
+
+
+def serve(tmp: Path, kospi: list[str], n: int) -> None:
+    print("serve: start-up, memory once ready, Koscom history (100 rows) through the API")
+    data = tmp / "data"
+    with serving(data, "sqlite") as (port, fresh, proc):
+        rss_fresh = rss_mb(proc.pid)
+    with serving(data, "sqlite") as (port, again, proc):
+        clock.sleep(2)
+        rss_again = rss_mb(proc.pid)
+        lat = api_history(port, data, kospi, n)
+    mem_data = tmp / "memory"
+    with serving(mem_data, "memory") as (port, t_mem, proc):
+        clock.sleep(2)
+        rss_mem = rss_mb(proc.pid)
+        lat_mem = api_history(port, mem_data, kospi, n)
+    print(f"  fresh data directory (sqlite)     start {fresh:5.1f} s   RSS {rss_fresh:5.0f} MB")
+    print(f"  same directory again (sqlite)     start {again:5.1f} s   RSS {rss_again:5.0f} MB")
+    print(f"  --history memory                  start {t_mem:5.1f} s   RSS {rss_mem:5.0f} MB   (baseline)")
+    print(f"  API, sqlite    {pct(lat)}")
+    print(f"  API, memory    {pct(lat_mem)}   (baseline)")
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--days", type=int, default=100, help="days stored before the puts; rows per get")
-    ap.add_argument("--puts", type=int, default=20, help="further days put one at a time")
-    ap.add_argument("--gets", type=int, default=1_000)
-    ap.add_argument("--dir", type=Path, default=None, help="directory for the SQLite file")
+    ap.add_argument("--only", default="ingest,reads,serve", help="comma-separated: ingest, reads, serve")
+    ap.add_argument("--reads", type=int, default=2_000, help="random codes per read figure")
+    ap.add_argument(
+        "--dir", type=Path, default=None, help="directory for the files (default: a temporary one)"
+    )
     args = ap.parse_args()
-
-    universe = build_universe()
+    only = set(args.only.split(","))
+    universe = build_universe(seed=0)
     t = universe.instruments
-    codes = [t.code[i] for i in np.flatnonzero(t.kind <= InstrumentKind.ETN)]
-    start = END
-    for _ in range(args.days + args.puts + 20):
-        start = previous_trading_day(start)
-    days = yyyymmdd_array(trading_days(start, END))[-(args.days + args.puts) :]
-
-    with tempfile.TemporaryDirectory(dir=args.dir) as tmp:
-        path = Path(tmp) / "history.sqlite"
-        results = {
-            "MemoryStore": measure(MemoryStore(), codes, days, args.days, args.gets),
-            "SqliteStore": measure(SqliteStore(path), codes, days, args.days, args.gets),
-        }
-        size = path.stat().st_size + sum(p.stat().st_size for p in Path(tmp).glob("history.sqlite-*"))
-
-    print(f"stock_daily, {len(codes):,} codes; {args.days} days stored ({args.days * len(codes):,} rows)")
-    print(f"{'':34}{'MemoryStore':>14}{'SqliteStore':>14}")
-    lines = [
-        ("load (one put of all stored days)", "load", 1e3, "ms"),
-        (f"put one day, median of {args.puts}", "put", 1e3, "ms"),
-        ("put one day + read it back", "put+read", 1e3, "ms"),
-        (f"get {args.days} rows, p50 of {args.gets:,}", "get p50", 1e6, "µs"),
-        (f"get {args.days} rows, p99 of {args.gets:,}", "get p99", 1e6, "µs"),
+    cash = [c for c, k in zip(t.code, t.kind.tolist(), strict=True) if k <= InstrumentKind.ETN]
+    kospi = [
+        c for c, m in zip(t.code, t.market.tolist(), strict=True) if m == Market.KOSPI and c in set(cash)
     ]
-    for label, key, scale, unit in lines:
-        mem, lite = (results[s][key] * scale for s in ("MemoryStore", "SqliteStore"))
-        print(f"{label:34}{mem:11.1f} {unit}{lite:11.1f} {unit}")
-    print(f"SQLite file with WAL: {size / 1e6:.1f} MB")
+    with tempfile.TemporaryDirectory(dir=args.dir) as d:
+        tmp = Path(d)
+        print(f"{os.cpu_count()} cores; files in {tmp}")
+        if "ingest" in only:
+            ingest(tmp, cash)
+        if "reads" in only:
+            reads_and_size(tmp, cash, args.reads)
+        if "serve" in only:
+            serve(tmp, kospi, args.reads)
 
 
 if __name__ == "__main__":

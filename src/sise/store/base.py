@@ -319,8 +319,9 @@ class HistoryStore(Protocol):
         """Latest date in ``table``, or None when it is empty."""
         ...
 
-    def put_bars(self, period_s: int, rows: Rows) -> None:
-        """Insert or replace intraday bars (``INTRADAY_BAR`` rows) by (code, date, start)."""
+    def put_bars(self, period_s: int, rows: Rows, *, copy: bool = True) -> None:
+        """Insert or replace intraday bars (``INTRADAY_BAR`` rows) by (code, date, start); the
+        last of repeated keys wins. ``copy=False`` as in ``put``."""
         ...
 
     def get_bars(self, period_s: int, code: str, date: int) -> Rows:
@@ -417,22 +418,24 @@ class TableStore(ABC):
         mistyped field, or a bad code/date value."""
         return conform(table, self.dtype(table), rows, copy=copy)
 
-    def put_bars(self, period_s: int, rows: Rows) -> None:
+    def put_bars(self, period_s: int, rows: Rows, *, copy: bool = True) -> None:
         if period_s not in BAR_PERIODS_S:
             raise ValueError(f"bar period {period_s} s is not one of {BAR_PERIODS_S}")
-        checked = conform(f"bars {period_s}s", INTRADAY_BAR, rows, copy=True)
+        checked = conform(f"bars {period_s}s", INTRADAY_BAR, rows, copy=copy)
         if not len(checked):
             return
-        # Sorted by (code, date, start), the last of repeated keys kept: what every store writes.
-        order = np.lexsort((checked["start"], checked["date"], checked["code"]))
-        checked = checked[order]
-        last = np.ones(len(checked), np.bool_)
-        last[:-1] = (
-            (checked["code"][1:] != checked["code"][:-1])
-            | (checked["date"][1:] != checked["date"][:-1])
-            | (checked["start"][1:] != checked["start"][:-1])
-        )
-        self._write_bars(period_s, checked[last] if not last.all() else checked)
+        if not _grouped_by_code(checked):
+            # Sorted by (code, date, start), the last of repeated keys kept: what stores write.
+            order = np.lexsort((np.arange(len(checked)), checked["start"], checked["date"], checked["code"]))
+            checked = checked[order]
+            last = np.ones(len(checked), np.bool_)
+            last[:-1] = (
+                (checked["code"][1:] != checked["code"][:-1])
+                | (checked["date"][1:] != checked["date"][:-1])
+                | (checked["start"][1:] != checked["start"][:-1])
+            )
+            checked = checked[last] if not last.all() else checked
+        self._write_bars(period_s, checked)
 
     def get_bars(self, period_s: int, code: str, date: int) -> Rows:
         if period_s not in BAR_PERIODS_S:
@@ -450,7 +453,7 @@ class TableStore(ABC):
 
     @abstractmethod
     def _write_bars(self, period_s: int, rows: Rows) -> None:
-        """Store validated bars, sorted by (code, date, start) and unique."""
+        """Store validated bars: code by code, each code once, (date, start) rising within one."""
 
     @abstractmethod
     def _read_bars(self, period_s: int, code: str, date: int) -> Rows: ...
@@ -515,6 +518,18 @@ def conform(label: str, want: np.dtype[np.void], rows: Rows, *, copy: bool = Tru
     if len(out):
         _check_keys(label, out)
     return out
+
+
+def _grouped_by_code(bars: Rows) -> bool:
+    """Whether ``bars`` come code by code, each code once, with (date, start) strictly rising
+    within a code — as writers lay them out — so that they need no sort."""
+    same = bars["code"][1:] == bars["code"][:-1]
+    d, t = bars["date"], bars["start"]
+    rising = (d[1:] > d[:-1]) | ((d[1:] == d[:-1]) & (t[1:] > t[:-1]))
+    if not bool(np.all(rising | ~same)):
+        return False
+    heads = bars["code"][np.flatnonzero(np.concatenate(([True], ~same)))]
+    return len(np.unique(heads)) == len(heads)
 
 
 def _check_keys(table: str, rows: Rows) -> None:
