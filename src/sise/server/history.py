@@ -111,35 +111,51 @@ CARRIED: Final = (
 Week52 = tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]
 
 
-def carry_text(engine: Engine, week52: Week52 | None) -> str:
-    """The carried state between two days (after ``end_day``, before ``start_day``) with the
-    index base caps and the next day's 52-week high and low (a year of the whole market's rows,
-    read once rather than at every restart), as text."""
-    arrays: dict[str, npt.NDArray[np.generic]] = {name: getattr(engine, name) for name in CARRIED}
-    arrays["index.base_cap"] = engine.index.base_cap
-    if week52 is not None:
-        arrays["week52.high"], arrays["week52.low"] = week52
+def _pack(arrays: dict[str, npt.NDArray[np.generic]]) -> str:
     buf = io.BytesIO()
     np.savez_compressed(buf, **arrays)  # type: ignore[arg-type]
     return base64.b64encode(buf.getvalue()).decode("ascii")
 
 
-def restore_carry(text: str, engine: Engine) -> Week52 | None:
-    """Put a ``carry_text`` state back into a fresh engine of the same universe (cash
-    instruments first, so a longer or shorter derivatives tail is cut or left as built); returns
-    the saved 52-week high and low. Listed shares changed by corporate actions since the
+def carry_text(engine: Engine, day: date) -> str:
+    """The state the engine carries into ``day`` (after ``end_day``, before ``start_day``) with
+    the index base caps, as a meta value."""
+    arrays: dict[str, npt.NDArray[np.generic]] = {name: getattr(engine, name) for name in CARRIED}
+    arrays["index.base_cap"] = engine.index.base_cap
+    return json.dumps({"day": day.isoformat(), "state": _pack(arrays)})
+
+
+def restore_carry(text: str | None, engine: Engine, day: date) -> bool:
+    """Put a ``carry_text`` state for ``day`` back into a fresh engine of the same universe (cash
+    instruments first, so a longer or shorter derivatives tail is cut or left as built); False
+    when ``text`` is of another day. Listed shares changed by corporate actions since the
     universe's day are not carried."""
-    with np.load(io.BytesIO(base64.b64decode(text))) as saved:
+    if not text or json.loads(text)["day"] != day.isoformat():
+        return False
+    with np.load(io.BytesIO(base64.b64decode(json.loads(text)["state"]))) as saved:
         for name in CARRIED:
             mine = getattr(engine, name)
             theirs = saved[name]
             k = min(len(mine), len(theirs))
             mine[:k] = theirs[:k]
         engine.index.base_cap[:] = saved["index.base_cap"]
-        week52 = (saved["week52.high"], saved["week52.low"]) if "week52.high" in saved else None
     engine.index.reset_caps(engine.index_price)
     engine.index.prev_close = np.round(engine.index.levels(), 2)
-    return week52
+    return True
+
+
+def week52_text(day: date, week52: Week52) -> str:
+    """``day``'s 52-week highs and lows (a year of the whole market's rows, read once) as a meta
+    value, so that a restart on that day does not read them again."""
+    return json.dumps({"day": day.isoformat(), "state": _pack({"high": week52[0], "low": week52[1]})})
+
+
+def parse_week52(text: str | None, day: date) -> Week52 | None:
+    """A ``week52_text`` value if it is ``day``'s."""
+    if not text or json.loads(text)["day"] != day.isoformat():
+        return None
+    with np.load(io.BytesIO(base64.b64decode(json.loads(text)["state"]))) as saved:
+        return saved["high"], saved["low"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,6 +16,7 @@ import queue
 import sys
 import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, time
 from pathlib import Path
@@ -37,7 +38,9 @@ from sise.server.history import (
     history_text,
     identity,
     open_store,
+    parse_week52,
     restore_carry,
+    week52_text,
 )
 from sise.sources.clock import Clock
 from sise.sources.day import build_market, open_day, week52_before
@@ -121,16 +124,21 @@ class Market:
         self.universe: Universe
         self.universe, self.engine = build_market(base, self.day)
         self._week52: dict[date, Week52] = {}  # read ahead for the day ``_open`` opens next
-        carry = self.store.get_meta("carry") if reused else None
-        if carry is not None and json.loads(carry)["day"] == self.day.isoformat():
-            week52 = restore_carry(json.loads(carry)["state"], self.engine)
+        # The exact 52-week highs and lows of the day opened at a roll-over, read on a thread.
+        self._week52_job: Future[Week52] | None = None
+        self._reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sise-week52")
+        if reused and restore_carry(self.store.get_meta("carry"), self.engine, self.day):
+            week52 = parse_week52(self.store.get_meta("week52"), self.day)
             if week52 is not None:
                 self._week52[self.day] = week52
         elif end_state is not None:
             foreign, nav = end_state
             self.engine.foreign_start[: len(foreign)] = foreign
             self.engine.nav_prev[: len(nav)] = nav
-            self._save_carry(self.day)
+            self.store.set_meta("carry", carry_text(self.engine, self.day))
+            week52 = week52_before(self.store, self.universe, self.day, self.engine.n)
+            self._week52[self.day] = week52
+            self.store.set_meta("week52", week52_text(self.day, week52))
         self._batches: Iterator[Batch] = iter(())
         self._pending: Batch | None = None
         self.sim: MarketSimulator | None = None
@@ -183,15 +191,14 @@ class Market:
             self.store.get("index_daily", "KOSPI", json.loads(first)["first"] if first else None)
         )
 
-    def _save_carry(self, day: date) -> None:
-        """Record the state the engine opens ``day`` with, for a restart that resumes there, and
-        read that day's 52-week highs and lows once for both."""
-        week52 = None
-        if self.settings.history_years > 0:
-            week52 = week52_before(self.store, self.universe, day, self.engine.n)
-            self._week52[day] = week52
-        state = carry_text(self.engine, week52)
-        self.store.set_meta("carry", json.dumps({"day": day.isoformat(), "state": state}))
+    def _week52_ready(self, week52: Week52) -> None:
+        """Put the day's exact 52-week highs and lows in place (at a set point of market time,
+        the day's first event, so answers do not depend on how fast the thread was)."""
+        self._week52_job = None
+        high, low = week52
+        self.engine.high52[: len(high)] = high
+        self.engine.low52[: len(low)] = low
+        self.store.set_meta("week52", week52_text(self.day, week52))
 
     def save_position(self, now_ns: int) -> None:
         """Record the market time reached (at most about once a second of wall time)."""
@@ -225,6 +232,8 @@ class Market:
             if end > now_ns:
                 return applied
             batch, self._pending = self._pending, None
+            if self._week52_job is not None:
+                self._week52_ready(self._week52_job.result())
             self.engine.apply(batch)
             applied += 1
             for listener in self.listeners:
@@ -248,8 +257,17 @@ class Market:
         rows = record_day(self.store, self.engine, self.universe, finished)
         log.info("closed %s (%d rows of history in %d tables)", finished, sum(rows.values()), len(rows))
         self._stop_producer()
-        self._save_carry(next_trading_day(finished))
-        self._open(next_trading_day(self.day))
+        day = next_trading_day(finished)
+        self.store.set_meta("carry", carry_text(self.engine, day))
+        if self.settings.history_years > 0 and getattr(self.store, "thread_safe", False):
+            # A year of the whole market is read on a thread; the day opens on the running highs
+            # and lows, replaced by the exact ones before its first event (``_week52_ready``).
+            # (A store in memory reads it in milliseconds, when the day opens.)
+            self._week52_job = self._reader.submit(
+                week52_before, self.store, self.universe, day, self.engine.n
+            )
+            self._week52[day] = (self.engine.high52.copy(), self.engine.low52.copy())
+        self._open(day)
         if self.ready:
             self._start_producer()
 
@@ -283,6 +301,7 @@ class Market:
 
     def close(self) -> None:
         self._stop_producer()
+        self._reader.shutdown(wait=True)
         self.save_position(self.clock.now_ns())
         self.store.flush()
 

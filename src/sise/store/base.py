@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
-from typing import Final, Protocol, runtime_checkable
+from typing import ClassVar, Final, Protocol, runtime_checkable
 
 import numpy as np
 import numpy.typing as npt
@@ -375,6 +375,9 @@ class TableStore(ABC):
 
     Subclasses implement storage (``_write``) and the reads.
     """
+
+    #: Whether reads may run on another thread while this one writes.
+    thread_safe: ClassVar[bool] = False
 
     def __init__(self, tables: Mapping[str, np.dtype[np.void]] = STANDARD_TABLES) -> None:
         self._dtypes: dict[str, np.dtype[np.void]] = {}

@@ -166,6 +166,8 @@ class _Layer:
 class SqliteStore(TableStore):
     """A ``HistoryStore`` in one SQLite file. Safe to call from several threads."""
 
+    thread_safe = True
+
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         self._packing: dict[str, Packing] = {}
@@ -474,20 +476,20 @@ class SqliteStore(TableStore):
         layers = self._layers()
         fetched = self._fetch(
             table,
-            "SELECT code, n, data FROM {t} WHERE month = ? AND first <= ? AND last >= ?",
+            "SELECT t.code, t.n, t.data FROM {t} AS t JOIN codes AS c ON c.code = t.code "
+            "WHERE t.month = ? AND t.first <= ? AND t.last >= ? ORDER BY c.id",
             (date // 100, date, date),
         )
-        parts = []
-        for code, n, blob in fetched:
-            rows = packing.decode(blob, n)
-            hit = rows[rows["date"] == date]
-            if len(hit):
-                parts.append(packing.unpack(hit, code))
+        packed = packing.decode_many([(n, blob) for _, n, blob in fetched])
+        unpacked = packing.unpack_runs(packed, [c for c, _, _ in fetched], [n for _, n, _ in fetched])
+        stored: Rows = unpacked[unpacked["date"] == date]  # in first-written code order
+        pending = [layer for layer in layers if table in layer.tables]
+        if not pending:
+            return stored
+        parts = [stored]
         with self._plock:
-            parts.extend(layer.rows.get_date(table, date) for layer in layers if table in layer.tables)
+            parts.extend(layer.rows.get_date(table, date) for layer in pending)
             ids = self._code_ids
-        if not parts:
-            return np.zeros(0, packing.dtype)
         rows = np.concatenate(parts)
         # Later layers win: keep the last row of each code, then order by first-written.
         _, last_pos = np.unique(rows["code"][::-1], return_index=True)
@@ -502,26 +504,23 @@ class SqliteStore(TableStore):
             raise AssertionError  # pragma: no cover
         lo, hi = int(start), int(end)
         layers = self._layers()
+        # In code-number then month order: without pending layers, the rows come out in order.
         fetched = self._fetch(
             table,
-            "SELECT code, n, data FROM {t} WHERE month BETWEEN ? AND ? AND last >= ? AND first <= ?",
+            "SELECT t.code, t.n, t.data FROM {t} AS t JOIN codes AS c ON c.code = t.code "
+            "WHERE t.month BETWEEN ? AND ? AND t.last >= ? AND t.first <= ? ORDER BY c.id, t.month",
             (lo // 100, hi // 100, lo, hi),
         )
-        # The file's chunks: decoded packed, the codes put back once for all of them.
-        packed = [packing.decode(blob, n) for _, n, blob in fetched]
-        lengths = [len(p) for p in packed]
-        stored = np.zeros(0, packing.dtype)
-        if packed:
-            stored = np.empty(sum(lengths), packing.dtype)
-            flat = np.concatenate(packed)
-            for name in packing.names:
-                stored[name] = flat[name]
-            stored["code"] = np.repeat(np.array([c for c, _, _ in fetched], stored["code"].dtype), lengths)
-            d = stored["date"]
-            stored = stored[(d >= lo) & (d <= hi)]
+        packed = packing.decode_many([(n, blob) for _, n, blob in fetched])
+        stored = packing.unpack_runs(packed, [c for c, _, _ in fetched], [n for _, n, _ in fetched])
+        d = stored["date"]
+        stored = stored[(d >= lo) & (d <= hi)]
+        pending = [layer for layer in layers if table in layer.tables]
+        if not pending:
+            return stored
         parts: list[Rows] = [stored]
         with self._plock:
-            parts.extend(layer.rows.get_range(table, lo, hi) for layer in layers if table in layer.tables)
+            parts.extend(layer.rows.get_range(table, lo, hi) for layer in pending)
             ids = self._code_ids
             numbers = []
             for part in parts:
@@ -529,8 +528,6 @@ class SqliteStore(TableStore):
                 run_ids = [ids[c] for c in part["code"][b[:-1]].tolist()]
                 numbers.append(np.repeat(np.asarray(run_ids, np.int64), np.diff(b)))
         rows = np.concatenate(parts)
-        if not len(rows):
-            return rows
         code_id = np.concatenate(numbers)
         # By (code number, date); of repeated keys the last part's row (the newest layer) wins.
         order = np.lexsort((np.arange(len(rows)), rows["date"], code_id))
