@@ -3,6 +3,7 @@ all-or-nothing validation."""
 
 from __future__ import annotations
 
+import copy
 from datetime import date, time, timedelta
 
 import numpy as np
@@ -312,6 +313,25 @@ def test_one_batch_or_many_give_identical_state(traded: tuple[Engine, list[Batch
     for i in range(0, len(batches), 97):
         cut.apply(Batch.concat(batches[i : i + 97]))
     assert cut.digest() == e.digest()
+
+
+def test_a_deep_copy_is_an_independent_engine_in_the_same_state(traded: tuple[Engine, list[Batch]]) -> None:
+    e, batches = traded
+    half = len(batches) // 2
+    original = fresh_engine()
+    at_open = copy.deepcopy(original)
+    for b in batches[:half]:
+        original.apply(b)
+    midday = copy.deepcopy(original)
+    assert midday.digest() == original.digest() and midday.instruments is not original.instruments
+    for b in batches[half:]:
+        original.apply(b)
+        midday.apply(b)
+        assert midday.state(Venue.ALL).volume.tobytes() == original.state(Venue.ALL).volume.tobytes()
+    assert midday.digest() == original.digest() == e.digest()
+    for b in batches:  # the copy at the opening was not moved by the original's batches
+        at_open.apply(b)
+    assert at_open.digest() == e.digest()
 
 
 # -- validation -------------------------------------------------------------------------------------
