@@ -30,13 +30,13 @@ HEADER = Header("serve", DAY, seed=3, scale=0.01, history_years=0, start_ns=1_79
 
 @pytest.fixture(scope="module")
 def day() -> tuple[str, list[Batch]]:
-    """The opening digest and the first 200 batches of a small simulated day (10 s each)."""
+    """The opening digest and the first 100 batches of a small simulated day (10 s each)."""
     universe, engine = build_market(build_universe(seed=3), DAY)
     sim = open_day(engine, universe, SimConfig(DAY, seed=3, scale=0.01)).simulator
     batches = []
     for batch in sim.batches():
         batches.append(batch)
-        if len(batches) == 200:
+        if len(batches) == 100:
             break
     return engine.digest(), batches
 
@@ -62,12 +62,12 @@ def test_batches_and_header_read_back_exactly(tmp_path: Path, day: tuple[str, li
     reader = RecordingReader(path)
     assert reader.header == HEADER
     rows = list(reader)
-    assert reader.problem is None and len(rows) == 200
+    assert reader.problem is None and len(rows) == 100
     assert rows[0].opening == day[0] and all(r.opening is None and r.day == DAY for r in rows[1:])
     assert all(same(r.batch, b) for r, b in zip(rows, day[1], strict=True))
     assert sum(len(b.books) for b in day[1]) and sum(len(b.trades) for b in day[1])  # not vacuous
     scan = reader.scan()
-    assert (scan.batches, scan.complete, scan.problem, scan.first_day) == (200, True, None, DAY)
+    assert (scan.batches, scan.complete, scan.problem, scan.first_day) == (100, True, None, DAY)
     assert scan.last_end_ns == day[1][-1].end_time
     with pytest.raises(RecordingError, match="exists"):
         RecordingWriter.create(path, HEADER)  # a recording is never overwritten
@@ -77,7 +77,7 @@ def test_the_file_is_readable_by_any_arrow_reader(tmp_path: Path, day: tuple[str
     path = tmp_path / "r.sise"
     written(path, day).close()
     table = pa.ipc.open_stream(str(path)).read_all()
-    assert table.schema.remove_metadata() == SCHEMA and table.num_rows == 200
+    assert table.schema.remove_metadata() == SCHEMA and table.num_rows == 100
     meta = table.schema.metadata
     assert (
         meta[b"sise.format"] == b"recording" and meta[b"sise.format_version"] == str(FORMAT_VERSION).encode()
@@ -97,9 +97,9 @@ def test_a_killed_recorder_leaves_every_batch_written_so_far(
     path.write_bytes(live.read_bytes())  # what the process left had it died now: no end marker
     writer.close()
     reader = RecordingReader(path)
-    assert len(list(reader)) == 200 and reader.problem is None
+    assert len(list(reader)) == 100 and reader.problem is None
     scan = reader.scan()
-    assert scan.batches == 200 and not scan.complete and "end-of-stream" in (scan.problem or "")
+    assert scan.batches == 100 and not scan.complete and "end-of-stream" in (scan.problem or "")
 
 
 @pytest.mark.parametrize("keep", [0.3, 0.77, 0.999])
@@ -111,7 +111,7 @@ def test_a_cut_file_reads_up_to_the_cut(tmp_path: Path, day: tuple[str, list[Bat
     cut.write_bytes(data[: int(len(data) * keep)])
     reader = RecordingReader(cut)
     rows = list(reader)
-    assert 0 < len(rows) < 200 and all(same(r.batch, b) for r, b in zip(rows, day[1], strict=False))
+    assert 0 < len(rows) < 100 and all(same(r.batch, b) for r, b in zip(rows, day[1], strict=False))
     assert reader.problem is not None and f"after batch {len(rows):,}" in reader.problem
     scan = reader.scan()
     assert scan.batches == len(rows) and not scan.complete and scan.last_end_ns == rows[-1].batch.end_time
@@ -144,7 +144,7 @@ def test_foreign_files_are_refused_with_what_they_are(tmp_path: Path, day: tuple
     whole = tmp_path / "whole.sise"
     written(whole, day).close()
     head = tmp_path / "head.sise"
-    head.write_bytes(whole.read_bytes()[:200])  # cut inside the header
+    head.write_bytes(whole.read_bytes()[:100])  # cut inside the header
     assert "header" in refused(head)
 
 

@@ -23,11 +23,12 @@ import numpy as np
 import numpy.typing as npt
 
 from sise.engine.batches import Batch
+from sise.engine.engine import Engine
 from sise.market.calendar import next_trading_day, previous_trading_day
 from sise.market.timeutil import NS
 from sise.market.universe import Universe, build_universe, load_universe_csv
 from sise.sources.clock import Clock
-from sise.sources.day import build_market, open_day
+from sise.sources.day import OpenedDay, build_market, open_day
 from sise.sources.futures_history import backfill_futures
 from sise.sources.history import backfill
 from sise.sources.simulator import MarketSimulator, SimConfig
@@ -41,6 +42,16 @@ log = logging.getLogger("sise.market")
 CATCH_UP_STEP_S = 60
 #: Wall seconds per batch when live (market step = this × speed, at least 1 s).
 LIVE_WALL_STEP_S = 0.25
+
+#: Where a day's batches come from, asked each time a day opens with the market and the day just
+#: opened on its engine. The default is the day's simulator; ``sise.server.recorder`` writes them
+#: down as they pass, ``sise.server.replay`` reads them from a recording instead.
+DaySource = Callable[["Market", OpenedDay], Iterator[Batch]]
+
+
+def simulated(market: Market, opened: OpenedDay) -> Iterator[Batch]:
+    """The default source: the opened day's simulator."""
+    return opened.simulator.batches()
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,8 +71,11 @@ class Settings:
 class Market:
     """Engine, simulator and clock of one process."""
 
-    def __init__(self, settings: Settings, *, clock: Clock | None = None) -> None:
+    def __init__(
+        self, settings: Settings, *, clock: Clock | None = None, source: DaySource = simulated
+    ) -> None:
         self.settings = settings
+        self.source = source
         self.clock = clock or Clock.for_simulation(day=settings.day, at=settings.start, speed=settings.speed)
         self.day = self.clock.today()
         base = (
@@ -115,7 +129,7 @@ class Market:
         log.info("opened %s: %d instruments, %d ex-dates", day, self.engine.n, len(opened.actions))
         self.sim = opened.simulator
         self.sim.step_ns = self.live_step_ns
-        self._batches = self.sim.batches()
+        self._batches = self.source(self, opened)
         self._pending = None
 
     def advance(self, now_ns: int) -> int:
@@ -158,6 +172,15 @@ class Market:
         log.info("closed %s (%d stock and %d index rows of history)", finished, stocks, indices)
         self._stop_producer()
         self._open(next_trading_day(self.day))
+        if self.ready:
+            self._start_producer()
+
+    def restart_day(self, engine: Engine, batches: Iterator[Batch]) -> None:
+        """Carry on the current day from ``engine`` (the day's state at an earlier time) with
+        ``batches`` from that time on: a replay seeking backwards."""
+        self._stop_producer()
+        self.engine = engine
+        self._batches, self._pending = batches, None
         if self.ready:
             self._start_producer()
 
