@@ -249,7 +249,7 @@ class RecordingWriter:
         self.where = where
         self.batches = 0
         self._sink = sink
-        options = pa.ipc.IpcWriteOptions(compression=pa.Codec("zstd", ZSTD_LEVEL))
+        options = pa.ipc.IpcWriteOptions(compression=pa.Codec("zstd", ZSTD_LEVEL), use_threads=False)
         self._writer = pa.ipc.new_stream(sink, SCHEMA.with_metadata(header.metadata()), options=options)
         self._lock = threading.Lock()
         self._closed = False
