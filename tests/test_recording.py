@@ -4,9 +4,12 @@ one clear line."""
 
 from __future__ import annotations
 
+import errno
+import io
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pytest
@@ -117,6 +120,35 @@ def test_a_cut_file_reads_up_to_the_cut(tmp_path: Path, day: tuple[str, list[Bat
     assert scan.batches == len(rows) and not scan.complete and scan.last_end_ns == rows[-1].batch.end_time
 
 
+class FullDisk(io.BytesIO):
+    """A file that takes ``room`` bytes, then fails as a full disk does."""
+
+    def __init__(self, room: int) -> None:
+        super().__init__()
+        self.room = room
+
+    def write(self, data: Any) -> int:
+        if self.tell() + len(data) > self.room:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return super().write(data)
+
+
+def test_a_failed_write_ends_the_recording_not_the_caller(
+    tmp_path: Path, day: tuple[str, list[Batch]], caplog: pytest.LogCaptureFixture
+) -> None:
+    sink = FullDisk(room=40_000)
+    writer = RecordingWriter(sink, HEADER, "full.sise")
+    passed = list(writer.record(DAY, day[0], day[1]))
+    assert len(passed) == 100  # every batch still reaches the market
+    assert 0 < writer.batches < 100 and "No space left" in (writer.failed or "")
+    assert "recording stopped after" in caplog.text
+    kept = sink.getvalue()
+    writer.close()
+    path = tmp_path / "kept.sise"
+    path.write_bytes(kept)
+    assert len(list(RecordingReader(path))) == writer.batches  # what was written reads back
+
+
 def refused(path: Path) -> str:
     with pytest.raises(RecordingError) as info:
         RecordingReader(path)
@@ -173,3 +205,10 @@ def test_a_damaged_header_names_the_key(tmp_path: Path, day: tuple[str, list[Bat
     assert "sise.day" in next(with_meta(day="yesterday"))
     assert "sise.seed is missing" in next(with_meta(seed=None))
     assert "sise.format_version" in next(with_meta(format_version="one"))
+
+
+def test_the_format_page_names_every_column_and_header_key() -> None:
+    page = (Path(__file__).resolve().parents[1] / "docs" / "recording.md").read_text(encoding="utf-8")
+    full = Header("serve", DAY, 0, 1.0, 2, start_ns=HEADER.start_ns, speed=1.0, universe_csv="code\n")
+    for name in [*SCHEMA.names, *(k.decode() for k in full.metadata())]:
+        assert f"| `{name}` |" in page, name

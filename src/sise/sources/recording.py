@@ -15,6 +15,8 @@ struct field here without a line of code.
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import threading
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -42,11 +44,13 @@ __all__ = [
     "Scan",
 ]
 
+log = logging.getLogger("sise.recording")
+
 #: ``sise.format`` of a recording: what kind of sise file this is.
 FORMAT: Final = "recording"
 #: Bumped when a reader of the previous version could not read the file correctly.
 FORMAT_VERSION: Final = 1
-#: zstd level of the IPC buffers: level 1 is as small as 3 on this data at a third of the time.
+#: zstd level of the IPC buffers; higher levels save only a few per cent on this data.
 ZSTD_LEVEL: Final = 1
 
 _TIME = pa.timestamp("ns", tz=f"+{KST_OFFSET_S // 3600:02d}:00")  # KST as a fixed offset
@@ -248,7 +252,11 @@ class RecordingWriter:
         self.header = header
         self.where = where
         self.batches = 0
+        #: Why writing stopped early (a full disk…); the file then ends with the last batch written.
+        self.failed: str | None = None
         self._sink = sink
+        # Compression on the writing thread itself (the server's producer thread), not on Arrow's
+        # pool, whose threads would compete with the event loop for the cores.
         options = pa.ipc.IpcWriteOptions(compression=pa.Codec("zstd", ZSTD_LEVEL), use_threads=False)
         self._writer = pa.ipc.new_stream(sink, SCHEMA.with_metadata(header.metadata()), options=options)
         self._lock = threading.Lock()
@@ -261,12 +269,20 @@ class RecordingWriter:
         return cls(open_new(path), header, str(path))
 
     def write(self, day: date, batch: Batch, opening: str | None = None) -> None:
+        """Append ``batch``. A write that fails ends the recording, not the market: the error is
+        logged once and later batches are dropped."""
         rb = encode(day, batch, opening)
         with self._lock:
             if self._closed:
                 return
-            self._writer.write_batch(rb)
-            self._sink.flush()  # a killed recorder leaves every batch written so far
+            try:
+                self._writer.write_batch(rb)
+                self._sink.flush()  # a killed recorder leaves every batch written so far
+            except (OSError, pa.ArrowException) as e:
+                self.failed = str(e)
+                self._closed = True
+                log.error("%s: recording stopped after %d batches: %s", self.where, self.batches, e)
+                return
             self.batches += 1
 
     def record(self, day: date, opening: str, batches: Iterable[Batch]) -> Iterator[Batch]:
@@ -278,12 +294,13 @@ class RecordingWriter:
             yield batch
 
     def close(self) -> None:
+        """Write the end-of-stream marker and close the file (only close it after a failure)."""
         with self._lock:
-            if self._closed:
-                return
-            self._closed = True
-            self._writer.close()
-            self._sink.close()
+            if not self._closed:
+                self._closed = True
+                self._writer.close()
+            with contextlib.suppress(OSError):
+                self._sink.close()
 
 
 def open_new(path: Path) -> BinaryIO:
