@@ -79,12 +79,17 @@ def _koscom_key(data: Path) -> str:
 
 
 def test_a_simulated_day_recording_replays_on_the_same_opening(tmp_path: Path) -> None:
-    path = tmp_path / "sim.sise"
-    writer = RecordingWriter.create(path, Header("simulate", DAY, 0, 0.0005, history_years=0))
-    # Ten-minute batches: the whole day in a few dozen, so the test stays quick.
-    result = simulate_day(build_universe(), SimConfig(DAY, scale=0.0005, step_s=600), None, record=writer)
-    writer.close()
-    assert result.files == [] and result.trades > 0
+    def record(path: Path) -> None:
+        writer = RecordingWriter.create(path, Header("simulate", DAY, 0, 0.0005, history_years=0))
+        # Ten-minute batches: the whole day in a few dozen, so the test stays quick.
+        result = simulate_day(build_universe(), SimConfig(DAY, scale=0.0005, step_s=600), None, record=writer)
+        writer.close()
+        assert result.files == [] and result.trades > 0
+
+    path, again = tmp_path / "sim.sise", tmp_path / "again.sise"
+    record(path)
+    record(again)
+    assert path.read_bytes() == again.read_bytes()  # the same settings, the same file
     replay = Replay(path)
     assert replay.extent.complete and replay.extent.batches == 72
     end = kst_ns(DAY, dtime(20))
