@@ -17,6 +17,7 @@ from typing import Any
 
 import anyio
 import orjson
+import pyarrow as pa
 import pytest
 
 with warnings.catch_warnings():
@@ -32,7 +33,7 @@ from sise.server.recorder import MarketRecorder
 from sise.server.replay import Replay, SeekRefused
 from sise.server.runtime import Market, Settings
 from sise.sources.clock import Clock
-from sise.sources.recording import RecordingReader
+from sise.sources.recording import RecordingError, RecordingReader
 from wsclient import DAY, REAL, START, recv, send
 
 SETTINGS = Settings(day=DAY, history_years=0, scale=0.02)
@@ -358,3 +359,23 @@ def test_the_admin_key_is_made_once_kept_private_and_overridden_by_the_environme
     path.write_text("\n")
     with pytest.raises(ValueError, match="empty"):
         load_or_create_admin_key(tmp_path, environ={})
+
+
+def test_a_recording_whose_opening_this_sise_rebuilds_differently_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "day.sise"
+    recorder = MarketRecorder(path)
+    m = Market(SETTINGS, clock=Clock.manual(START), source=recorder)
+    m.catch_up()
+    m.close()
+    recorder.close()
+    # The same batches under another seed's header: another universe, so another opening.
+    stream = pa.ipc.open_stream(str(path))
+    meta = dict(stream.schema.metadata) | {b"sise.seed": b"7"}
+    other = tmp_path / "other.sise"
+    with pa.ipc.new_stream(str(other), stream.schema.with_metadata(meta)) as w:
+        for rb in stream:
+            w.write_batch(rb)
+    replay = Replay(other)
+    with pytest.raises(RecordingError, match=r"opening of 2026-11-20 rebuilt by sise .* differs"):
+        Market(replay.settings(data_dir=tmp_path), clock=Clock.manual(START), source=replay)
+    replay.close()
