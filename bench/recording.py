@@ -50,10 +50,12 @@ def main() -> None:
     parser.add_argument("--step", type=int, default=1, help="market seconds per batch in the window")
     parser.add_argument("--dir", type=Path, default=None, help="where the file goes (default: a temp dir)")
     parser.add_argument("--live", type=float, default=0, help="seconds of a live 1× market, without and with")
+    parser.add_argument("--repeat", type=int, default=1, help="live runs of each kind, alternated")
     args = parser.parse_args()
     if args.live:
-        for record in (False, True):
-            live(args.scale, args.live, record, args.dir)
+        for _ in range(args.repeat):  # alternated, so drift on a shared machine hits both alike
+            for record in (False, True):
+                live(args.scale, args.live, record, args.dir)
         return
     window(args)
 
