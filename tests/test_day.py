@@ -7,7 +7,7 @@ from datetime import date, datetime, time
 import numpy as np
 import pytest
 
-from sise.market.timeutil import KST, kst_ns
+from sise.market.timeutil import KST, kst_ns, yyyymmdd
 from sise.market.types import InstrumentKind
 from sise.market.universe import Universe, build_universe
 from sise.server.runtime import Market, Settings
@@ -68,6 +68,19 @@ def test_open_day_takes_52_week_values_from_history_when_there_is_one(base: Univ
     _, plain = build_market(base, day)
     open_day(plain, universe, SimConfig(day, seed=SEED, scale=0.01))
     assert not plain.high52.any()  # no history: the engine keeps its own running values
+
+
+def test_open_day_writes_the_days_ex_dates_into_history(base: Universe) -> None:
+    store = MemoryStore()
+    universe, engine = build_market(base, DAY)
+    opened = open_day(engine, universe, SimConfig(DAY, seed=SEED, scale=0.01), store=store)
+    rows = store.get_date("corporate_actions", yyyymmdd(DAY))
+    assert [str(c) for c in rows["code"]] == [a.code for a in opened.actions] != []
+    for r, a in zip(rows, opened.actions, strict=True):
+        assert r["kind"] == a.kind and r["price"] == a.ex_price == engine.base[a.inst]
+        assert r["prev_close"] == a.price_before and r["issue_price"] == a.issue_price
+        assert r["ratio"] == a.shares_after / a.shares_before
+        assert (r["shares_before"], r["shares_after"]) == (a.shares_before, a.shares_after)
 
 
 def test_the_server_opens_the_same_market_as_open_day(base: Universe) -> None:

@@ -249,6 +249,53 @@ def test_top_members_are_the_largest_by_volume(traded: tuple[Engine, list[Batch]
     assert np.all(np.diff(sell_q) <= 0)
 
 
+def test_member_ranking_is_top_members_for_every_instrument(traded: tuple[Engine, list[Batch]]) -> None:
+    e, _ = traded
+    every = np.arange(e.n, dtype=np.intp)
+    ranked = e.member_ranking(every, Venue.KRX, k=5)
+    for i in every:
+        q = e.state(Venue.KRX).mem_qty[i]
+        for side, members, qty in ((1, ranked[0][i], ranked[1][i]), (0, ranked[2][i], ranked[3][i])):
+            expected = np.lexsort((np.arange(N_MEMBERS), -q[side]))[:5]  # ties: lower number first
+            assert list(members) == list(expected) and list(qty) == list(q[side][expected])
+        assert [list(a) for a in e.top_members(int(i))] == [list(r[i]) for r in ranked]
+
+
+def test_the_day_end_carries_the_close_nav_and_holdings_within_the_limit() -> None:
+    e = fresh_engine()
+    tracked, plain = 0, 1
+    e.etp_index[tracked] = 0  # as if an ETF on KOSPI
+    e.instruments.leverage[tracked] = 2
+    nav_before = e.nav_prev.copy()
+    spec = StreamSpec(DAY, trades=2_000, seed=7, batch_seconds=60)
+    for b in stream(e.instruments, e.base, e.upper, e.lower, N_MEMBERS, spec):
+        e.apply(b)
+    e.foreign_start[:] = e.instruments.listed_shares // 20  # a 5 % stake
+    net = e.foreign_holdings() - e.foreign_start
+    over, under = int(np.argmax(net)), int(np.argmin(net))
+    assert net[over] > 0 > net[under]
+    e.instruments.foreign_limit_pct[over] = 10.0
+    limit = int(np.floor(e.instruments.listed_shares[over] * 0.1))
+    e.foreign_start[over] = limit  # at the limit before the day's buying
+    e.foreign_start[under] = 0  # nothing to sell
+    start = e.foreign_start.copy()
+    e.end_day()
+    move = round(float(e.index.levels()[0]), 2) / e.index.prev_close[0] - 1.0
+    assert e.nav_prev[tracked] == pytest.approx(nav_before[tracked] * (1.0 + 2 * move))
+    assert e.nav_prev[plain] == nav_before[plain]  # tracks nothing: keeps its NAV
+    assert e.foreign_start[over] == limit and e.foreign_start[under] == 0
+    others = np.setdiff1d(np.arange(e.n), [over, under])
+    np.testing.assert_array_equal(e.foreign_start[others], (start + net)[others])
+
+
+def test_a_corporate_action_scales_foreign_holdings_pro_rata(engine: Engine) -> None:
+    engine.end_day()
+    engine.foreign_start[5] = 1_000
+    shares = int(engine.instruments.listed_shares[5])
+    engine.corporate_action(5, shares * 5, int(engine.prev_close[5]) // 5 // 10 * 10)
+    assert engine.foreign_start[5] == 5_000
+
+
 # -- bars and state ------------------------------------------------------------------------------
 
 

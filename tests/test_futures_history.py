@@ -10,6 +10,7 @@ from datetime import date
 import numpy as np
 import pytest
 
+from history_invariants import check_futures
 from sise.market import calendar
 from sise.market.derivatives import (
     PRODUCTS,
@@ -84,6 +85,11 @@ def test_rows_cover_every_day_and_product(fx: Fixture) -> None:
             assert spec.underlying_id is not None
             n = sum(1 for c in codes if len(c) == 8 and c[1:3] == spec.underlying_id)
             assert n == spec.n_months
+
+
+def test_every_backfilled_day_keeps_the_invariants_every_stored_day_keeps(fx: Fixture) -> None:
+    for d in history_window(END, days=DAYS):
+        check_futures(fx.store, yyyymmdd(d))
 
 
 def test_ohlc_ordering_and_tick_grid(fx: Fixture) -> None:

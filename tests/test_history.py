@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from history_invariants import check_day, constituents_of
 from sise.engine.engine import Engine
 from sise.market import calendar
 from sise.market.limits import limit_rate_pct, price_limits_array, sign_codes
@@ -616,3 +617,19 @@ def test_full_market_two_years_is_fast_and_realistic(full: Universe) -> None:
         level = store.get("index_daily", key)["close"]
         assert lo <= np.diff(np.log(level)).std() <= hi, key
     assert np.array_equal(close[-1], ins.prev_close)
+
+
+def test_every_backfilled_day_keeps_the_invariants_every_stored_day_keeps(hist: History) -> None:
+    u = hist.universe
+    ins = u.instruments
+    members = {
+        d.key: [ins.code[i] for i in u.index_members(d.key)] for d in u.indices if len(u.index_members(d.key))
+    }
+    limits = dict(zip(ins.code, ins.foreign_limit_pct.tolist(), strict=True))
+    dates = [yyyymmdd(d) for d in hist.result.dates]
+    for prev, d in zip([None, *dates[:-1]], dates, strict=True):
+        check_day(hist.store, d, members=members, foreign_limit_pct=limits, prev_date=prev)
+    # The last day also holds the universe and the index definitions it ends on.
+    assert constituents_of(hist.store, dates[-1]) == members
+    assert hist.result.rows["universe_daily"] == len(ins)
+    assert hist.result.rows["index_def_daily"] == len(members)

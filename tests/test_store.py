@@ -4,6 +4,7 @@ the schema version and the errors of a file it cannot use."""
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import time
@@ -25,7 +26,8 @@ from sise.store import (
     StoreError,
     TableStore,
 )
-from sise.store.sqlite import SCHEMA_VERSION, column_type
+from sise.store.base import INTRADAY_BAR
+from sise.store.sqlite import SCHEMA_VERSION
 
 NewStore = Callable[[], TableStore]
 
@@ -90,6 +92,15 @@ def test_get_returns_one_code_in_date_order_with_inclusive_bounds(store: TableSt
     assert len(store.get("stock_daily", "999999")) == 0
 
 
+def test_get_range_reads_a_window_of_every_code_grouped_by_code(store: TableStore) -> None:
+    store.put("stock_daily", stock_rows(["373220", "000660"], DATES[4:], close0=9000))  # one new code
+    got = store.get_range("stock_daily", int(DATES[3]), int(DATES[5]))
+    assert list(got["code"]) == ["005930"] * 3 + ["000660"] * 3 + ["035720"] * 3 + ["373220"] * 2
+    assert list(got["date"][:3]) == list(DATES[3:])
+    assert list(got["close"][3:6]) == [1103, 9100, 9101]  # the later write wins
+    assert len(store.get_range("stock_daily", 20250101, 20251231)) == 0
+
+
 def test_reads_are_copies(store: TableStore) -> None:
     rows = store.get("stock_daily", "005930")
     rows["close"] = -1
@@ -102,6 +113,14 @@ def test_get_date_returns_every_code_in_first_written_order(store: TableStore) -
     assert list(rows["close"]) == [1002, 1102, 1202]
     assert len(store.get_date("stock_daily", 20240106)) == 0
     assert store.last_date("stock_daily") == 20240109
+
+
+def test_get_date_reads_the_same_rows_before_and_after_indexing_by_date(store: TableStore) -> None:
+    store.put("stock_daily", stock_rows(["373220"], np.array([20240104], np.int32), close0=9))
+    first = store.get_date("stock_daily", 20240104)  # MemoryStore: a scan of the date column
+    again = store.get_date("stock_daily", 20240104)  # MemoryStore: through its by-date permutation
+    assert first.tobytes() == again.tobytes()
+    assert list(first["code"]) == ["005930", "000660", "035720", "373220"]
 
 
 def test_put_upserts_by_code_and_date_and_appends_new_days(store: TableStore) -> None:
@@ -260,6 +279,8 @@ def random_rows(dtype: np.dtype[np.void], codes: list[str], dates: np.ndarray, s
             field[...] = np.round(rng.normal(1000, 300, field.shape), 2)
         elif field.dtype.kind == "U":
             field[...] = rng.choice(["K2FA001", "A0166000", ""], field.shape)
+        elif field.dtype.kind == "b":
+            field[...] = rng.random(field.shape) < 0.5
         else:
             info = np.iinfo(field.dtype)
             field[...] = rng.integers(info.min, info.max, field.shape, dtype=field.dtype, endpoint=True)
@@ -285,19 +306,101 @@ def test_sqlite_reads_equal_memory_reads_for_every_standard_table(table: str, tm
     assert lite.count(table) == mem.count(table)
 
 
-def test_sqlite_columns_follow_the_dtypes(tmp_path: Path) -> None:
-    SqliteStore(tmp_path / "h.sqlite").close()
+def test_sqlite_tables_are_compressed_month_chunks(tmp_path: Path) -> None:
+    s = SqliteStore(tmp_path / "h.sqlite")
+    dates = np.array([20240129, 20240130, 20240131, 20240201, 20240202], np.int32)
+    s.put("stock_daily", stock_rows(["005930", "000660"], dates))
+    s.close()
     db = sqlite3.connect(tmp_path / "h.sqlite")
-    for table, dtype in STANDARD_TABLES.items():
-        columns = [(r[1], r[2], r[5] > 0) for r in db.execute(f"PRAGMA table_info({table})")]
-        assert [c[0] for c in columns] == list(dtype.names or ())
-        assert all(t == column_type(dtype[n]) for n, t, _ in columns)
-        assert [n for n, _, key in columns if key] == ["code", "date"]
-    assert column_type(INDEX_DAILY["signs"]) == "BLOB"
-    assert column_type(np.dtype("<U8")) == "TEXT" and column_type(np.dtype(np.bool_)) == "INTEGER"
-    with pytest.raises(ValueError, match="uint64"):
-        column_type(np.dtype(np.uint64))
+    for table in STANDARD_TABLES:
+        columns = [r[1] for r in db.execute(f"PRAGMA table_info({table})")]
+        assert columns == ["code", "month", "n", "first", "last", "data"]
+    chunks = db.execute("SELECT code, month, n, first, last FROM stock_daily ORDER BY code, month").fetchall()
+    assert chunks == [
+        ("000660", 202401, 3, 20240129, 20240131),
+        ("000660", 202402, 2, 20240201, 20240202),
+        ("005930", 202401, 3, 20240129, 20240131),
+        ("005930", 202402, 2, 20240201, 20240202),
+    ]
     db.close()
+
+
+def test_sqlite_migrates_a_version_1_file(tmp_path: Path) -> None:
+    """A file of the first schema (one SQL row per (code, date), sub-arrays as BLOBs) is converted
+    to chunks when opened, rows unchanged."""
+    path = tmp_path / "h.sqlite"
+    db = sqlite3.connect(path)
+    db.execute("CREATE TABLE schema_version (version INTEGER NOT NULL, applied_at TEXT NOT NULL)")
+    db.execute("INSERT INTO schema_version VALUES (1, '2026-11-01T00:00:00+00:00')")
+    db.execute("CREATE TABLE tables (name TEXT PRIMARY KEY, dtype TEXT NOT NULL)")
+    db.execute("CREATE TABLE codes (id INTEGER PRIMARY KEY, code TEXT NOT NULL UNIQUE)")
+    db.execute("INSERT INTO tables VALUES ('index_daily', ?)", (json.dumps(INDEX_DAILY.descr),))
+    names = list(INDEX_DAILY.names or ())
+    db.execute(f"CREATE TABLE index_daily ({', '.join(names)}, PRIMARY KEY (code, date)) WITHOUT ROWID")
+    db.execute("CREATE INDEX 'index_daily:by_date' ON index_daily (date)")
+    want = np.zeros(2, INDEX_DAILY)
+    want["code"], want["date"], want["close"] = "KOSPI", [20240102, 20240103], [2669.81, 2607.31]
+    want["signs"] = [[1, 400, 50, 0, 500], [0, 300, 40, 2, 610]]
+    for r in want:
+        values = [r[n].astype("<i4").tobytes() if n == "signs" else r[n].item() for n in names]
+        db.execute(f"INSERT INTO index_daily VALUES ({', '.join('?' * len(names))})", values)
+    db.execute("INSERT INTO codes (code) VALUES ('KOSPI')")
+    db.commit()
+    db.close()
+    s = SqliteStore(path)
+    assert s.schema_version() == SCHEMA_VERSION
+    assert s.get("index_daily", "KOSPI").tobytes() == want.tobytes()
+    assert s.last_date("index_daily") == 20240103
+    s.close()
+
+
+def test_bars_upsert_by_start_and_are_dropped_by_date(new: NewStore) -> None:
+    s = new()
+    bars = np.zeros(4, INTRADAY_BAR)
+    bars["code"] = ["005930", "005930", "000660", "005930"]
+    bars["date"] = [20240102, 20240102, 20240102, 20240103]
+    bars["start"] = [2_000, 1_000, 1_000, 5_000]
+    bars["close"] = [71_000, 70_900, 140_000, 72_000]
+    s.put_bars(60, bars)
+    assert list(s.get_bars(60, "005930", 20240102)["close"]) == [70_900, 71_000]  # by start
+    fix = bars[:1].copy()
+    fix["close"] = 71_100
+    s.put_bars(60, fix)
+    s.flush()
+    assert list(s.get_bars(60, "005930", 20240102)["close"]) == [70_900, 71_100]
+    assert len(s.get_bars(10, "005930", 20240102)) == 0  # another period
+    assert s.bar_dates(60) == [20240102, 20240103]
+    s.drop_bars_before(20240103)
+    assert s.bar_dates(60) == [20240103] and len(s.get_bars(60, "000660", 20240102)) == 0
+    s.flush()
+    assert s.bar_dates(60) == [20240103]
+    with pytest.raises(ValueError, match="bar period 30 s"):
+        s.put_bars(30, bars)
+
+
+def test_meta_values_are_kept(new: NewStore) -> None:
+    s = new()
+    assert s.get_meta("market") is None
+    s.set_meta("market", "seed=0")
+    s.set_meta("market", "seed=1")
+    assert s.get_meta("market") == "seed=1"
+
+
+def test_sqlite_reads_see_writes_before_and_after_the_commit(tmp_path: Path) -> None:
+    path = tmp_path / "h.sqlite"
+    s = SqliteStore(path)
+    s.put("stock_daily", stock_rows(["005930"], DATES[:3]))
+    s.put("stock_daily", stock_rows(["005930"], DATES[2:], close0=5000))  # replaces DATES[2]
+    s.set_meta("position", "20240109 10:00:00")
+    want = [1000, 1001, 5000, 5001, 5002, 5003]
+    assert list(s.get("stock_daily", "005930")["close"]) == want  # perhaps not yet committed
+    s.flush()
+    assert list(s.get("stock_daily", "005930")["close"]) == want
+    s.close()
+    s = SqliteStore(path)
+    assert list(s.get("stock_daily", "005930")["close"]) == want
+    assert s.get_meta("position") == "20240109 10:00:00"
+    s.close()
 
 
 def test_sqlite_keeps_nan(tmp_path: Path) -> None:

@@ -160,8 +160,8 @@ def _merged(kp: I64, kq: I64, xp: I64, xq: I64, best_low: bool) -> tuple[I64, I6
 
 
 def etf_nav(engine: Engine, inst: int) -> tuple[int, int]:
-    """(NAV now, previous NAV) of an ETF in hundredths of a won: the engine's iNAV; an ETF on an
-    underlying the engine does not compute (foreign, bonds…) stays at its previous NAV."""
-    prev = round(float(engine.nav_prev[inst]) * 100)
-    now = float(engine.inav(np.array([inst], np.intp))[0])
-    return (prev if np.isnan(now) else round(now * 100)), prev
+    """(NAV now, previous NAV) of an ETF in hundredths of a won: ``Engine.navs`` (the iNAV; an ETF
+    on an underlying the engine does not compute, foreign, bonds…, stays at its previous NAV;
+    inferred)."""
+    now = float(engine.navs(np.array([inst], np.intp))[0])
+    return round(now * 100), round(float(engine.nav_prev[inst]) * 100)

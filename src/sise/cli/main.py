@@ -18,6 +18,7 @@ from sise.api.kiwoom.ws import WsOptions
 from sise.api.koscom.quota import DEFAULT_DAILY_QUOTA
 from sise.api.koscom.ws import KoscomWsOptions
 from sise.api.stream import DEFAULT_MAX_PENDING_BYTES
+from sise.cli.imports import add_import_parser, run_import
 from sise.cli.logs import LEVELS, configure_logging, uvicorn_level
 from sise.cli.progress import Progress
 from sise.engine.engine import Engine
@@ -104,6 +105,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     srv.add_argument("--scale", type=float, default=1.0, help="order flow, 1.0 ≈ 10 M trades/day")
     srv.add_argument("--history-years", type=int, default=2, help="years of back-filled history (default 2)")
     srv.add_argument(
+        "--history",
+        choices=("sqlite", "memory"),
+        default="sqlite",
+        help="where history is kept: sqlite, in <data-dir>/history.sqlite, reused and extended by "
+        "later runs; memory, rebuilt at every start (default sqlite)",
+    )
+    srv.add_argument(
         "--token-lifetime",
         type=float,
         default=None,
@@ -167,8 +175,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--log-level", choices=LEVELS, default="info", help="sise's log lines on stderr (default info)"
     )
 
+    add_import_parser(sub)
+
     args = parser.parse_args(argv)
     try:
+        if args.command == "import":
+            return run_import(args)
         if args.command == "serve":
             return _serve(args, srv)
         if args.command == "universe":
@@ -229,6 +241,7 @@ def _serve(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         history_years=args.history_years,
         universe_csv=args.csv,
         data_dir=args.data_dir,
+        history=args.history,
     )
     options = ServeOptions(
         host=args.host,

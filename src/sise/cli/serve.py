@@ -21,14 +21,18 @@ from sise.api.koscom.ws import PATH as KOSCOM_WS_PATH
 from sise.api.koscom.ws import KoscomWsOptions
 from sise.api.koscom.ws_market import PATHS as MARKET_WS_PATHS
 from sise.api.stream import DEFAULT_MAX_PENDING_BYTES
+from sise.market.timeutil import kst_datetime
 from sise.server.admin import admin_app, load_or_create_admin_key
 from sise.server.app import OnePort, create_app, market_hub
+from sise.server.datadir import DataDirBusy, DataDirError, lock_data_dir
 from sise.server.http import http_protocol
 from sise.server.memory import trim_periodically
 from sise.server.recorder import MarketRecorder
 from sise.server.replay import Replay
 from sise.server.runtime import DaySource, Market, Settings, simulated
 from sise.server.ws import SiseWebSocketProtocol
+from sise.store.base import StoreError
+from sise.store.sqlite import SqliteStore
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,10 +67,23 @@ def _serve(
     settings: Settings, options: ServeOptions, replay: Replay | None, recorder: MarketRecorder | None
 ) -> int:
     started = time.perf_counter()
+    try:
+        # Held until the process ends: the kernel drops it however the process ends.
+        lock = lock_data_dir(settings.data_dir)
+    except (DataDirBusy, DataDirError) as e:
+        print(f"sise: {e}", file=sys.stderr)
+        return 1
     print("sise: building the market (universe, history, engine) …", file=sys.stderr, flush=True)
     source: DaySource = replay if replay is not None else recorder if recorder is not None else simulated
-    market = Market(settings, source=source)
-    market.catch_up()
+    try:
+        market = Market(settings, source=source)
+        if market.resumed is not None:
+            at = f"{kst_datetime(market.resumed.time_ns):%Y-%m-%d %H:%M:%S} KST"
+            print(f"sise: resuming the market of {settings.data_dir} at {at}", file=sys.stderr)
+        market.catch_up()
+    except StoreError as e:
+        print(f"sise: {e}", file=sys.stderr)
+        return 1
     # Universe, history and engine live for the whole process: keep the collector off them.
     gc.collect()
     gc.freeze()
@@ -103,8 +120,17 @@ def _serve(
         )
         servers.append(_server(mock, options.host, options.mock_port, options))
     _banner(market, keys, options, time.perf_counter() - started, notes)
-    with contextlib.suppress(KeyboardInterrupt), asyncio.Runner(loop_factory=_loop_factory()) as runner:
-        runner.run(_run(market, servers))
+    try:
+        with contextlib.suppress(KeyboardInterrupt), asyncio.Runner(loop_factory=_loop_factory()) as runner:
+            runner.run(_run(market, servers))
+        market.close()
+    except StoreError as e:
+        # The history can no longer be written (a full disk): stop rather than serve a market
+        # whose history a restart would not find.
+        print(f"sise: {e}", file=sys.stderr)
+        return 1
+    finally:
+        lock.close()
     print("sise: stopped", file=sys.stderr)
     return 0
 
@@ -137,6 +163,13 @@ def _server(app: OnePort, host: str, port: int, options: ServeOptions) -> uvicor
 async def _run(market: Market, servers: list[uvicorn.Server]) -> None:
     loop_task = asyncio.create_task(market.run())
     trim_task = asyncio.create_task(trim_periodically())
+
+    def market_stopped(task: asyncio.Task[None]) -> None:
+        if not task.cancelled() and task.exception() is not None:
+            for s in servers:
+                s.should_exit = True
+
+    loop_task.add_done_callback(market_stopped)
     try:
         # The first server handles Ctrl-C; when it exits, the others are told to exit too.
         first = asyncio.create_task(servers[0].serve())
@@ -146,10 +179,10 @@ async def _run(market: Market, servers: list[uvicorn.Server]) -> None:
             s.should_exit = True
         await asyncio.gather(*others, return_exceptions=True)
     finally:
-        for task in (loop_task, trim_task):
+        for task in (trim_task, loop_task):
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await task
+                await task  # the market's own error, if it stopped on one, is raised here
 
 
 def _replay_lines(replay: Replay, options: ServeOptions, key: str, where: str) -> list[str]:
@@ -181,6 +214,8 @@ def _banner(market: Market, keys: KeyStore, options: ServeOptions, seconds: floa
         lines.append(f"      apikey={keys.koscom[0]}")
     lines.append(f"  health:             http://{host}:{options.port}/healthz")
     lines.append(f"  keys:               {Path(market.settings.data_dir) / 'keys.json'}")
+    if isinstance(market.store, SqliteStore):
+        lines.append(f"  history:            {market.store.path} ({market.history_days} days)")
     lines.extend(notes)
     lines.append("  Ctrl-C to stop")
     print("\n".join(lines), flush=True)

@@ -34,7 +34,7 @@ from sise.engine.errors import BatchError, EngineStateError
 from sise.engine.indices import IndexBook, IndexSpec
 from sise.engine.state import InstrumentField, declared, grow_first_axis, grow_last_axis
 from sise.engine.venue_state import VenueState, add_investor_flows, combined
-from sise.market.instruments import Instrument, InstrumentTable
+from sise.market.instruments import Instrument, InstrumentTable, foreign_limit_qty
 from sise.market.limits import price_limits_array, sign_codes
 from sise.market.sessions import index_window
 from sise.market.ticks import tick_sizes
@@ -212,9 +212,14 @@ class Engine:
             self._advance_indices(None, self._pub_until)
         self.bar_builder.flush()
         out = self.daily_bars(day)
-        # The regular-session close (closing auction), not an after-hours print, is the next base.
+        # The closing values carry over: the regular-session close (closing auction), not an
+        # after-hours print, is the next base; the close's NAV is the next day's previous NAV.
         self.prev_close = self.index_price.copy()
-        self.foreign_start = self.foreign_holdings()
+        self.nav_prev = self.navs()
+        # KRX refuses foreign buying beyond the limit and nobody holds less than nothing; the
+        # simulator's flows know neither, so the holdings carried over are kept within them.
+        limit = foreign_limit_qty(self.instruments.listed_shares, self.instruments.foreign_limit_pct)
+        self.foreign_start = np.clip(self.foreign_holdings(), 0, limit)
         self.high52, self.low52 = self.week52()
         self.day = None
         return out
@@ -508,6 +513,10 @@ class Engine:
         """
         self.version += 1
         ins = self.instruments
+        # Holdings are shares: a split or an issue gives every holder, foreigners too, pro rata.
+        before = int(ins.listed_shares[i])
+        if before > 0:
+            self.foreign_start[i] = round(int(self.foreign_start[i]) * listed_shares / before)
         ins.listed_shares[i] = listed_shares
         ins.float_shares[i] = round(listed_shares * float(ins.float_ratio[i]))
         self.prev_close[i] = base_price
@@ -620,6 +629,14 @@ class Engine:
         nav = self.nav_prev[rows] * (1.0 + lev * move)
         return np.asarray(np.where(tracked, nav, np.nan), np.float64)
 
+    def navs(self, inst: npt.NDArray[np.intp] | None = None) -> F64:
+        """Every instrument's NAV now (of ``inst`` only, when given): the iNAV where the engine
+        computes one, else the previous NAV (an ETF on a foreign, bond… underlying; stocks keep
+        what they have)."""
+        now = self.inav(inst)
+        prev = self.nav_prev if inst is None else self.nav_prev[inst]
+        return np.asarray(np.where(np.isnan(now), prev, now), np.float64)
+
     def week52(self) -> tuple[I64, I64]:
         """52-week high and low including today (KRX)."""
         krx = self.venues[_KRX]
@@ -658,11 +675,19 @@ class Engine:
 
     def top_members(self, i: int, venue: Venue = Venue.KRX, k: int = 5) -> tuple[I64, I64, I64, I64]:
         """Top-``k`` members of instrument ``i``: (sell members, sell qty, buy members, buy qty)."""
-        v = self.state(venue)
-        buy, sell = v.mem_qty[i, 0], v.mem_qty[i, 1]
-        so = np.lexsort((np.arange(len(sell)), -sell))[:k]
-        bo = np.lexsort((np.arange(len(buy)), -buy))[:k]
-        return so, sell[so], bo, buy[bo]
+        sm, sq, bm, bq = self.member_ranking(np.array([i], np.intp), venue, k)
+        return sm[0], sq[0], bm[0], bq[0]
+
+    def member_ranking(
+        self, inst: npt.NDArray[np.intp], venue: Venue = Venue.KRX, k: int = 5
+    ) -> tuple[I64, I64, I64, I64]:
+        """Top-``k`` members of each of ``inst`` by shares, ties to the lower member number:
+        (sell members, sell qty, buy members, buy qty), each shaped (len(inst), k)."""
+        q = self.state(venue).mem_qty[inst]  # (inst, side, member)
+        # A stable sort of the negated quantities keeps tied members in number order.
+        order = np.argsort(-q, axis=2, kind="stable")[:, :, :k]
+        top = np.take_along_axis(q, order, axis=2)
+        return order[:, 1], top[:, 1], order[:, 0], top[:, 0]
 
     def state_arrays(self) -> Iterator[tuple[str, npt.NDArray[np.generic]]]:
         """Every array of state, by name, in a fixed order (for digests and equality tests)."""

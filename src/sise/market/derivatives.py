@@ -83,6 +83,7 @@ __all__ = [
     "stock_underlyings",
     "theoretical_prices",
     "to_grid",
+    "value_krw",
     "year_fraction",
 ]
 
@@ -874,6 +875,13 @@ def black76(
     c = np.asarray(call, np.bool_)
     sign = np.where(c, 1.0, -1.0)
     return np.asarray(df * sign * (f * norm_cdf(sign * d1) - k * norm_cdf(sign * d2)), np.float64)
+
+
+def value_krw(value: npt.ArrayLike, multiplier: npt.ArrayLike, price_scale: npt.ArrayLike) -> I64:
+    """Σ price × qty in price units as KRW: × multiplier / price_scale (exact for every product:
+    each multiplier is a multiple of its scale)."""
+    v = np.asarray(value, np.int64)
+    return np.asarray(v * np.asarray(multiplier, np.int64) // np.asarray(price_scale, np.int64), np.int64)
 
 
 def to_grid(units: npt.ArrayLike, tables: npt.ArrayLike) -> I64:

@@ -145,6 +145,12 @@ class InstrumentTable:
         return p * self.listed_shares
 
 
+def foreign_limit_qty(listed_shares: npt.ArrayLike, limit_pct: npt.ArrayLike) -> I64:
+    """한도수량: the shares foreigners may hold in all, ``floor(listed × limit % / 100)``."""
+    listed = np.asarray(listed_shares)
+    return np.asarray(np.floor(listed * (np.asarray(limit_pct, np.float64) / 100.0)), np.int64)
+
+
 _LIST_COLUMNS = ("code", "isin", "name_ko", "name_en", "industry", "group", "underlying", "expiry")
 _ARRAY_COLUMNS: dict[str, type] = {
     "market": np.int8,

@@ -10,6 +10,7 @@ time serving rather than simulating.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import queue
 import sys
@@ -18,6 +19,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, time
 from pathlib import Path
+from time import monotonic
 
 import numpy as np
 import numpy.typing as npt
@@ -25,16 +27,27 @@ import numpy.typing as npt
 from sise.engine.batches import Batch
 from sise.engine.engine import Engine
 from sise.market.calendar import next_trading_day, previous_trading_day
-from sise.market.timeutil import NS
+from sise.market.timeutil import NS, kst_datetime, yyyymmdd
 from sise.market.universe import Universe, build_universe, load_universe_csv
+from sise.server.history import (
+    Imported,
+    Position,
+    Week52,
+    carry_text,
+    check_identity,
+    history_text,
+    identity,
+    open_store,
+    restore_carry,
+)
 from sise.sources.clock import Clock
-from sise.sources.day import OpenedDay, build_market, open_day
+from sise.sources.day import OpenedDay, build_market, open_day, week52_before
 from sise.sources.futures_history import backfill_futures
 from sise.sources.history import backfill
 from sise.sources.simulator import MarketSimulator, SimConfig
-from sise.store.base import HistoryStore
+from sise.store.base import HistoryStore, StoreError
 from sise.store.daily import record_day
-from sise.store.memory import MemoryStore
+from sise.store.importer import IMPORTED_META
 
 log = logging.getLogger("sise.market")
 
@@ -42,6 +55,8 @@ log = logging.getLogger("sise.market")
 CATCH_UP_STEP_S = 60
 #: Wall seconds per batch when live (market step = this × speed, at least 1 s).
 LIVE_WALL_STEP_S = 0.25
+#: Wall seconds between records of the market time reached (what a restart resumes from).
+POSITION_EVERY_S = 1.0
 
 #: Where a day's batches come from, asked each time a day opens with the market and the day just
 #: opened on its engine. The default is the day's simulator; ``sise.server.recorder`` writes them
@@ -66,6 +81,7 @@ class Settings:
     history_years: int = 2
     universe_csv: Path | None = None
     data_dir: Path = field(default_factory=lambda: Path(".sise"))
+    history: str = "memory"  # ``sise.server.history.BACKENDS``; ``sise serve`` defaults to sqlite
 
 
 class Market:
@@ -76,24 +92,59 @@ class Market:
     ) -> None:
         self.settings = settings
         self.source = source
-        self.clock = clock or Clock.for_simulation(day=settings.day, at=settings.start, speed=settings.speed)
-        self.day = self.clock.today()
         base = (
             load_universe_csv(settings.universe_csv)
             if settings.universe_csv
             else build_universe(seed=settings.seed)
         )
-        self.store: HistoryStore = MemoryStore()
+        self.store: HistoryStore = open_store(settings.history, settings.data_dir)
+        # Imported real history: its instruments and indices start from their imported closes,
+        # and the market's first day is the trading day after it.
+        self.imported = Imported.parse(self.store.get_meta(IMPORTED_META))
+        if self.imported is not None:
+            self.imported.start_universe(self.store, base)
+        ident = identity(base, settings.seed)
+        reused = check_identity(self.store, ident, settings.data_dir)
+        #: Where an earlier run on this data directory stood, when this run resumes there.
+        self.resumed: Position | None = None
+        if clock is None:
+            stood = Position.parse(self.store.get_meta("position")) if reused else None
+            if stood is not None and settings.day is None and settings.start is None:
+                # The very market time reached; the open day may already be the next one (a
+                # roll-over opens it the evening before).
+                self.resumed = stood
+                clock = Clock(stood.time_ns, speed=settings.speed)
+            else:
+                day = settings.day
+                if day is None and self.imported is not None and not reused:
+                    day = next_trading_day(self.imported.last)
+                clock = Clock.for_simulation(day=day, at=settings.start, speed=settings.speed)
+        self.clock = clock
+        self.day = self.resumed.day if self.resumed is not None else self.clock.today()
+        if self.imported is not None and not reused and self.day <= self.imported.last:
+            raise StoreError(
+                f"{settings.data_dir} holds imported history up to {self.imported.last}; the "
+                f"simulated market starts after it (leave out --date, or give a later one)"
+            )
         self.history_days = 0
         # History covers the cash market; derivatives are listed on top (appended, so instrument
         # numbers of the cash market are the same in both).
-        end_state = self._backfill(base)
+        if reused:
+            self._reuse()
+        end_state = None if reused else self._backfill(base, ident)
         self.universe: Universe
         self.universe, self.engine = build_market(base, self.day)
-        if end_state is not None:
+        self._week52: dict[date, Week52] = {}  # read ahead for the day ``_open`` opens next
+        carry = self.store.get_meta("carry") if reused else None
+        if carry is not None and json.loads(carry)["day"] == self.day.isoformat():
+            week52 = restore_carry(json.loads(carry)["state"], self.engine)
+            if week52 is not None:
+                self._week52[self.day] = week52
+        elif end_state is not None:
             foreign, nav = end_state
             self.engine.foreign_start[: len(foreign)] = foreign
             self.engine.nav_prev[: len(nav)] = nav
+            self._save_carry(self.day)
         self._batches: Iterator[Batch] = iter(())
         self._pending: Batch | None = None
         self.sim: MarketSimulator | None = None
@@ -106,26 +157,66 @@ class Market:
         # boundaries (and the data) depend on the settings and not on start-up timing.
         now = self.clock.now_ns()
         self.start_ns = now - now % NS
+        self._position_saved = 0.0
         self._open(self.day)
         self.ready = False
 
-    def _backfill(self, base: Universe) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]] | None:
+    def _backfill(
+        self, base: Universe, ident: str
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]] | None:
         """Back-fill history into the store; returns the foreign holdings and NAVs it ends with."""
         if self.settings.history_years <= 0:
             return None
         end = previous_trading_day(self.day)
         years, seed = self.settings.history_years, self.settings.seed
-        result = backfill(base, self.store, end=end, years=years, seed=seed)
+        keep = self.imported.codes if self.imported is not None else ()
+        result = backfill(base, self.store, end=end, years=years, seed=seed, keep=keep)
         backfill_futures(base, self.store, end=end, years=years, seed=seed)
         self.history_days = len(result.dates)
+        # Written after the rows: the store commits in order, so a history marked complete is.
+        self.store.set_meta("identity", ident)
+        self.store.set_meta("history", history_text(result.dates[0], result.dates[-1]))
+        self.save_position(self.clock.now_ns())  # a server killed before it runs resumes here
         return result.foreign_holdings, np.asarray(result.nav, np.float64)
+
+    def _reuse(self) -> None:
+        """Check that the stored history ends the day before this market's day."""
+        last = self.store.last_date("stock_daily")
+        want = yyyymmdd(previous_trading_day(self.day))
+        where = self.settings.data_dir
+        if last is not None and last != want:
+            stood = Position.parse(self.store.get_meta("position"))
+            at = f"; it stood at {kst_datetime(stood.time_ns):%Y-%m-%d %H:%M:%S} KST" if stood else ""
+            raise StoreError(
+                f"{where} holds history up to {last}, so its market opens the next trading day "
+                f"and cannot serve {self.day}{at}. Leave out --date and --start to resume it, or "
+                f"use another --data-dir"
+            )
+        first = self.store.get_meta("history")
+        self.history_days = len(
+            self.store.get("index_daily", "KOSPI", json.loads(first)["first"] if first else None)
+        )
+
+    def _save_carry(self, day: date) -> None:
+        """Record the state the engine opens ``day`` with, for a restart that resumes there, and
+        read that day's 52-week highs and lows once for both."""
+        week52 = None
+        if self.settings.history_years > 0:
+            week52 = week52_before(self.store, self.universe, day, self.engine.n)
+            self._week52[day] = week52
+        state = carry_text(self.engine, week52)
+        self.store.set_meta("carry", json.dumps({"day": day.isoformat(), "state": state}))
+
+    def save_position(self, now_ns: int) -> None:
+        """Record the market time reached (at most about once a second of wall time)."""
+        self.store.set_meta("position", Position(self.day, now_ns).text())
 
     def _open(self, day: date) -> None:
         """Start ``day`` (``sise.sources.day.open_day``) with a fresh simulator."""
         self.day = day
         cfg = SimConfig(day, seed=self.settings.seed, scale=self.settings.scale, step_s=CATCH_UP_STEP_S)
         history = self.store if self.settings.history_years > 0 else None
-        opened = open_day(self.engine, self.universe, cfg, store=history)
+        opened = open_day(self.engine, self.universe, cfg, store=history, week52=self._week52.pop(day, None))
         log.info("opened %s: %d instruments, %d ex-dates", day, self.engine.n, len(opened.actions))
         self.sim = opened.simulator
         self.sim.step_ns = self.live_step_ns
@@ -167,10 +258,11 @@ class Market:
     def _roll_day(self) -> None:
         finished = self.day
         self.engine.end_day()
-        # Keep history current: the finished day becomes a row of stock_daily and index_daily.
-        stocks, indices = record_day(self.store, self.engine, self.universe, finished)
-        log.info("closed %s (%d stock and %d index rows of history)", finished, stocks, indices)
+        # Keep history current: the finished day becomes rows of every history table.
+        rows = record_day(self.store, self.engine, self.universe, finished)
+        log.info("closed %s (%d rows of history in %d tables)", finished, sum(rows.values()), len(rows))
         self._stop_producer()
+        self._save_carry(next_trading_day(finished))
         self._open(next_trading_day(self.day))
         if self.ready:
             self._start_producer()
@@ -197,6 +289,10 @@ class Market:
         self._catch_up_to = None
         if self.sim is not None:
             self.sim.step_ns = self.live_step_ns
+        # Ready means durable: a fresh back-fill has been committing while the day caught up;
+        # wait for it, so that a server killed after this loses no history and resumes from here.
+        self.save_position(self.start_ns)
+        self.store.flush()
         self._start_producer()
         self.ready = True
 
@@ -210,6 +306,8 @@ class Market:
 
     def close(self) -> None:
         self._stop_producer()
+        self.save_position(self.clock.now_ns())
+        self.store.flush()
 
     async def run(self) -> None:
         """Follow the clock until cancelled."""
@@ -220,7 +318,11 @@ class Market:
         sys.setswitchinterval(0.0005)
         try:
             while True:
-                self.advance(self.clock.now_ns())
+                now = self.clock.now_ns()
+                self.advance(now)
+                if monotonic() - self._position_saved >= POSITION_EVERY_S:
+                    self._position_saved = monotonic()
+                    self.save_position(now)
                 pending = self._pending.end_time if self._pending is not None else None
                 if pending is None:
                     await asyncio.sleep(0.05)
@@ -228,7 +330,7 @@ class Market:
                 wait = self.clock.wall_seconds_until(pending)
                 await asyncio.sleep(min(max(wait if wait is not None else 0.25, 0.0), 1.0))
         finally:
-            self.close()
+            self._stop_producer()
 
 
 class _Producer:

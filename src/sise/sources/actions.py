@@ -16,16 +16,18 @@ import numpy as np
 
 from sise.engine.engine import Engine
 from sise.market.ticks import TickTableId, round_down, round_up
+from sise.market.timeutil import yyyymmdd
 from sise.market.types import InstrumentKind
 from sise.market.universe import Universe
+from sise.store.base import ACTION_BONUS, ACTION_RIGHTS, ACTION_SPLIT, CORPORATE_ACTIONS, Rows
 
 
 class ActionKind(IntEnum):
     """Kiwoom's adjusted-price type codes (``upd_stkpc_tp``)."""
 
-    RIGHTS = 1  # 유상증자
-    BONUS = 2  # 무상증자
-    SPLIT = 8  # 액면분할
+    RIGHTS = ACTION_RIGHTS  # 유상증자
+    BONUS = ACTION_BONUS  # 무상증자
+    SPLIT = ACTION_SPLIT  # 액면분할
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +73,24 @@ def actions_on(universe: Universe, day: date, seed: int = 0, per_day: float = 1.
         )
         out.append(CorporateAction(t.code[i], i, kind, ratio, issue, shares, after, p, ex_price))
     return out
+
+
+def action_rows(actions: list[CorporateAction], day: date) -> Rows:
+    """``corporate_actions`` rows of ``day``'s ex-dates, as the back-fill writes its own."""
+    rows = np.zeros(len(actions), CORPORATE_ACTIONS)
+    for j, a in enumerate(actions):
+        rows[j] = (
+            a.code,
+            yyyymmdd(day),
+            int(a.kind),
+            a.shares_after / a.shares_before,  # the table's ratio: shares after / before
+            a.ex_price,
+            a.price_before,
+            a.issue_price,
+            a.shares_before,
+            a.shares_after,
+        )
+    return rows
 
 
 def apply_actions(engine: Engine, actions: list[CorporateAction]) -> None:

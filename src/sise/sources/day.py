@@ -19,12 +19,12 @@ import numpy.typing as npt
 from sise.engine.engine import Engine
 from sise.market.derivatives import extend_universe
 from sise.market.universe import Universe
-from sise.sources.actions import CorporateAction, actions_on, apply_actions
+from sise.sources.actions import CorporateAction, action_rows, actions_on, apply_actions
 from sise.sources.history import week52
 from sise.sources.simulator import MarketSimulator, SimConfig
 from sise.store.base import HistoryStore
 
-__all__ = ["OpenedDay", "build_market", "open_day"]
+__all__ = ["OpenedDay", "build_market", "open_day", "week52_before"]
 
 
 def build_market(base: Universe, day: date, *, derivatives: bool = True) -> tuple[Universe, Engine]:
@@ -47,23 +47,34 @@ class OpenedDay:
 
 
 def open_day(
-    engine: Engine, universe: Universe, config: SimConfig, *, store: HistoryStore | None = None
+    engine: Engine,
+    universe: Universe,
+    config: SimConfig,
+    *,
+    store: HistoryStore | None = None,
+    week52: tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]] | None = None,
 ) -> OpenedDay:
     """Open ``config.day`` on ``engine`` (which must have ended its previous day, if any).
 
-    ``store`` is the market's history: the 52-week high and low come from it; without one the
-    engine keeps its own running values of the days it has seen.
+    ``store`` is the market's history: the 52-week high and low come from it (``week52_before``)
+    unless ``week52`` gives them, read earlier, and the day's ex-dates are written to its
+    ``corporate_actions`` (known from the open, as the views expect); without either the engine
+    keeps its own running values of the days it has seen.
     """
     day = config.day
     actions = actions_on(universe, day, config.seed)
     apply_actions(engine, actions)  # ex-dates: theoretical ex-prices become today's bases
-    high52, low52 = _week52(store, universe, day, engine.n) if store is not None else (None, None)
+    if store is not None and actions:
+        store.put("corporate_actions", action_rows(actions, day))
+    high52, low52 = week52 if week52 is not None else (None, None)
+    if week52 is None and store is not None:
+        high52, low52 = week52_before(store, universe, day, engine.n)
     engine.start_day(day, high52=high52, low52=low52)
     simulator = MarketSimulator(universe, engine.base, engine.upper, engine.lower, config)
     return OpenedDay(day, actions, simulator)
 
 
-def _week52(
+def week52_before(
     store: HistoryStore, universe: Universe, day: date, n: int
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
     """52-week high and low before ``day`` for all ``n`` engine instruments (0 without history)."""

@@ -27,7 +27,7 @@ per-action fix-ups loop over days. Same seed, same tables, byte for byte.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, Final
@@ -36,8 +36,9 @@ import numpy as np
 import numpy.typing as npt
 
 from sise.market import calendar
+from sise.market.instruments import foreign_limit_qty
 from sise.market.limits import LIMIT_30_DATE, limit_rate_pct, price_limits, price_limits_array, sign_codes
-from sise.market.short_selling import short_sale_ban, shortable
+from sise.market.short_selling import COVER_RATE, next_short_balance, short_sale_ban, shortable
 from sise.market.ticks import (
     ETF_REFORM_DATE,
     STOCK_REFORM_DATE,
@@ -62,9 +63,11 @@ from sise.store.base import (
     PROGRAM_DAILY,
     SHORT_DAILY,
     STOCK_DAILY,
+    SYNTHETIC_INDEX_BASE,
     HistoryStore,
     Rows,
 )
+from sise.store.universe import index_def_rows, universe_rows
 
 I64 = npt.NDArray[np.int64]
 F64 = npt.NDArray[np.float64]
@@ -129,9 +132,14 @@ def backfill(
     days: int | None = None,
     splits: int | None = None,
     rights: int | None = None,
+    keep: Collection[str] = (),
 ) -> BackfillResult:
     """Write daily history for the trading days of [end − years, end] (or the last ``days``
     trading days up to ``end``) into ``store``.
+
+    ``keep`` names instruments and indices whose daily rows the store already holds (imported
+    real history): their ``stock_daily`` and ``index_daily`` rows are not written, so the
+    imported ones stand alone rather than joined to a simulated past.
 
     ``end`` is the last trading day before the simulated day; history ends on the last trading
     day on or before it. ``splits`` / ``rights`` fix the number of corporate actions (default:
@@ -185,16 +193,26 @@ def backfill(
     stock = ins.kind == InstrumentKind.STOCK
     codes = list(ins.code)
     date_ints = yyyymmdd_array(dates)
-    keys, members, index_rows, levels = _index_history(
+    keys, members, index_rows, levels, last_caps = _index_history(
         universe, px, bars, volume, value, shares, float_shares, date_ints
     )
 
     daily = _stock_rows(codes, date_ints, px, bars, volume, value, shares)
     # The arrays are built for the store and handed over, so skip the defensive copy.
-    store.put("stock_daily", daily, copy=False)
-    store.put("index_daily", index_rows, copy=False)
+    kept = sorted(keep)
+    store.put("stock_daily", daily[~np.isin(daily["code"], kept)] if kept else daily, copy=False)
+    store.put(
+        "index_daily", index_rows[~np.isin(index_rows["code"], kept)] if kept else index_rows, copy=False
+    )
     action_rows = _action_rows(codes, date_ints, px, actions)
     store.put("corporate_actions", action_rows)
+    # The universe and index definitions of the last day (the universe's own state, which earlier
+    # days differ from only by the share counts of corporate actions, kept in stock_daily).
+    last_day = int(date_ints[-1])
+    universe_day = universe_rows(ins, universe.membership, px.base[-1], last_day)
+    store.put("universe_daily", universe_day)
+    index_defs = _index_defs(universe, keys, last_caps, last_day)
+    store.put("index_def_daily", index_defs)
     report(0.55)
 
     flows = _flows(universe, model, px, bars, volume, value, shares, dates, keys, members, date_ints, streams)
@@ -217,6 +235,8 @@ def backfill(
         "foreign_daily": len(flows.foreign),
         "nav_daily": len(nav),
         "corporate_actions": len(action_rows),
+        "universe_daily": len(universe_day),
+        "index_def_daily": len(index_defs),
     }
     holdings = np.zeros(n, np.int64)
     holdings[stock] = flows.last_holdings
@@ -607,9 +627,10 @@ def _index_history(
     shares: I64,
     float_shares: I64,
     date_ints: npt.NDArray[np.int32],
-) -> tuple[list[str], list[Idx], Rows, dict[str, F64]]:
+) -> tuple[list[str], list[Idx], Rows, dict[str, F64], tuple[F64, I64]]:
     """Index rows computed from the constituents as the engine does; also returns the keys and
-    members of the non-empty indices and their close levels by key."""
+    members of the non-empty indices, their close levels by key, and their base caps and caps
+    at the last close."""
     n_days = len(date_ints)
     defs = [(d, universe.index_members(d.key)) for d in universe.indices]
     level0 = {d.key: float(v) for d, v in zip(universe.indices, universe.levels, strict=True)}
@@ -682,7 +703,27 @@ def _index_history(
     rows["constituents"] = np.array([len(mm) for mm in members], np.int32)[:, None]
     for code in range(1, 6):
         rows["signs"][:, :, code - 1] = _member_sums(members, (bars.sign == code).astype(np.int64))
-    return keys, members, rows.ravel(), {k: lv_close[i] for i, k in enumerate(keys)}
+    levels = {k: lv_close[i] for i, k in enumerate(keys)}
+    return keys, members, rows.ravel(), levels, (base_cap[:, -1].copy(), cap[:, -1].copy())
+
+
+def _index_defs(universe: Universe, keys: list[str], last_caps: tuple[F64, I64], date: int) -> Rows:
+    """``index_def_daily`` rows of the last day; ``keys`` are the non-empty indices, ``last_caps``
+    their base caps and caps at the last close."""
+    at = {d.key: k for k, d in enumerate(universe.indices)}
+    pos = np.array([at[k] for k in keys], np.intp)
+    m = len(universe.indices)
+    base_cap, cap = np.zeros(m), np.zeros(m, np.int64)
+    base_cap[pos], cap[pos] = last_caps
+    return index_def_rows(
+        [d.key for d in universe.indices],
+        universe.membership,
+        np.array([d.float_adjusted for d in universe.indices], np.bool_),
+        np.array([d.base_value for d in universe.indices], np.float64),
+        base_cap,
+        cap,
+        date,
+    )
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -910,7 +951,7 @@ def _flows(
     target = np.minimum(target, limit_pct / 100.0 * 0.95)
     holdings = np.round(target * shares[0, stock_idx]).astype(np.int64)
     holding_rows = np.zeros((n_days, len(stock_idx)), np.int64)
-    limit_rows = np.floor(shares[:, stock_idx] * (limit_pct / 100.0)).astype(np.int64)
+    limit_rows = foreign_limit_qty(shares[:, stock_idx], limit_pct)
     target_p = np.zeros(n, np.float32)
     target_p[sp] = target
 
@@ -1033,12 +1074,12 @@ def _short_rows(
     date_ints: npt.NDArray[np.int32],
     rng: np.random.Generator,
 ) -> tuple[Rows, I64]:
-    """Short volume as a share of volume by regime; the balance adds short sales and loses a few
-    % a day to covering plus a share of the day's own shorts (day trades)."""
+    """Short volume as a share of volume by regime; the balance moves by ``next_short_balance``
+    (short sales in, a few % a day and a share of the day's own shorts covered)."""
     ins = universe.instruments
     n_days, n = volume.shape
     rate, allowed, level = _short_rate(universe, dates, rng)
-    cover_rate = rng.uniform(0.02, 0.05, n)
+    cover_rate = rng.uniform(*COVER_RATE, n)
     short_qty = np.floor(volume * rate).astype(np.int64)
     short_val = np.round(short_qty * (value / volume)).astype(np.int64)
     # Opening balance: about 15 days of shorting at the name's open-regime rate, for names that
@@ -1056,12 +1097,7 @@ def _short_rows(
                 balance[grown] = np.round(balance[grown] * shares[t, grown] / shares[t - 1, grown]).astype(
                     np.int64
                 )
-        # Under a ban positions are wound down slowly (loans are recalled over months) and
-        # market makers close their hedges within the day.
-        daily_cover = np.where(allowed[t], cover_rate, 0.003)
-        same_day = np.where(allowed[t], 0.35, 0.9)
-        cover = np.round(balance * daily_cover + short_qty[t] * same_day).astype(np.int64)
-        balance = np.maximum(balance + short_qty[t] - cover, 0)
+        balance = next_short_balance(balance, short_qty[t], allowed[t], cover_rate)
         balance_rows[t] = balance
     rows = _code_major(SHORT_DAILY, list(ins.code), date_ints)
     rows["short_qty"] = short_qty.T
@@ -1105,7 +1141,8 @@ def _nav_rows(
     rng: np.random.Generator,
 ) -> Rows:
     """NAV = close × (1 + a small premium/discount); the tracked index is the universe index for a
-    plain product, else a level compounded from the underlying's realised returns (base 1000)."""
+    plain product, else a level compounded from the underlying's realised returns (from
+    ``SYNTHETIC_INDEX_BASE``)."""
     ins = universe.instruments
     etp = np.flatnonzero(~model.is_stock)
     n_days = len(date_ints)
@@ -1121,7 +1158,7 @@ def _nav_rows(
     b = model.etp_basket[etp]
     own = px.close[1:, etp] / px.base[:, etp] - 1.0
     u = np.where(b >= 0, px.basket[:, np.maximum(b, 0)] * lev, own) if px.basket.shape[1] else own
-    synthetic = np.round(1000.0 * np.cumprod(1.0 + u, axis=0), 2)
+    synthetic = np.round(SYNTHETIC_INDEX_BASE * np.cumprod(1.0 + u, axis=0), 2)
     for j in range(len(etp)):
         key = model.basket_names[b[j]] if b[j] >= 0 else ""
         rows["index_level"][j] = levels[key] if key in levels and lev[j] == 1 else synthetic[:, j]
@@ -1147,20 +1184,27 @@ def week52(
     n = len(ins)
     end = day - timedelta(days=1)
     start = day - timedelta(weeks=52)
-    lo_i, hi_i = yyyymmdd(start), yyyymmdd(end)
     high = np.zeros(n, np.int64)
     low = np.zeros(n, np.int64)
     high_d = np.zeros(n, np.int32)
     low_d = np.zeros(n, np.int32)
-    for i, code in enumerate(ins.code):
-        rows = store.get("stock_daily", code, lo_i, hi_i)
-        if len(rows) == 0:
+    rows = store.get_range("stock_daily", yyyymmdd(start), yyyymmdd(end))
+    if len(rows) == 0:
+        return high, low, high_d, low_d
+    position = {code: i for i, code in enumerate(ins.code)}
+    codes = rows["code"]
+    heads = np.flatnonzero(np.concatenate(([True], codes[1:] != codes[:-1])))
+    tails = np.append(heads[1:], len(rows))
+    adj = rows["adj_factor"]
+    for lo, hi, code in zip(heads.tolist(), tails.tolist(), codes[heads].tolist(), strict=True):
+        i = position.get(code)
+        if i is None:
             continue
-        scale = rows["adj_factor"][-1] / rows["adj_factor"]
-        h = np.round(rows["high"] * scale).astype(np.int64)
-        lo = np.round(rows["low"] * scale).astype(np.int64)
+        scale = adj[hi - 1] / adj[lo:hi]
+        h = np.round(rows["high"][lo:hi] * scale).astype(np.int64)
+        lo_ = np.round(rows["low"][lo:hi] * scale).astype(np.int64)
         jh = len(h) - 1 - int(np.argmax(h[::-1]))
-        jl = len(lo) - 1 - int(np.argmin(lo[::-1]))
-        high[i], high_d[i] = h[jh], rows["date"][jh]
-        low[i], low_d[i] = lo[jl], rows["date"][jl]
+        jl = len(lo_) - 1 - int(np.argmin(lo_[::-1]))
+        high[i], high_d[i] = h[jh], rows["date"][lo + jh]
+        low[i], low_d[i] = lo_[jl], rows["date"][lo + jl]
     return high, low, high_d, low_d

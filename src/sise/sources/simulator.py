@@ -311,6 +311,8 @@ class MarketSimulator:
             (Venue.KRX, self.sched, self.p.tradable),
             (Venue.NXT, self.nxt_sched, self.nxt_ok),
         ):
+            if not sched.windows:
+                continue  # NXT before it opened (2025-03-04)
             insts = np.flatnonzero(who)
             for w in sched.windows:
                 if w.secondary:

@@ -134,6 +134,9 @@ NAV_DAILY: Final = np.dtype(
         ("index_level", np.float64),  # level of the tracked index (leveraged/inverse variant), 2 dp
     ]
 )
+#: Where a product's ``index_level`` is not an index of the universe (a leveraged or inverse
+#: variant, a sector basket, a foreign underlying…) it is compounded from this level.
+SYNTHETIC_INDEX_BASE: Final = 1000.0
 
 #: Corporate actions, keyed by the ex-date (the first day the new base price applies).
 CORPORATE_ACTIONS: Final = np.dtype(
@@ -172,6 +175,63 @@ FUTURES_DAILY: Final = np.dtype(
 )
 FUTURES_TABLE: Final = "futures_daily"
 
+#: Members ranked per side in ``member_daily``: the five a vendor's 거래원 answer shows.
+TOP_MEMBERS: Final = 5
+#: Width of a member-firm code (``sise.market.universe.Member.code``, ``00005``).
+MEMBER_CODE_WIDTH: Final = 5
+
+#: The day's most active member firms (거래원) per instrument, KRX: the top ``TOP_MEMBERS`` by
+#: shares on each side, most first, ties to the lower member number (``Engine.member_ranking``).
+#: Past the last member that traded, codes are "" and quantities 0. The engine counts member
+#: shares, not values, so there is no value column. Members are stored by code, which stays valid
+#: when the member list changes, unlike the engine's member numbers.
+MEMBER_DAILY: Final = np.dtype(
+    [
+        *_KEY,
+        ("sell_member", f"<U{MEMBER_CODE_WIDTH}", (TOP_MEMBERS,)),  # member codes
+        ("sell_qty", np.int64, (TOP_MEMBERS,)),  # shares sold by each
+        ("buy_member", f"<U{MEMBER_CODE_WIDTH}", (TOP_MEMBERS,)),
+        ("buy_qty", np.int64, (TOP_MEMBERS,)),  # shares bought by each
+    ]
+)
+
+#: Index slots of ``universe_daily.indices``: at most this many indices a day.
+INDEX_SLOTS: Final = 128
+
+#: The cash universe (stocks, ETFs, ETNs) as of each day: what changes with listings, delistings
+#: and corporate actions. ``indices`` marks the instrument's indices that day as a bitmap: bit
+#: ``s`` (byte ``s // 8``, bit ``s % 8``, ``index_bits``) stands for the index whose
+#: ``index_def_daily.slot`` is ``s`` on the same date.
+UNIVERSE_DAILY: Final = np.dtype(
+    [
+        *_KEY,
+        ("market", np.int8),  # sise.market.types.Market
+        ("kind", np.int8),  # sise.market.types.InstrumentKind
+        ("industry", "<U16"),  # KRX industry name; "" for ETFs and ETNs
+        ("active", np.bool_),  # listed that day (a delisted instrument keeps its rows, False)
+        ("nxt", np.bool_),  # also trades on NXT
+        ("listed_shares", np.int64),  # shares
+        ("float_shares", np.int64),  # round(listed × float ratio): its weight in float-adjusted indices
+        ("base", np.int64),  # that day's base price (기준가), KRW
+        ("indices", np.uint8, (INDEX_SLOTS // 8,)),  # constituent-of bitmap, see above
+    ]
+)
+
+#: Every index with constituents, as of each day: with the same day's ``universe_daily`` rows
+#: (the instruments whose ``indices`` bit ``slot`` is set) it is the index's definition. The
+#: close level is ``cap / base_cap × base_value`` rounded to 2 dp (``index_daily.close``).
+INDEX_DEF_DAILY: Final = np.dtype(
+    [
+        *_KEY,  # code: the index key (IndexDef.key)
+        ("slot", np.int16),  # the bit of universe_daily.indices marking its constituents that day
+        ("constituents", np.int32),
+        ("float_adjusted", np.bool_),  # weights are float shares, else listed shares
+        ("base_value", np.float64),  # points
+        ("base_cap", np.float64),  # KRW: the base market cap (divisor) at the close
+        ("cap", np.int64),  # KRW: Σ close × weight over the constituents
+    ]
+)
+
 #: The tables every store knows from the start, by name.
 STANDARD_TABLES: Final[Mapping[str, np.dtype[np.void]]] = {
     "stock_daily": STOCK_DAILY,
@@ -182,7 +242,29 @@ STANDARD_TABLES: Final[Mapping[str, np.dtype[np.void]]] = {
     "foreign_daily": FOREIGN_DAILY,
     "nav_daily": NAV_DAILY,
     "corporate_actions": CORPORATE_ACTIONS,
+    "member_daily": MEMBER_DAILY,
+    "universe_daily": UNIVERSE_DAILY,
+    "index_def_daily": INDEX_DEF_DAILY,
 }
+
+#: Intraday bar of an instrument, keyed by (code, date, start). ``put_bars`` / ``get_bars`` keep
+#: one set per period in ``BAR_PERIODS_S``; a bar's start is the period's start in ns since the
+#: epoch, as the engine's bars (``sise.engine.bars``) have it.
+INTRADAY_BAR: Final = np.dtype(
+    [
+        *_KEY,
+        ("start", np.int64),  # period start, ns since the epoch
+        ("open", np.int64),  # KRW (price units for derivatives)
+        ("high", np.int64),
+        ("low", np.int64),
+        ("close", np.int64),
+        ("volume", np.int64),  # shares (contracts)
+        ("value", np.int64),  # KRW, Σ price × qty
+        ("count", np.int64),  # trades
+    ]
+)
+#: Bar periods a store keeps, in seconds: 10 s, 1 min and 10 min.
+BAR_PERIODS_S: Final = (10, 60, 600)
 
 #: Kiwoom ``upd_stkpc_tp`` codes used in ``corporate_actions.kind``.
 ACTION_RIGHTS: Final = 1
@@ -228,8 +310,41 @@ class HistoryStore(Protocol):
         codes were first written)."""
         ...
 
+    def get_range(self, table: str, start: int, end: int) -> Rows:
+        """Every row with ``start <= date <= end``, grouped by code in first-written order and
+        by date within a code: one read for a whole-market window (52-week highs and lows)."""
+        ...
+
     def last_date(self, table: str) -> int | None:
         """Latest date in ``table``, or None when it is empty."""
+        ...
+
+    def put_bars(self, period_s: int, rows: Rows) -> None:
+        """Insert or replace intraday bars (``INTRADAY_BAR`` rows) by (code, date, start)."""
+        ...
+
+    def get_bars(self, period_s: int, code: str, date: int) -> Rows:
+        """The ``period_s`` bars of ``code`` on ``date``, by start."""
+        ...
+
+    def bar_dates(self, period_s: int) -> list[int]:
+        """Dates holding ``period_s`` bars, ascending."""
+        ...
+
+    def drop_bars_before(self, date: int) -> None:
+        """Forget the bars of every period before ``date`` (stores keep a window of recent days)."""
+        ...
+
+    def get_meta(self, key: str) -> str | None:
+        """A small named value kept with the history (what market it is, where it stood)."""
+        ...
+
+    def set_meta(self, key: str, value: str) -> None:
+        """Set a meta value; it is written with the next data the store commits."""
+        ...
+
+    def flush(self) -> None:
+        """Wait until every write so far is durable (a no-op for stores in memory)."""
         ...
 
 
@@ -300,36 +415,29 @@ class TableStore(ABC):
         """``rows`` as a contiguous array of the table's dtype (a fresh one unless ``copy`` is
         False and ``rows`` already is one); ``ValueError`` naming the first missing, unknown or
         mistyped field, or a bad code/date value."""
-        want = self.dtype(table)
-        arr = np.asarray(rows)
-        if arr.ndim != 1:
-            raise ValueError(f"{table}: rows must be a 1-d structured array, got shape {arr.shape}")
-        got_fields = arr.dtype.fields
-        if got_fields is None:
-            raise ValueError(f"{table}: rows must be a structured array, got dtype {arr.dtype}")
-        want_fields = want.fields
-        assert want_fields is not None and want.names is not None
-        for name in want.names:
-            if name not in got_fields:
-                raise ValueError(f"{table}: missing field {name!r}")
-        for name in arr.dtype.names or ():
-            if name not in want_fields:
-                raise ValueError(f"{table}: unknown field {name!r}")
-            have, need = got_fields[name][0], want_fields[name][0]
-            if have == need:
-                continue
-            narrower_text = have.kind == "U" and need.kind == "U" and have.itemsize <= need.itemsize
-            if not narrower_text:
-                raise ValueError(f"{table}: field {name!r} has dtype {have}, expected {need}")
-        if arr.dtype == want:
-            out = np.array(arr, dtype=want, copy=copy or not arr.flags.c_contiguous, order="C")
-        else:
-            out = np.empty(len(arr), want)
-            for name in want.names:
-                out[name] = arr[name]
-        if len(out):
-            _check_keys(table, out)
-        return out
+        return conform(table, self.dtype(table), rows, copy=copy)
+
+    def put_bars(self, period_s: int, rows: Rows) -> None:
+        if period_s not in BAR_PERIODS_S:
+            raise ValueError(f"bar period {period_s} s is not one of {BAR_PERIODS_S}")
+        checked = conform(f"bars {period_s}s", INTRADAY_BAR, rows, copy=True)
+        if not len(checked):
+            return
+        # Sorted by (code, date, start), the last of repeated keys kept: what every store writes.
+        order = np.lexsort((checked["start"], checked["date"], checked["code"]))
+        checked = checked[order]
+        last = np.ones(len(checked), np.bool_)
+        last[:-1] = (
+            (checked["code"][1:] != checked["code"][:-1])
+            | (checked["date"][1:] != checked["date"][:-1])
+            | (checked["start"][1:] != checked["start"][:-1])
+        )
+        self._write_bars(period_s, checked[last] if not last.all() else checked)
+
+    def get_bars(self, period_s: int, code: str, date: int) -> Rows:
+        if period_s not in BAR_PERIODS_S:
+            raise ValueError(f"bar period {period_s} s is not one of {BAR_PERIODS_S}")
+        return self._read_bars(period_s, code, int(date))
 
     # -- storage hooks ----------------------------------------------------------------------------
 
@@ -341,13 +449,72 @@ class TableStore(ABC):
         """Store validated rows (a fresh array the store may keep)."""
 
     @abstractmethod
+    def _write_bars(self, period_s: int, rows: Rows) -> None:
+        """Store validated bars, sorted by (code, date, start) and unique."""
+
+    @abstractmethod
+    def _read_bars(self, period_s: int, code: str, date: int) -> Rows: ...
+
+    @abstractmethod
+    def bar_dates(self, period_s: int) -> list[int]: ...
+
+    @abstractmethod
+    def drop_bars_before(self, date: int) -> None: ...
+
+    @abstractmethod
+    def get_meta(self, key: str) -> str | None: ...
+
+    @abstractmethod
+    def set_meta(self, key: str, value: str) -> None: ...
+
+    def flush(self) -> None:  # noqa: B027 - a hook for stores that write behind
+        """Nothing to wait for unless a store writes behind."""
+
+    @abstractmethod
     def get(self, table: str, code: str, start: int | None = None, end: int | None = None) -> Rows: ...
 
     @abstractmethod
     def get_date(self, table: str, date: int) -> Rows: ...
 
     @abstractmethod
+    def get_range(self, table: str, start: int, end: int) -> Rows: ...
+
+    @abstractmethod
     def last_date(self, table: str) -> int | None: ...
+
+
+def conform(label: str, want: np.dtype[np.void], rows: Rows, *, copy: bool = True) -> Rows:
+    """``rows`` as a contiguous array of ``want`` (see ``TableStore.validate``); ``label`` names
+    the table in errors."""
+    arr = np.asarray(rows)
+    if arr.ndim != 1:
+        raise ValueError(f"{label}: rows must be a 1-d structured array, got shape {arr.shape}")
+    got_fields = arr.dtype.fields
+    if got_fields is None:
+        raise ValueError(f"{label}: rows must be a structured array, got dtype {arr.dtype}")
+    want_fields = want.fields
+    assert want_fields is not None and want.names is not None
+    for name in want.names:
+        if name not in got_fields:
+            raise ValueError(f"{label}: missing field {name!r}")
+    for name in arr.dtype.names or ():
+        if name not in want_fields:
+            raise ValueError(f"{label}: unknown field {name!r}")
+        have, need = got_fields[name][0], want_fields[name][0]
+        if have == need:
+            continue
+        narrower_text = have.kind == "U" and need.kind == "U" and have.itemsize <= need.itemsize
+        if not narrower_text:
+            raise ValueError(f"{label}: field {name!r} has dtype {have}, expected {need}")
+    if arr.dtype == want:
+        out = np.array(arr, dtype=want, copy=copy or not arr.flags.c_contiguous, order="C")
+    else:
+        out = np.empty(len(arr), want)
+        for name in want.names:
+            out[name] = arr[name]
+    if len(out):
+        _check_keys(label, out)
+    return out
 
 
 def _check_keys(table: str, rows: Rows) -> None:
@@ -361,6 +528,21 @@ def _check_keys(table: str, rows: Rows) -> None:
     empty = rows["code"] == ""
     if empty.any():
         raise ValueError(f"{table}: field 'code': row {int(np.flatnonzero(empty)[0])} has an empty code")
+
+
+def index_bits(member: npt.NDArray[np.bool_]) -> npt.NDArray[np.uint8]:
+    """``universe_daily.indices`` of each instrument from a (slots, instruments) membership."""
+    slots, n = member.shape
+    if slots > INDEX_SLOTS:
+        raise ValueError(f"{slots} indices: universe_daily holds at most {INDEX_SLOTS}")
+    full = np.zeros((n, INDEX_SLOTS), np.bool_)
+    full[:, :slots] = member.T
+    return np.packbits(full, axis=1, bitorder="little")
+
+
+def index_members(bits: npt.NDArray[np.uint8], slot: int) -> npt.NDArray[np.bool_]:
+    """Which rows of ``universe_daily.indices`` have index ``slot``'s bit set."""
+    return np.asarray(bits[:, slot // 8] >> (slot % 8) & 1, np.bool_)
 
 
 def register_futures_table(store: HistoryStore) -> None:

@@ -9,7 +9,8 @@ The first read after a write folds the pending chunks in: sort them (skipped whe
 order, as the back-fill writes them), keep the last of repeated keys, then merge into the sorted
 part — in place for replaced keys, by one insert for new ones. A read is then two binary searches
 on the key array and one slice copy: ``get`` is O(log n + k). ``get_date`` uses a second, lazily
-built permutation by (date, code number).
+built permutation by (date, code number), after a first call that scans the date column (a single
+date read after a write, as a day's roll-over does, need not sort the table).
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
-from sise.store.base import Rows, TableStore
+from sise.store.base import INTRADAY_BAR, Rows, TableStore
+from sise.store.chunks import runs, upsert_sorted
 
 I64 = npt.NDArray[np.int64]
 
@@ -34,6 +36,7 @@ class _Table:
     pending: list[tuple[Rows, I64]] = field(default_factory=list)
     by_date: npt.NDArray[np.intp] | None = None  # permutation of rows by (date, code number)
     dates: npt.NDArray[np.int32] | None = None  # rows["date"][by_date]
+    scanned: bool = False  # a get_date since the last fold scanned the rows instead
     last: int | None = None
 
 
@@ -44,6 +47,8 @@ class MemoryStore(TableStore):
         self._t: dict[str, _Table] = {}
         self._code_ids: dict[str, int] = {}  # shared by all tables: one number per code string
         self._codes: list[str] = []
+        self._bars: dict[tuple[int, int, str], Rows] = {}  # (period, date, code) -> bars by start
+        self._meta: dict[str, str] = {}
         super().__init__()
 
     def _created(self, name: str, dtype: np.dtype[np.void]) -> None:
@@ -93,6 +98,7 @@ class MemoryStore(TableStore):
             keys = np.concatenate([p[1] for p in t.pending])
         t.pending = []
         t.by_date = t.dates = None
+        t.scanned = False
         if len(keys) > 1 and not bool((keys[1:] > keys[:-1]).all()):
             order = np.argsort(keys, kind="stable")  # stable: later writes of a key stay later
             keys = keys[order]
@@ -138,12 +144,22 @@ class MemoryStore(TableStore):
 
     def get_date(self, table: str, date: int) -> Rows:
         t = self._ready(table)
+        if t.by_date is None and not t.scanned:
+            # The first read of a date after a write (a day's roll-over reads one): scanning the
+            # date column costs a fraction of sorting it; a second read builds the permutation.
+            t.scanned = True
+            return t.rows[np.flatnonzero(t.rows["date"] == date)]
         if t.by_date is None or t.dates is None:
             t.by_date = np.argsort(t.rows["date"], kind="stable")  # ties stay in code-number order
             t.dates = t.rows["date"][t.by_date]
         lo = int(np.searchsorted(t.dates, date, "left"))
         hi = int(np.searchsorted(t.dates, date, "right"))
         return t.rows[t.by_date[lo:hi]]
+
+    def get_range(self, table: str, start: int, end: int) -> Rows:
+        t = self._ready(table)
+        d = t.rows["date"]
+        return t.rows[(d >= start) & (d <= end)]
 
     def last_date(self, table: str) -> int | None:
         self.dtype(table)
@@ -158,3 +174,30 @@ class MemoryStore(TableStore):
     def count(self, table: str) -> int:
         """Number of rows in ``table``."""
         return len(self._ready(table).rows)
+
+    # -- bars and meta ----------------------------------------------------------------------------
+
+    def _write_bars(self, period_s: int, rows: Rows) -> None:
+        b = runs(rows["code"], rows["date"])
+        for lo, hi in zip(b[:-1].tolist(), b[1:].tolist(), strict=True):
+            key = (period_s, int(rows["date"][lo]), str(rows["code"][lo]))
+            old = self._bars.get(key)
+            new = rows[lo:hi]
+            self._bars[key] = new if old is None else upsert_sorted(old, new, "start")
+
+    def _read_bars(self, period_s: int, code: str, date: int) -> Rows:
+        found = self._bars.get((period_s, date, code))
+        return found.copy() if found is not None else np.zeros(0, INTRADAY_BAR)
+
+    def bar_dates(self, period_s: int) -> list[int]:
+        return sorted({d for p, d, _ in self._bars if p == period_s})
+
+    def drop_bars_before(self, date: int) -> None:
+        for key in [k for k in self._bars if k[1] < date]:
+            del self._bars[key]
+
+    def get_meta(self, key: str) -> str | None:
+        return self._meta.get(key)
+
+    def set_meta(self, key: str, value: str) -> None:
+        self._meta[key] = value

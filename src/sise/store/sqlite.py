@@ -1,32 +1,55 @@
-"""SQLite history store: one file, WAL, a typed schema derived from the table dtypes.
+"""SQLite history store: one file, WAL, compressed columnar chunks, writes behind on a thread.
 
-Each registered table is one SQL table whose columns follow its numpy dtype field by field
-(``column_type``): integers and bools are INTEGER, floats REAL (NaN is stored as NULL, which
-SQLite makes of it anyway), strings TEXT, and a sub-array field (``buy_qty[12]``) a BLOB of its
-little-endian bytes, its shape known from the dtype. ``(code, date)`` is the primary key, so
-``put`` is ``INSERT OR REPLACE`` — the whole row replaced, the last of repeated keys winning, as
-in ``MemoryStore``. A ``date`` index serves ``get_date`` and ``last_date``.
-
+**Layout.** Each registered table is one SQL table of chunks (``sise.store.chunks``): the rows of
+one code in one calendar month, ``(code, month, n, first, last, data)``, unique by (code, month),
+indexed by month as well. Intraday bars live in ``bars``: one chunk per (period, date, code).
 Meta tables: ``schema_version`` (one row per applied migration), ``tables`` (each data table's
-dtype, so a reopened file knows tables registered at run time, such as ``futures_daily``) and
-``codes`` (every code in first-written order, which is ``get_date``'s code order, as in
-``MemoryStore``).
+dtype, so a reopened file knows tables registered at run time, such as ``futures_daily``),
+``codes`` (every code in first-written order, ``get_date``'s code order as in ``MemoryStore``) and
+``meta`` (named values: which market the history is of, where it stood).
+
+**Writes** never wait for the disk. ``put`` validates and adds the rows to an in-memory layer
+(a ``MemoryStore``); a writer thread commits that layer as one transaction — at once when it is
+idle, else as soon as the previous commit ends — so writes are batched by how fast the disk is,
+and a crash loses at most the commit in progress (well under a second of a live market's
+writes). Reads merge the file with the layers not yet committed, so a reader sees its writes.
+``flush`` waits for the commit of everything put so far.
+
+**Reads** go through a second connection: WAL lets them run while the writer commits. ``get`` is
+one indexed range query and a decode of each month's chunk.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
 
 import numpy as np
 
-from sise.store.base import Rows, StoreError, TableStore
+from sise.store.base import INTRADAY_BAR, Rows, StoreError, TableStore
+from sise.store.chunks import Packing, runs, upsert_sorted
+from sise.store.memory import MemoryStore
+
+log = logging.getLogger("sise.store")
+
+_BARS: Final = Packing(INTRADAY_BAR)
+_MAX_DATE: Final = (1 << 31) - 1
+
+
+def _create_chunk_table(db: sqlite3.Connection, name: str) -> None:
+    t = _q(name)
+    db.execute(
+        f"CREATE TABLE {t} (code TEXT NOT NULL, month INTEGER NOT NULL, n INTEGER NOT NULL, "
+        "first INTEGER NOT NULL, last INTEGER NOT NULL, data BLOB NOT NULL, UNIQUE (code, month))"
+    )
+    db.execute(f"CREATE INDEX {_q(name + ':by_month')} ON {t} (month)")
 
 
 def _migrate_1(db: sqlite3.Connection) -> None:
@@ -34,26 +57,39 @@ def _migrate_1(db: sqlite3.Connection) -> None:
     db.execute("CREATE TABLE codes (id INTEGER PRIMARY KEY, code TEXT NOT NULL UNIQUE)")
 
 
+def _migrate_2(db: sqlite3.Connection) -> None:
+    """Row-per-(code, date) tables become chunk tables; bars and meta are added."""
+    db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    db.execute(
+        "CREATE TABLE bars (period INTEGER NOT NULL, date INTEGER NOT NULL, code TEXT NOT NULL, "
+        "n INTEGER NOT NULL, data BLOB NOT NULL, PRIMARY KEY (period, date, code)) WITHOUT ROWID"
+    )
+    for name, text in db.execute("SELECT name, dtype FROM tables").fetchall():
+        dtype = _undescribe(text)
+        old = _q(name + ":v1")
+        db.execute(f"ALTER TABLE {_q(name)} RENAME TO {old}")
+        db.execute(f"DROP INDEX IF EXISTS {_q(name + ':by_date')}")
+        _create_chunk_table(db, name)
+        assert dtype.names is not None
+        cols = ", ".join(_q(n) for n in dtype.names)
+        fetched = db.execute(f"SELECT {cols} FROM {old} ORDER BY code, date").fetchall()
+        rows = np.zeros(len(fetched), dtype)
+        for n, col in zip(dtype.names, zip(*fetched, strict=True), strict=True):
+            sub = dtype.fields[n][0] if dtype.fields else None
+            if sub is not None and sub.shape:
+                flat = np.frombuffer(b"".join(col), sub.base.newbyteorder("<"))
+                rows[n] = flat.reshape(len(fetched), *sub.shape)
+            else:
+                rows[n] = col
+        _write_chunks(db, name, Packing(dtype), rows)
+        db.execute(f"DROP TABLE {old}")
+
+
 #: Schema migrations in order; the file's version is the number applied. Append, never edit.
-MIGRATIONS: Final[Sequence[Callable[[sqlite3.Connection], None]]] = (_migrate_1,)
+MIGRATIONS: Final[Sequence[Callable[[sqlite3.Connection], None]]] = (_migrate_1, _migrate_2)
 SCHEMA_VERSION: Final = len(MIGRATIONS)
 
-_META: Final = frozenset({"schema_version", "tables", "codes"})
-
-
-def column_type(dtype: np.dtype[Any]) -> str:
-    """SQL type of a field of ``dtype`` (a sub-array field's dtype has a ``shape``)."""
-    if dtype.shape:
-        return "BLOB"
-    if dtype.kind in "iub":
-        if dtype.kind == "u" and dtype.itemsize == 8:
-            raise ValueError("uint64 does not fit SQLite's signed 64-bit INTEGER")
-        return "INTEGER"
-    if dtype.kind == "f":
-        return "REAL"
-    if dtype.kind in "US":
-        return "TEXT"
-    raise ValueError(f"no SQL column type for numpy dtype {dtype}")
+_META: Final = frozenset({"schema_version", "tables", "codes", "meta", "bars"})
 
 
 def _q(name: str) -> str:
@@ -69,69 +105,99 @@ def _undescribe(text: str) -> np.dtype[np.void]:
     return np.dtype(fields)
 
 
-class _Table:
-    """SQL statements and column converters of one data table."""
+def _write_chunks(db: sqlite3.Connection, table: str, packing: Packing, rows: Rows) -> None:
+    """Upsert ``rows`` (sorted by code then date, unique) as month chunks, merged into the chunks
+    already there."""
+    if not len(rows):
+        return
+    months = rows["date"] // 100
+    bounds = runs(rows["code"], months)
+    starts = bounds[:-1]
+    matrix = packing.matrix(rows)
+    t = _q(table)
+    insert = f"INSERT OR REPLACE INTO {t} (code, month, n, first, last, data) VALUES (?, ?, ?, ?, ?, ?)"
+    group_month = months[starts]
+    for month in np.unique(group_month).tolist():
+        in_month = np.flatnonzero(group_month == month)
+        codes = [str(rows["code"][starts[g]]) for g in in_month.tolist()]
+        if len(codes) <= 64:
+            marks = ", ".join("?" * len(codes))
+            query = f"SELECT code, n, data FROM {t} WHERE month = ? AND code IN ({marks})"
+            old = {c: (n, b) for c, n, b in db.execute(query, (month, *codes))}
+        else:
+            old = {
+                c: (n, b)
+                for c, n, b in db.execute(f"SELECT code, n, data FROM {t} WHERE month = ?", (month,))
+            }
+        params: list[tuple[Any, ...]] = []
+        for g, code in zip(in_month.tolist(), codes, strict=True):
+            lo, hi = int(bounds[g]), int(bounds[g + 1])
+            stored = old.get(code)
+            if stored is None:
+                first, last = int(rows["date"][lo]), int(rows["date"][hi - 1])
+                params.append((code, month, hi - lo, first, last, packing.encode(matrix[lo:hi])))
+                continue
+            chunk = upsert_sorted(
+                packing.decode(stored[1], stored[0]), packing.packed_rows(matrix[lo:hi]), "date"
+            )
+            dates = chunk["date"]
+            params.append((code, month, len(chunk), int(dates[0]), int(dates[-1]), packing.encode(chunk)))
+        db.executemany(insert, params)
 
-    def __init__(self, name: str, dtype: np.dtype[np.void]) -> None:
-        assert dtype.names is not None and dtype.fields is not None
-        self.dtype = dtype
-        self.names = dtype.names
-        self.blobs = {n: dtype.fields[n][0] for n in self.names if dtype.fields[n][0].shape}
-        t, cols = _q(name), ", ".join(_q(n) for n in self.names)
-        null = {n: "" if dtype.fields[n][0].kind == "f" else " NOT NULL" for n in self.names}
-        self.create = (
-            f"CREATE TABLE IF NOT EXISTS {t} ("
-            + ", ".join(f"{_q(n)} {column_type(dtype.fields[n][0])}{null[n]}" for n in self.names)
-            + ", PRIMARY KEY (code, date)) WITHOUT ROWID"
-        )
-        self.index = f"CREATE INDEX IF NOT EXISTS {_q(name + ':by_date')} ON {t} (date)"
-        self.insert = f"INSERT OR REPLACE INTO {t} ({cols}) VALUES ({', '.join('?' * len(self.names))})"
-        self.get = f"SELECT {cols} FROM {t} WHERE code = ? AND date BETWEEN ? AND ? ORDER BY date"
-        tcols = ", ".join(f"t.{_q(n)}" for n in self.names)
-        self.get_date = (
-            f"SELECT {tcols} FROM {t} AS t JOIN codes AS c ON c.code = t.code WHERE t.date = ? ORDER BY c.id"
-        )
-        self.last_date = f"SELECT MAX(date) FROM {t}"
 
-    def params(self, rows: Rows) -> Iterator[tuple[Any, ...]]:
-        cols: list[list[Any]] = []
-        for n in self.names:
-            if n in self.blobs:
-                le = np.ascontiguousarray(rows[n], self.blobs[n].base.newbyteorder("<"))
-                cols.append([r.tobytes() for r in le])
-            else:
-                cols.append(rows[n].tolist())
-        return zip(*cols, strict=True)
+@dataclass
+class _Layer:
+    """Writes not yet committed: rows and bars (in a ``MemoryStore``), codes, meta, bar drops."""
 
-    def rows(self, fetched: list[tuple[Any, ...]]) -> Rows:
-        out = np.zeros(len(fetched), self.dtype)
-        if not fetched:
-            return out
-        for n, col in zip(self.names, zip(*fetched, strict=True), strict=True):
-            sub = self.blobs.get(n)
-            if sub is None:
-                out[n] = col
-            else:
-                flat = np.frombuffer(b"".join(col), sub.base.newbyteorder("<"))
-                out[n] = flat.reshape(len(fetched), *sub.shape)
-        return out
+    rows: MemoryStore
+    tables: set[str] = field(default_factory=set)
+    bar_keys: set[tuple[int, int, str]] = field(default_factory=set)
+    codes: list[tuple[int, str]] = field(default_factory=list)
+    meta: dict[str, str] = field(default_factory=dict)
+    drop_before: int | None = None
+    new_tables: dict[str, np.dtype[np.void]] = field(default_factory=dict)
+
+    @property
+    def empty(self) -> bool:
+        pending = self.tables or self.bar_keys or self.codes or self.meta or self.new_tables
+        return not (pending or self.drop_before)
 
 
 class SqliteStore(TableStore):
-    """A ``HistoryStore`` in one SQLite file. One connection, used under a lock, so calls may come
-    from worker threads (one at a time)."""
+    """A ``HistoryStore`` in one SQLite file. Safe to call from several threads."""
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
-        self._lock = threading.Lock()
-        self._t: dict[str, _Table] = {}
-        self._db = self._connect()
+        self._packing: dict[str, Packing] = {}
+        self._w = self._connect()  # the writer's connection: migrations, then the writer thread
+        try:
+            self._r = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        except sqlite3.Error as e:  # pragma: no cover - the writer's connect succeeded
+            raise StoreError(f"cannot open the history store {self.path}: {e}") from e
+        self._rlock = threading.Lock()
         self._stored = {
-            name: _undescribe(text) for name, text in self._db.execute("SELECT name, dtype FROM tables")
+            name: _undescribe(text) for name, text in self._w.execute("SELECT name, dtype FROM tables")
         }
+        self._code_ids = {c: i for i, c in self._w.execute("SELECT id, code FROM codes")}
+        self._last: dict[str, int | None] = {}
+        self._on_disk: set[str] = set()  # data tables the file has (the others await a commit)
+        # Layers: ``_layer`` takes puts; the writer commits ``_inflight``. Guarded by ``_plock``.
+        self._plock = threading.Lock()
+        self._layer = self._new_layer()
+        self._inflight: _Layer | None = None
+        self._error: StoreError | None = None
+        self._queued = 0  # layers handed to the writer so far …
+        self._committed = 0  # … and committed
+        self._done = threading.Condition(self._plock)
+        self._wake = threading.Event()
+        self._closing = False
         super().__init__()
         for name, dtype in self._stored.items():
             self.register_table(name, dtype)  # tables registered at run time by an earlier process
+        self._writer = threading.Thread(target=self._run, name="sise-store", daemon=True)
+        self._writer.start()
+
+    # -- connection and schema --------------------------------------------------------------------
 
     def _connect(self) -> sqlite3.Connection:
         try:
@@ -141,6 +207,8 @@ class SqliteStore(TableStore):
             raise StoreError(f"cannot open the history store {self.path}: {e}") from e
         try:
             db.execute("PRAGMA journal_mode=WAL")
+            # NORMAL: a commit is durable once the WAL is synced at checkpoints; a crash (kill -9
+            # of the process) loses nothing committed, a power cut at most the last commits.
             db.execute("PRAGMA synchronous=NORMAL")
             self._migrate(db)
         except sqlite3.DatabaseError as e:
@@ -175,27 +243,27 @@ class SqliteStore(TableStore):
                 db.execute("INSERT INTO schema_version VALUES (?, ?)", (version, applied))
             db.execute("COMMIT")
         except BaseException:
-            db.execute("ROLLBACK")
+            if db.in_transaction:  # SQLite may have rolled back itself (a full disk)
+                db.execute("ROLLBACK")
             raise
 
-    @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
+    def schema_version(self) -> int:
+        with self._rlock:
+            return int(self._r.execute("SELECT MAX(version) FROM schema_version").fetchone()[0])
 
     def close(self) -> None:
-        with self._lock:
-            self._db.close()
-
-    def schema_version(self) -> int:
-        with self._lock:
-            return int(self._db.execute("SELECT MAX(version) FROM schema_version").fetchone()[0])
+        """Commit what is pending, stop the writer and close the file."""
+        if self._closing:
+            return
+        try:
+            self.flush()
+        finally:
+            self._closing = True
+            self._wake.set()
+            self._writer.join(timeout=30)
+            with self._rlock:
+                self._r.close()
+            self._w.close()
 
     # -- registry ---------------------------------------------------------------------------------
 
@@ -212,67 +280,325 @@ class SqliteStore(TableStore):
         super().register_table(name, dtype)
 
     def _created(self, name: str, dtype: np.dtype[np.void]) -> None:
-        t = _Table(name, dtype)
-        if name not in self._stored:
-            with self._transaction() as db:
-                db.execute(t.create)
-                db.execute(t.index)
-                db.execute("INSERT INTO tables VALUES (?, ?)", (name, _describe(dtype)))
-            self._stored[name] = dtype
-        self._t[name] = t
+        self._packing[name] = Packing(dtype)
+        with self._plock:
+            self._layer.rows.register_table(name, dtype)
+            if name not in self._stored:
+                # Created by the writer with the next commit, so registering never waits for a
+                # commit in progress; until then the table is read from the layers alone.
+                self._stored[name] = dtype
+                self._layer.new_tables[name] = dtype
+                self._last[name] = None
+                return
+        with self._rlock:
+            t = _q(name)  # the newest month by its index, then the newest day in it
+            last = self._r.execute(
+                f"SELECT MAX(last) FROM {t} WHERE month = (SELECT MAX(month) FROM {t})"
+            ).fetchone()[0]
+        self._on_disk.add(name)
+        self._last[name] = None if last is None else int(last)
+
+    def _new_layer(self) -> _Layer:
+        layer = _Layer(MemoryStore())
+        for name, dtype in getattr(self, "_dtypes", {}).items():
+            layer.rows.register_table(name, dtype)
+        return layer
 
     # -- writes -----------------------------------------------------------------------------------
 
     def _write(self, table: str, rows: Rows) -> None:
-        t = self._t[table]
-        codes = rows["code"]
-        _, first = np.unique(codes, return_index=True)
-        new_codes = [(c,) for c in codes[np.sort(first)].tolist()]
-        with self._transaction() as db:
-            db.executemany("INSERT OR IGNORE INTO codes (code) VALUES (?)", new_codes)
-            db.executemany(t.insert, t.params(rows))
+        self._raise_error()
+        newest = int(rows["date"].max())
+        with self._plock:
+            self._new_codes(rows["code"])
+            self._layer.rows._write(table, rows)
+            self._layer.tables.add(table)
+            last = self._last[table]
+            self._last[table] = newest if last is None else max(last, newest)
+        self._wake.set()
+
+    def _write_bars(self, period_s: int, rows: Rows) -> None:
+        self._raise_error()
+        b = runs(rows["code"], rows["date"])
+        keys = {(period_s, int(rows["date"][i]), str(rows["code"][i])) for i in b[:-1].tolist()}
+        with self._plock:
+            self._layer.rows._write_bars(period_s, rows)
+            self._layer.bar_keys |= keys
+        self._wake.set()
+
+    def drop_bars_before(self, date: int) -> None:
+        with self._plock:
+            layer = self._layer
+            layer.drop_before = max(layer.drop_before or 0, int(date))
+            layer.rows.drop_bars_before(date)
+            layer.bar_keys = {k for k in layer.bar_keys if k[1] >= date}
+        self._wake.set()
+
+    def set_meta(self, key: str, value: str) -> None:
+        self._raise_error()  # the market records its position every second: a failed commit stops it
+        with self._plock:
+            self._layer.meta[key] = value
+        self._wake.set()
+
+    def _new_codes(self, codes: np.ndarray) -> None:
+        """Number codes not seen before (under ``_plock``), in the order they first appear."""
+        b = runs(codes)
+        for code in codes[b[:-1]].tolist():
+            if code not in self._code_ids:
+                self._code_ids[code] = len(self._code_ids) + 1
+                self._layer.codes.append((self._code_ids[code], code))
+
+    def flush(self) -> None:
+        """Wait until everything put so far is committed; ``StoreError`` if a commit failed."""
+        with self._plock:
+            target = self._queued + (0 if self._layer.empty else 1)
+            self._wake.set()
+            while self._committed < target and self._error is None:
+                self._done.wait(timeout=1.0)
+                self._wake.set()
+        self._raise_error()
+
+    def _raise_error(self) -> None:
+        if self._error is not None:
+            raise self._error
+
+    # -- the writer thread ------------------------------------------------------------------------
+
+    def _run(self) -> None:
+        while True:
+            self._wake.wait()
+            self._wake.clear()
+            with self._plock:
+                layer = self._layer
+                if layer.empty:
+                    if self._closing:
+                        return
+                    continue
+                for name in layer.tables:
+                    layer.rows.count(name)  # fold now: readers only read a layer in flight
+                self._inflight, self._layer = layer, self._new_layer()
+                self._queued += 1
+            try:
+                self._commit(layer)
+            except (sqlite3.Error, OSError) as e:
+                log.error("history store %s: commit failed: %s", self.path, e)
+                with self._plock:
+                    self._error = StoreError(f"cannot write the history store {self.path}: {e}")
+                    self._done.notify_all()
+                return
+            with self._plock:
+                self._on_disk |= layer.new_tables.keys()
+                self._inflight = None
+                self._committed += 1
+                self._done.notify_all()
+
+    def _commit(self, layer: _Layer) -> None:
+        db = self._w
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            for name, dtype in layer.new_tables.items():
+                _create_chunk_table(db, name)
+                db.execute("INSERT INTO tables VALUES (?, ?)", (name, _describe(dtype)))
+            db.executemany("INSERT OR IGNORE INTO codes (id, code) VALUES (?, ?)", layer.codes)
+            mem = layer.rows
+            for name in sorted(layer.tables):
+                rows = mem._ready(name).rows  # sorted by (code number, date): grouped by code
+                _write_chunks(db, name, self._packing[name], rows)
+            if layer.drop_before is not None:
+                db.execute("DELETE FROM bars WHERE date < ?", (layer.drop_before,))
+            bar_params = []
+            for period, date, code in sorted(layer.bar_keys):
+                new = _BARS.pack(mem._read_bars(period, code, date))
+                old = db.execute(
+                    "SELECT n, data FROM bars WHERE period = ? AND date = ? AND code = ?",
+                    (period, date, code),
+                ).fetchone()
+                if old is not None:
+                    new = upsert_sorted(_BARS.decode(old[1], old[0]), new, "start")
+                bar_params.append((period, date, code, len(new), _BARS.encode(new)))
+            db.executemany("INSERT OR REPLACE INTO bars VALUES (?, ?, ?, ?, ?)", bar_params)
+            db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", list(layer.meta.items()))
+            db.execute("COMMIT")
+        except BaseException:
+            if db.in_transaction:  # SQLite may have rolled back itself (a full disk)
+                db.execute("ROLLBACK")
+            raise
 
     # -- reads ------------------------------------------------------------------------------------
 
-    def _table(self, table: str) -> _Table:
-        t = self._t.get(table)
-        if t is None:
-            self.dtype(table)  # raises the KeyError that lists the tables
-            raise AssertionError  # pragma: no cover
-        return t
+    def _layers(self) -> list[_Layer]:
+        """The uncommitted layers, oldest first. Take them *before* reading the file: a layer
+        committed in between is then read twice (harmless), never missed. Read a layer's contents
+        under ``_plock``: the newest one is still taking writes."""
+        with self._plock:
+            return [x for x in (self._inflight, self._layer) if x is not None]
+
+    def _fetch(self, table: str, query: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+        """Rows of a query on ``table``'s chunks (none while the table awaits its creation)."""
+        if table not in self._on_disk:
+            return []
+        with self._rlock:
+            return self._r.execute(query.format(t=_q(table)), params).fetchall()
 
     def get(self, table: str, code: str, start: int | None = None, end: int | None = None) -> Rows:
-        t = self._table(table)
-        lo = 0 if start is None else int(start)
-        hi = (1 << 32) - 1 if end is None else int(end)
-        with self._lock:
-            fetched = self._db.execute(t.get, (code, lo, hi)).fetchall()
-        return t.rows(fetched)
+        packing = self._packing.get(table)
+        if packing is None:
+            self.dtype(table)  # raises the KeyError that lists the tables
+            raise AssertionError  # pragma: no cover
+        lo = 0 if start is None else max(int(start), 0)
+        hi = _MAX_DATE if end is None else min(int(end), _MAX_DATE)
+        if hi < lo:
+            return np.zeros(0, packing.dtype)
+        layers = self._layers()
+        fetched = self._fetch(
+            table,
+            "SELECT n, data FROM {t} WHERE code = ? AND month BETWEEN ? AND ? ORDER BY month",
+            (code, lo // 100, hi // 100),
+        )
+        parts = [packing.decode(blob, n) for n, blob in fetched]
+        stored = np.concatenate(parts) if parts else np.zeros(0, packing.packed)
+        d = stored["date"]
+        out = packing.unpack(stored[(d >= lo) & (d <= hi)], code)
+        with self._plock:
+            for layer in layers:
+                if table in layer.tables:
+                    out = upsert_sorted(out, layer.rows.get(table, code, start, end), "date")
+        return out
 
     def get_date(self, table: str, date: int) -> Rows:
-        t = self._table(table)
-        with self._lock:
-            fetched = self._db.execute(t.get_date, (int(date),)).fetchall()
-        return t.rows(fetched)
+        packing = self._packing.get(table)
+        if packing is None:
+            self.dtype(table)
+            raise AssertionError  # pragma: no cover
+        date = int(date)
+        layers = self._layers()
+        fetched = self._fetch(
+            table,
+            "SELECT code, n, data FROM {t} WHERE month = ? AND first <= ? AND last >= ?",
+            (date // 100, date, date),
+        )
+        parts = []
+        for code, n, blob in fetched:
+            rows = packing.decode(blob, n)
+            hit = rows[rows["date"] == date]
+            if len(hit):
+                parts.append(packing.unpack(hit, code))
+        with self._plock:
+            parts.extend(layer.rows.get_date(table, date) for layer in layers if table in layer.tables)
+            ids = self._code_ids
+        if not parts:
+            return np.zeros(0, packing.dtype)
+        rows = np.concatenate(parts)
+        # Later layers win: keep the last row of each code, then order by first-written.
+        _, last_pos = np.unique(rows["code"][::-1], return_index=True)
+        rows = rows[len(rows) - 1 - last_pos]
+        order = np.argsort(np.fromiter((ids[c] for c in rows["code"].tolist()), np.int64, len(rows)))
+        return rows[order]
+
+    def get_range(self, table: str, start: int, end: int) -> Rows:
+        packing = self._packing.get(table)
+        if packing is None:
+            self.dtype(table)
+            raise AssertionError  # pragma: no cover
+        lo, hi = int(start), int(end)
+        layers = self._layers()
+        fetched = self._fetch(
+            table,
+            "SELECT code, n, data FROM {t} WHERE month BETWEEN ? AND ? AND last >= ? AND first <= ?",
+            (lo // 100, hi // 100, lo, hi),
+        )
+        # The file's chunks: decoded packed, the codes put back once for all of them.
+        packed = [packing.decode(blob, n) for _, n, blob in fetched]
+        lengths = [len(p) for p in packed]
+        stored = np.zeros(0, packing.dtype)
+        if packed:
+            stored = np.empty(sum(lengths), packing.dtype)
+            flat = np.concatenate(packed)
+            for name in packing.names:
+                stored[name] = flat[name]
+            stored["code"] = np.repeat(np.array([c for c, _, _ in fetched], stored["code"].dtype), lengths)
+            d = stored["date"]
+            stored = stored[(d >= lo) & (d <= hi)]
+        parts: list[Rows] = [stored]
+        with self._plock:
+            parts.extend(layer.rows.get_range(table, lo, hi) for layer in layers if table in layer.tables)
+            ids = self._code_ids
+            numbers = []
+            for part in parts:
+                b = runs(part["code"])
+                run_ids = [ids[c] for c in part["code"][b[:-1]].tolist()]
+                numbers.append(np.repeat(np.asarray(run_ids, np.int64), np.diff(b)))
+        rows = np.concatenate(parts)
+        if not len(rows):
+            return rows
+        code_id = np.concatenate(numbers)
+        # By (code number, date); of repeated keys the last part's row (the newest layer) wins.
+        order = np.lexsort((np.arange(len(rows)), rows["date"], code_id))
+        rows, code_id = rows[order], code_id[order]
+        last = np.ones(len(rows), np.bool_)
+        last[:-1] = (code_id[1:] != code_id[:-1]) | (rows["date"][1:] != rows["date"][:-1])
+        return rows[last]
 
     def last_date(self, table: str) -> int | None:
-        t = self._table(table)
-        with self._lock:
-            last = self._db.execute(t.last_date).fetchone()[0]
-        return None if last is None else int(last)
+        self.dtype(table)
+        return self._last[table]
+
+    def _read_bars(self, period_s: int, code: str, date: int) -> Rows:
+        layers = self._layers()
+        with self._rlock:
+            row = self._r.execute(
+                "SELECT n, data FROM bars WHERE period = ? AND date = ? AND code = ?", (period_s, date, code)
+            ).fetchone()
+        out = _BARS.unpack(_BARS.decode(row[1], row[0]), code) if row else np.zeros(0, INTRADAY_BAR)
+        with self._plock:
+            for layer in layers:
+                if layer.drop_before is not None and date < layer.drop_before:
+                    out = out[:0]
+                if (period_s, date, code) in layer.bar_keys:
+                    out = upsert_sorted(out, layer.rows.get_bars(period_s, code, date), "start")
+        return out
+
+    def bar_dates(self, period_s: int) -> list[int]:
+        layers = self._layers()
+        with self._rlock:
+            stored = {
+                r[0] for r in self._r.execute("SELECT DISTINCT date FROM bars WHERE period = ?", (period_s,))
+            }
+        with self._plock:
+            for layer in layers:
+                if layer.drop_before is not None:
+                    stored = {d for d in stored if d >= layer.drop_before}
+                stored |= {d for p, d, _ in layer.bar_keys if p == period_s}
+        return sorted(stored)
+
+    def get_meta(self, key: str) -> str | None:
+        layers = self._layers()
+        with self._plock:
+            for layer in reversed(layers):
+                if key in layer.meta:
+                    return layer.meta[key]
+        with self._rlock:
+            row = self._r.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
 
     def codes(self, table: str) -> list[str]:
         """Codes with at least one row in ``table``, in first-written order."""
-        self._table(table)
-        with self._lock:
-            found = self._db.execute(
-                f"SELECT c.code FROM codes AS c WHERE EXISTS "
-                f"(SELECT 1 FROM {_q(table)} AS t WHERE t.code = c.code) ORDER BY c.id"
-            ).fetchall()
-        return [r[0] for r in found]
+        self.dtype(table)
+        layers = self._layers()
+        stored = {r[0] for r in self._fetch(table, "SELECT DISTINCT code FROM {t}", ())}
+        with self._plock:
+            for layer in layers:
+                if table in layer.tables:
+                    stored |= set(layer.rows.codes(table))
+            ids = self._code_ids
+        return sorted(stored, key=ids.__getitem__)
 
     def count(self, table: str) -> int:
         """Number of rows in ``table``."""
-        self._table(table)
-        with self._lock:
-            return int(self._db.execute(f"SELECT COUNT(*) FROM {_q(table)}").fetchone()[0])
+        self.flush()
+        self.dtype(table)
+        return (
+            int(self._fetch(table, "SELECT COALESCE(SUM(n), 0) FROM {t}", ())[0][0])
+            if table in self._on_disk
+            else 0
+        )

@@ -42,6 +42,7 @@ from sise.market.derivatives import (
     listing_date,
     option_limit_steps,
     product_of_code,
+    value_krw,
 )
 from sise.market.instruments import Instrument
 from sise.market.ticks import TickTableId, round_down, tick_size
@@ -160,9 +161,7 @@ def quote1(value: int, scale: int) -> float | int:
 def krw(ctx: KoscomContext, i: int, value: npt.ArrayLike) -> I64:
     """Σ price × qty (price units) as KRW: × multiplier / price_scale (exact for every product)."""
     ins = ctx.engine.instruments
-    return np.asarray(
-        np.asarray(value, np.int64) * int(ins.multiplier[i]) // int(ins.price_scale[i]), np.int64
-    )
+    return value_krw(value, ins.multiplier[i], ins.price_scale[i])
 
 
 def record(ctx: KoscomContext, i: int) -> Instrument:

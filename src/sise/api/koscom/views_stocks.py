@@ -862,22 +862,13 @@ def _etf(ctx: KoscomContext, path: Path) -> int:
     return i
 
 
-def _nav_now(ctx: KoscomContext, i: int) -> tuple[int, int]:
-    """(iNAV, previous NAV) in hundredths: the engine's iNAV; an ETF on an underlying the
-    engine does not compute (foreign, bonds…) stays at its previous NAV (inferred)."""
-    e = ctx.engine
-    prev = round(float(e.nav_prev[i]) * 100)
-    now = float(e.inav()[i])
-    return (prev if np.isnan(now) else round(now * 100)), prev
-
-
 def _nav_result(code: str, nav: int, prev: int) -> Result:
     return Result(NAV.render_one({"isuSrtCd": code, "nav": nav, "cmpprevddNav": nav - prev}))
 
 
 def nav(ctx: KoscomContext, path: Path, req: Request) -> Result:
     i = _etf(ctx, path)
-    return _nav_result(ctx.engine.instruments.code[i], *_nav_now(ctx, i))
+    return _nav_result(ctx.engine.instruments.code[i], *readers.etf_nav(ctx.engine, i))
 
 
 def closenav(ctx: KoscomContext, path: Path, req: Request) -> Result:
@@ -885,7 +876,7 @@ def closenav(ctx: KoscomContext, path: Path, req: Request) -> Result:
     code = ctx.engine.instruments.code[i]
     day = close_day(ctx, CLOSE_NAV_AFTER)
     if day == _today(ctx) and ctx.engine.day == day:
-        return _nav_result(code, *_nav_now(ctx, i))
+        return _nav_result(code, *readers.etf_nav(ctx.engine, i))
     stored = _rows(ctx, "nav_daily", code, None, day)[-2:]
     if not len(stored) or int(stored["date"][-1]) != yyyymmdd(day):
         raise NO_DATA()
