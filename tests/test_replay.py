@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import anyio
@@ -379,3 +380,15 @@ def test_a_recording_whose_opening_this_sise_rebuilds_differently_is_refused(tmp
     with pytest.raises(RecordingError, match=r"opening of 2026-11-20 rebuilt by sise .* differs"):
         Market(replay.settings(data_dir=tmp_path), clock=Clock.manual(START), source=replay)
     replay.close()
+
+
+def test_a_market_that_continues_stored_history_is_not_recorded(tmp_path: Path) -> None:
+    # A market that resumed a data directory (or started from imported history) opens on state
+    # that no recording holds: the recorder refuses it rather than write a file that cannot replay.
+    path = tmp_path / "day.sise"
+    recorder = MarketRecorder(path)
+    resumed = SimpleNamespace(from_settings=False, settings=Settings(data_dir=tmp_path / "data"))
+    with pytest.raises(RecordingError, match="new --data-dir or with --history memory"):
+        recorder(resumed, None)  # type: ignore[arg-type]
+    recorder.close()
+    assert not path.exists()  # nothing was recorded

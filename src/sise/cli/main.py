@@ -212,7 +212,7 @@ def _universe(args: argparse.Namespace) -> int:
 
 
 #: What a recording fixes: ``sise serve --replay`` refuses these flags.
-REPLAY_FIXED = ("seed", "date", "scale", "history_years", "csv")
+REPLAY_FIXED = ("seed", "date", "scale", "history_years", "history", "csv")
 
 
 def _serve(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:

@@ -4,7 +4,8 @@
 when the source hands it over, on the thread that asked for it — the producer thread when live,
 so encoding and compression stay off the event loop. The file is created before the market is
 built (a bad path fails at once) and its header written when the first day opens, once the
-clock's start is known.
+clock's start is known. Only a market built from its settings alone can be recorded: one that
+continues a data directory's stored or imported history opens on state no recording holds.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pathlib import Path
 from sise.engine.batches import Batch
 from sise.server.runtime import DaySource, Market, simulated
 from sise.sources.day import OpenedDay
-from sise.sources.recording import Header, RecordingWriter, open_new
+from sise.sources.recording import Header, RecordingError, RecordingWriter, open_new
 
 
 def header_of(market: Market) -> Header:
@@ -45,6 +46,12 @@ class MarketRecorder:
 
     def __call__(self, market: Market, opened: OpenedDay) -> Iterator[Batch]:
         if self.writer is None:
+            if not market.from_settings:
+                raise RecordingError(
+                    f"{self.path}: the market continues the stored or imported history of"
+                    f" {market.settings.data_dir}, which a replay cannot rebuild: record with a new"
+                    " --data-dir or with --history memory"
+                )
             self.writer = RecordingWriter(self._sink, header_of(market), str(self.path))
         return self.writer.record(opened.day, market.engine.digest(), self.inner(market, opened))
 

@@ -91,6 +91,9 @@ class Replay:
             history_years=h.history_years,
             universe_csv=csv,
             data_dir=data_dir,
+            # Rebuilt in memory as the recording server built it; never a data directory's stored
+            # history, which later days may have extended and which a replay must not write to.
+            history="memory",
         )
 
     def warnings(self) -> list[str]:

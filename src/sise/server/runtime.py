@@ -105,6 +105,8 @@ class Market:
             self.imported.start_universe(self.store, base)
         ident = identity(base, settings.seed)
         reused = check_identity(self.store, ident, settings.data_dir)
+        #: Built from the settings alone (history back-filled afresh): what a recording can replay.
+        self.from_settings = not reused and self.imported is None
         #: Where an earlier run on this data directory stood, when this run resumes there.
         self.resumed: Position | None = None
         if clock is None:
