@@ -28,6 +28,7 @@ with warnings.catch_warnings():
 from koscom_fields import KEY
 from sise.api.kiwoom.auth import KeyStore
 from sise.market.timeutil import KST, NS
+from sise.server import runtime
 from sise.server.admin import ADMIN_KEY_FILE, ENV_ADMIN_KEY, admin_app, load_or_create_admin_key
 from sise.server.app import create_app
 from sise.server.recorder import MarketRecorder
@@ -321,11 +322,15 @@ def test_a_replay_at_its_own_speed_and_start(tmp_path: Path) -> None:
     replay.close()
 
 
-def test_a_recording_across_the_close_replays_the_next_day_too(tmp_path: Path) -> None:
+def test_a_recording_across_the_close_replays_the_next_day_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A whole day to run through: thin, in ten-minute batches (the replay keeps the recorded ones).
+    monkeypatch.setattr(runtime, "CATCH_UP_STEP_S", 600)
     path = tmp_path / "days.sise"
     late = datetime(2026, 11, 20, 19, 0, tzinfo=KST)
     recorder = MarketRecorder(path)
-    thin = Settings(day=DAY, history_years=0, scale=0.002)  # a whole day to run through: keep it thin
+    thin = Settings(day=DAY, history_years=0, scale=0.002)
     m = Market(thin, clock=Clock.fast(late), source=recorder)
     m.catch_up()
     target = m.start_ns + 14 * 3600 * NS  # through NXT's close at 20:00 into Monday's morning
