@@ -3,6 +3,7 @@ all-or-nothing validation."""
 
 from __future__ import annotations
 
+import copy
 from datetime import date, time, timedelta
 
 import numpy as np
@@ -359,6 +360,26 @@ def test_one_batch_or_many_give_identical_state(traded: tuple[Engine, list[Batch
     for i in range(0, len(batches), 97):
         cut.apply(Batch.concat(batches[i : i + 97]))
     assert cut.digest() == e.digest()
+
+
+def test_a_deep_copy_is_an_independent_engine_in_the_same_state(traded: tuple[Engine, list[Batch]]) -> None:
+    e, batches = traded
+    half = len(batches) // 2
+    original = fresh_engine()
+    at_open = copy.deepcopy(original)
+    original.apply(Batch.concat(batches[:half]))
+    midday = copy.deepcopy(original)
+    assert midday.digest() == original.digest() and midday.instruments is not original.instruments
+    # A few applies each (one batch or many give the same state, above): a copy whose views no
+    # longer write through goes wrong from its second apply on.
+    quarter = len(batches) // 4
+    for part in (batches[half : half + quarter], batches[half + quarter :]):
+        original.apply(Batch.concat(part))
+        midday.apply(Batch.concat(part))
+    assert midday.digest() == original.digest() == e.digest()
+    for part in (batches[:half], batches[half:]):  # the copy at the opening was not moved
+        at_open.apply(Batch.concat(part))
+    assert at_open.digest() == e.digest()
 
 
 # -- validation -------------------------------------------------------------------------------------

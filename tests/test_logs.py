@@ -50,7 +50,7 @@ def test_uvicorn_logs_warnings_and_up_whatever_sise_logs() -> None:
 def test_serve_configures_logging_from_its_option(monkeypatch: pytest.MonkeyPatch) -> None:
     seen: dict[str, Any] = {}
 
-    def fake_serve(settings: Any, options: serve_module.ServeOptions) -> int:
+    def fake_serve(settings: Any, options: serve_module.ServeOptions, replay: Any = None) -> int:
         seen["options"] = options
         return 0
 

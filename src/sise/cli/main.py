@@ -69,12 +69,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     demo.add_argument("--csv", type=Path, help="universe CSV to use instead of the built-in one")
 
-    sim = sub.add_parser("simulate", help="simulate one trading day and write it to Parquet files")
+    sim = sub.add_parser(
+        "simulate", help="simulate one trading day and write it to Parquet files, a recording or both"
+    )
     sim.add_argument("--seed", type=int, default=0)
     sim.add_argument("--date", type=_date, required=True, help="trading day, YYYY-MM-DD")
-    sim.add_argument("--out", type=Path, required=True, help="output directory")
+    sim.add_argument("--out", type=Path, help="output directory for the Parquet files")
     sim.add_argument("--scale", type=float, default=1.0, help="1.0 ≈ 10 M trades (default 1.0)")
     sim.add_argument("--csv", type=Path, help="universe CSV to use instead of the built-in one")
+    sim.add_argument(
+        "--record", type=Path, help="also write the day's engine batches to this new recording file"
+    )
 
     srv = sub.add_parser("serve", help="run the market and serve the vendor APIs")
     srv.add_argument("--host", default="127.0.0.1")
@@ -83,7 +88,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--mock-port", type=int, default=8001, help="모의투자 personality; 0 to disable (default 8001)"
     )
     srv.add_argument("--seed", type=int, default=0)
-    srv.add_argument("--speed", type=float, default=1.0, help="market-time speed (default 1.0)")
+    srv.add_argument(
+        "--speed",
+        type=float,
+        default=None,
+        help="market-time speed (default 1.0; a replay: the recorded one)",
+    )
     srv.add_argument("--date", type=_date, default=None, help="trading day to simulate (default: today's)")
     srv.add_argument(
         "--start",
@@ -154,6 +164,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     srv.add_argument("--csv", type=Path, help="universe CSV to use instead of the built-in one")
     srv.add_argument(
+        "--record", type=Path, help="write the market's engine batches to this new recording file"
+    )
+    srv.add_argument(
+        "--replay",
+        type=Path,
+        help="serve a recording instead of simulating (its settings are the recording's)",
+    )
+    srv.add_argument(
         "--log-level", choices=LEVELS, default="info", help="sise's log lines on stderr (default info)"
     )
 
@@ -164,7 +182,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "import":
             return run_import(args)
         if args.command == "serve":
-            return _serve(args)
+            return _serve(args, srv)
         if args.command == "universe":
             return _universe(args)
         if args.command == "simulate":
@@ -193,14 +211,30 @@ def _universe(args: argparse.Namespace) -> int:
     return 0
 
 
-def _serve(args: argparse.Namespace) -> int:
+#: What a recording fixes: ``sise serve --replay`` refuses these flags.
+REPLAY_FIXED = ("seed", "date", "scale", "history_years", "history", "csv")
+
+
+def _serve(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     from sise.cli.serve import ServeOptions, serve
+    from sise.server.replay import Replay
     from sise.server.runtime import Settings
 
     configure_logging(args.log_level)
+    replay: Replay | None = None
+    if args.replay is not None:
+        fixed = [n for n in REPLAY_FIXED if getattr(args, n) != parser.get_default(n)]
+        given = [f"--{n.replace('_', '-')}" for n in fixed]
+        if given:
+            raise ValueError(f"{', '.join(given)}: a replay takes the market's settings from the recording")
+        if args.record is not None:
+            raise ValueError("--record and --replay: a replay cannot be recorded again")
+        replay = Replay(args.replay)
+        for warning in replay.warnings():
+            print(f"sise: warning: {warning}", file=sys.stderr)
     settings = Settings(
         seed=args.seed,
-        speed=args.speed,
+        speed=1.0 if args.speed is None else args.speed,
         day=args.date,
         start=args.start,
         scale=args.scale,
@@ -225,12 +259,16 @@ def _serve(args: argparse.Namespace) -> int:
             heartbeat_interval_s=args.koscom_ws_heartbeat,
             max_subscriptions=args.koscom_ws_max_subscriptions,
         ),
+        record=args.record,
     )
-    return serve(settings, options)
+    if replay is not None:
+        settings = replay.settings(speed=args.speed, start=args.start, data_dir=args.data_dir)
+    return serve(settings, options, replay)
 
 
 def _simulate(args: argparse.Namespace) -> int:
     from sise.cli.simulate import simulate_day
+    from sise.sources.recording import Header, RecordingWriter
     from sise.sources.simulator import SimConfig
 
     if not is_trading_day(args.date):
@@ -239,14 +277,27 @@ def _simulate(args: argparse.Namespace) -> int:
         )
     if not 0 < args.scale <= 10:
         raise ValueError(f"--scale must be in (0, 10], got {args.scale}")
+    if args.out is None and args.record is None:
+        raise ValueError("give --out DIR (Parquet files), --record FILE (a recording) or both")
     u = load_universe_csv(args.csv) if args.csv else build_universe(seed=args.seed)
     config = SimConfig(args.date, seed=args.seed, scale=args.scale)
-    with Progress(args.date.isoformat()) as bar:
-        result = simulate_day(u, config, args.out, progress=lambda f, n: bar.update(f, f"{n:,} trades"))
+    recorder = None
+    if args.record is not None:
+        csv = args.csv.read_text(encoding="utf-8-sig") if args.csv else None
+        header = Header("simulate", args.date, args.seed, args.scale, history_years=0, universe_csv=csv)
+        recorder = RecordingWriter.create(args.record, header)
+    try:
+        with Progress(args.date.isoformat()) as bar:
+            result = simulate_day(
+                u, config, args.out, progress=lambda f, n: bar.update(f, f"{n:,} trades"), record=recorder
+            )
+    finally:
+        if recorder is not None:
+            recorder.close()
     speed = 23_400 / result.seconds
     print(f"{result.trades:,} trades, {result.events:,} events in {result.seconds:.1f} s", end="")
     print(f" ({speed:,.0f}× real time)")
-    for f in result.files:
+    for f in [*result.files, *([args.record] if args.record else [])]:
         print(f"  {f}  {f.stat().st_size / 1e6:,.1f} MB")
     for a in result.actions:
         print(

@@ -22,11 +22,14 @@ from sise.api.koscom.ws import KoscomWsOptions
 from sise.api.koscom.ws_market import PATHS as MARKET_WS_PATHS
 from sise.api.stream import DEFAULT_MAX_PENDING_BYTES
 from sise.market.timeutil import kst_datetime
+from sise.server.admin import admin_app, load_or_create_admin_key
 from sise.server.app import OnePort, create_app, market_hub
 from sise.server.datadir import DataDirBusy, DataDirError, lock_data_dir
 from sise.server.http import http_protocol
 from sise.server.memory import trim_periodically
-from sise.server.runtime import Market, Settings
+from sise.server.recorder import MarketRecorder
+from sise.server.replay import Replay
+from sise.server.runtime import DaySource, Market, Settings, simulated
 from sise.server.ws import SiseWebSocketProtocol
 from sise.store.base import StoreError
 from sise.store.sqlite import SqliteStore
@@ -45,9 +48,24 @@ class ServeOptions:
     koscom_ws: KoscomWsOptions = field(default_factory=KoscomWsOptions)  # Koscom's /ws likewise
     ws_max_backlog: int = DEFAULT_MAX_PENDING_BYTES  # bytes queued for a subscriber before it is cut
     ws_deflate: bool = False  # permessage-deflate: compresses every frame once per subscriber
+    record: Path | None = None  # write the market's batches to this new recording
 
 
-def serve(settings: Settings, options: ServeOptions) -> int:
+def serve(settings: Settings, options: ServeOptions, replay: Replay | None = None) -> int:
+    """Serve ``settings``' market, or the recording ``replay`` (whose ``settings()`` these are)."""
+    recorder = MarketRecorder(options.record) if options.record else None
+    try:
+        return _serve(settings, options, replay, recorder)
+    finally:
+        if recorder is not None:
+            recorder.close()
+        if replay is not None:
+            replay.close()
+
+
+def _serve(
+    settings: Settings, options: ServeOptions, replay: Replay | None, recorder: MarketRecorder | None
+) -> int:
     started = time.perf_counter()
     try:
         # Held until the process ends: the kernel drops it however the process ends.
@@ -56,8 +74,9 @@ def serve(settings: Settings, options: ServeOptions) -> int:
         print(f"sise: {e}", file=sys.stderr)
         return 1
     print("sise: building the market (universe, history, engine) …", file=sys.stderr, flush=True)
+    source: DaySource = replay if replay is not None else recorder if recorder is not None else simulated
     try:
-        market = Market(settings)
+        market = Market(settings, source=source)
         if market.resumed is not None:
             at = f"{kst_datetime(market.resumed.time_ns):%Y-%m-%d %H:%M:%S} KST"
             print(f"sise: resuming the market of {settings.data_dir} at {at}", file=sys.stderr)
@@ -69,6 +88,12 @@ def serve(settings: Settings, options: ServeOptions) -> int:
     gc.collect()
     gc.freeze()
     keys = KeyStore.load_or_create(settings.data_dir)
+    notes = [f"  recording to:       {options.record}"] if options.record else []
+    admin = None
+    if replay is not None:
+        key, where = load_or_create_admin_key(settings.data_dir)
+        admin = admin_app(replay, key)
+        notes += _replay_lines(replay, options, key, where)
     # One hub for both personalities: a payload is encoded once per batch for all of them.
     hub = market_hub(market, options.ws_max_backlog)
     real = create_app(
@@ -80,6 +105,7 @@ def serve(settings: Settings, options: ServeOptions) -> int:
         hub=hub,
         ws=options.ws,
         koscom_ws=options.koscom_ws,
+        admin=admin,
     )
     servers = [_server(real, options.host, options.port, options)]
     if options.mock_port:
@@ -93,7 +119,7 @@ def serve(settings: Settings, options: ServeOptions) -> int:
             ws=options.ws,
         )
         servers.append(_server(mock, options.host, options.mock_port, options))
-    _banner(market, keys, options, time.perf_counter() - started)
+    _banner(market, keys, options, time.perf_counter() - started, notes)
     try:
         with contextlib.suppress(KeyboardInterrupt), asyncio.Runner(loop_factory=_loop_factory()) as runner:
             runner.run(_run(market, servers))
@@ -159,7 +185,16 @@ async def _run(market: Market, servers: list[uvicorn.Server]) -> None:
                 await task  # the market's own error, if it stopped on one, is raised here
 
 
-def _banner(market: Market, keys: KeyStore, options: ServeOptions, seconds: float) -> None:
+def _replay_lines(replay: Replay, options: ServeOptions, key: str, where: str) -> list[str]:
+    h, extent = replay.header, replay.extent
+    return [
+        f"  replaying:          {replay.path} (sise {h.version}, {extent.describe()})",
+        f"  replay admin:       http://{options.host}:{options.port}/admin/replay",
+        f"      X-Sise-Admin-Key: {key}  (from {where})",
+    ]
+
+
+def _banner(market: Market, keys: KeyStore, options: ServeOptions, seconds: float, notes: list[str]) -> None:
     real, mock = keys.real[0], keys.mock[0]
     host = options.host
     lines = [
@@ -181,5 +216,6 @@ def _banner(market: Market, keys: KeyStore, options: ServeOptions, seconds: floa
     lines.append(f"  keys:               {Path(market.settings.data_dir) / 'keys.json'}")
     if isinstance(market.store, SqliteStore):
         lines.append(f"  history:            {market.store.path} ({market.history_days} days)")
+    lines.extend(notes)
     lines.append("  Ctrl-C to stop")
     print("\n".join(lines), flush=True)

@@ -7,13 +7,15 @@ Files (columns in ``docs/simulate.md``):
 - ``daily.parquet``: the day's bar per instrument and venue;
 - ``indices.parquet``: every index at its publication cadence (1 s or 10 s).
 
-Trades stream to disk in row groups, so memory stays flat at full scale.
+Trades stream to disk in row groups, so memory stays flat at full scale. With a recorder the
+engine batches are also written to a recording (``docs/recording.md``) that ``sise serve
+--replay`` serves.
 """
 
 from __future__ import annotations
 
 import time as _time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -23,13 +25,15 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from sise.engine.batches import Batch
 from sise.engine.engine import Engine
 from sise.market.timeutil import KST_OFFSET_S
 from sise.market.types import Venue
 from sise.market.universe import Universe
 from sise.sources.actions import CorporateAction
 from sise.sources.day import build_market, open_day
-from sise.sources.simulator import SimConfig
+from sise.sources.recording import RecordingWriter
+from sise.sources.simulator import MarketSimulator, SimConfig
 
 # KST as a fixed offset: no time-zone database needed to read the files.
 TZ = f"+{KST_OFFSET_S // 3600:02d}:00"
@@ -53,17 +57,22 @@ def _time_col(ns: npt.NDArray[np.int64]) -> pa.Array:
 def simulate_day(
     universe: Universe,
     config: SimConfig,
-    out: Path,
+    out: Path | None,
     progress: Callable[[float, int], None] | None = None,
     derivatives: bool = True,
+    record: RecordingWriter | None = None,
 ) -> DayResult:
-    """Simulate ``config.day`` and write the four files into ``out``.
+    """Simulate ``config.day`` and write the four files into ``out`` (if given) and the day's
+    batches to ``record`` (if given).
 
     ``progress(fraction of the day, trades so far)`` is called after every batch."""
-    out.mkdir(parents=True, exist_ok=True)
     universe, engine = build_market(universe, config.day, derivatives=derivatives)
     opened = open_day(engine, universe, config)
     sim = opened.simulator
+    batches = sim.batches() if record is None else record.record(config.day, engine.digest(), sim.batches())
+    if out is None:
+        return _record_only(batches, sim, progress, opened.actions)
+    out.mkdir(parents=True, exist_ok=True)
     codes = np.array(universe.instruments.code, dtype=object)
 
     trades_path = out / "trades.parquet"
@@ -109,7 +118,7 @@ def simulate_day(
             pending.clear()
             pending_rows = 0
 
-        for batch in sim.batches():
+        for batch in batches:
             engine.apply(batch)
             n_events += len(batch)
             if len(batch.trades):
@@ -130,6 +139,24 @@ def simulate_day(
     ]
     engine.end_day()
     return DayResult(n_trades, n_events, _time.perf_counter() - started, files, opened.actions)
+
+
+def _record_only(
+    batches: Iterator[Batch],
+    sim: MarketSimulator,
+    progress: Callable[[float, int], None] | None,
+    actions: list[CorporateAction],
+) -> DayResult:
+    """The day's batches through the recorder only (``--record`` without ``--out``): no file
+    here needs the engine's state."""
+    started = _time.perf_counter()
+    n_trades = n_events = 0
+    for batch in batches:
+        n_events += len(batch)
+        n_trades += len(batch.trades)
+        if progress is not None:
+            progress(sim.progress, n_trades)
+    return DayResult(n_trades, n_events, _time.perf_counter() - started, [], actions)
 
 
 def _write_bars(engine: Engine, codes: npt.NDArray[np.object_], out: Path) -> Path:

@@ -10,6 +10,7 @@ only, as KRX does. ``version`` changes with every change of state.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -271,10 +272,9 @@ class Engine:
     def _new_day_state(self) -> None:
         """Today's aggregates, bars and books, empty (row 2 × instrument + venue)."""
         self.rows = VenueState(2 * self.n, self.n_members)
-        self.venues = [self.rows.half(_KRX), self.rows.half(_NXT)]
         self.bar_builder = BarBuilder(BAR_BASE_S * NS, 2 * self.n)
         self.book_rows = BookState(2 * self.n)
-        self.books = [self.book_rows.half(_KRX), self.book_rows.half(_NXT)]
+        self._venue_views()
         # KRX investor flows as of the last FLOW_MARK_S mark (trades strictly before it).
         self.flow_mark = 0
         self.flow_qty = np.zeros((self.n, 2, N_INVESTORS), np.int64)
@@ -532,16 +532,32 @@ class Engine:
         if n <= self.n:
             return
         self.rows.grow(2 * n)
-        self.venues = [self.rows.half(_KRX), self.rows.half(_NXT)]
         self.bar_builder.grow(2 * n)
         self.book_rows.grow(2 * n)
-        self.books = [self.book_rows.half(_KRX), self.book_rows.half(_NXT)]
+        self._venue_views()
         self.flow_qty = grow_first_axis(self.flow_qty, n)
         self.flow_val = grow_first_axis(self.flow_val, n)
         for f in _FIELDS:
             setattr(self, f.name, grow_last_axis(getattr(self, f.name), n, f.spec.fill))
         self.index.grow(n)
         self.n = n
+
+    def _venue_views(self) -> None:
+        """Each venue's rows of the interleaved state, as views (writes go through)."""
+        self.venues = [self.rows.half(_KRX), self.rows.half(_NXT)]
+        self.books = [self.book_rows.half(_KRX), self.book_rows.half(_NXT)]
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Engine:
+        """An independent engine in the same state (a replay keeps a day's opening so). The
+        venue views are made again: the deep copy of a view is an array of its own."""
+        new = Engine.__new__(Engine)
+        memo[id(self)] = new
+        for name, value in self.__dict__.items():
+            if name not in ("venues", "books", "_combined"):
+                setattr(new, name, copy.deepcopy(value, memo))
+        new._venue_views()
+        new._combined = None
+        return new
 
     def _compute_limits(self) -> None:
         self.upper, self.lower = self._limits_of(np.arange(self.n))

@@ -14,7 +14,7 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
-from starlette.types import Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from sise.api.kiwoom.app import create_kiwoom_app
 from sise.api.kiwoom.auth import DEFAULT_TOKEN_LIFETIME_S, KeyStore
@@ -36,22 +36,27 @@ from sise.server.runtime import Market
 KOSCOM_PREFIXES: Final = ("/v2/", "/v3/")
 #: Exact paths of Koscom's WebSockets (koscom.md §11.1).
 KOSCOM_WS_PATHS: Final = (KOSCOM_WS_PATH, *MARKET_WS_PATHS)
+#: Path prefix of sise's own admin endpoints (``sise.server.admin``), on the real port.
+ADMIN_PREFIX: Final = "/admin/"
 
 
 class OnePort:
     """Kiwoom and Koscom on one port: ``/v2/…``, ``/v3/…`` and the Koscom WebSocket paths are
-    Koscom's, the rest Kiwoom's. ``state`` is the Kiwoom app's (its shape answers requests the
-    HTTP parser cannot read)."""
+    Koscom's, ``/admin/…`` the admin app's when there is one, the rest Kiwoom's. ``state`` is the
+    Kiwoom app's (its shape answers requests the HTTP parser cannot read)."""
 
-    def __init__(self, kiwoom: Starlette, koscom: Starlette | None) -> None:
+    def __init__(self, kiwoom: Starlette, koscom: Starlette | None, admin: ASGIApp | None = None) -> None:
         self.kiwoom = kiwoom
         self.koscom = koscom
+        self.admin = admin
         self.state = kiwoom.state
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
         if self.koscom is not None and (path.startswith(KOSCOM_PREFIXES) or path in KOSCOM_WS_PATHS):
             await self.koscom(scope, receive, send)
+        elif self.admin is not None and path.startswith(ADMIN_PREFIX):
+            await self.admin(scope, receive, send)
         else:
             await self.kiwoom(scope, receive, send)
 
@@ -67,6 +72,7 @@ def create_app(
     hub: StreamHub | None = None,
     ws: WsOptions | None = None,
     koscom_ws: KoscomWsOptions | None = None,
+    admin: ASGIApp | None = None,
 ) -> OnePort:
     """One personality: ``GET /healthz``, the Kiwoom REST API and WebSocket and, on the real
     personality, the Koscom REST API and WebSocket.
@@ -75,7 +81,8 @@ def create_app(
     ``koscom_quota``: Koscom calls per key per day, ``0`` for no quota. ``hub`` feeds the
     real-time WebSockets; both personalities of a market should share one (:func:`market_hub`),
     so an item's payload is encoded once per batch for all of them. ``ws`` and ``koscom_ws``
-    time and cap each vendor's WebSocket sessions.
+    time and cap each vendor's WebSocket sessions. ``admin`` serves ``/admin/…`` on the real
+    personality (``sise.server.admin``).
     """
     hub = hub if hub is not None else market_hub(market)
 
@@ -109,7 +116,7 @@ def create_app(
         hub=hub,
         ws=koscom_ws,
     )
-    return OnePort(kiwoom, koscom)
+    return OnePort(kiwoom, koscom, admin)
 
 
 def market_hub(market: Market, max_pending_bytes: int = DEFAULT_MAX_PENDING_BYTES) -> StreamHub:

@@ -26,6 +26,7 @@ import numpy as np
 import numpy.typing as npt
 
 from sise.engine.batches import Batch
+from sise.engine.engine import Engine
 from sise.market.calendar import next_trading_day, previous_trading_day
 from sise.market.timeutil import NS, kst_datetime, yyyymmdd
 from sise.market.universe import Universe, build_universe, load_universe_csv
@@ -43,7 +44,7 @@ from sise.server.history import (
     week52_text,
 )
 from sise.sources.clock import Clock
-from sise.sources.day import build_market, open_day, week52_before
+from sise.sources.day import OpenedDay, build_market, open_day, week52_before
 from sise.sources.futures_history import backfill_futures
 from sise.sources.history import backfill
 from sise.sources.simulator import MarketSimulator, SimConfig
@@ -59,6 +60,16 @@ CATCH_UP_STEP_S = 60
 LIVE_WALL_STEP_S = 0.25
 #: Wall seconds between records of the market time reached (what a restart resumes from).
 POSITION_EVERY_S = 1.0
+
+#: Where a day's batches come from, asked each time a day opens with the market and the day just
+#: opened on its engine. The default is the day's simulator; ``sise.server.recorder`` writes them
+#: down as they pass, ``sise.server.replay`` reads them from a recording instead.
+DaySource = Callable[["Market", OpenedDay], Iterator[Batch]]
+
+
+def simulated(market: Market, opened: OpenedDay) -> Iterator[Batch]:
+    """The default source: the opened day's simulator."""
+    return opened.simulator.batches()
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,8 +90,11 @@ class Settings:
 class Market:
     """Engine, simulator and clock of one process."""
 
-    def __init__(self, settings: Settings, *, clock: Clock | None = None) -> None:
+    def __init__(
+        self, settings: Settings, *, clock: Clock | None = None, source: DaySource = simulated
+    ) -> None:
         self.settings = settings
+        self.source = source
         base = (
             load_universe_csv(settings.universe_csv)
             if settings.universe_csv
@@ -94,6 +108,8 @@ class Market:
             self.imported.start_universe(self.store, base)
         ident = identity(base, settings.seed)
         reused = check_identity(self.store, ident, settings.data_dir)
+        #: Built from the settings alone (history back-filled afresh): what a recording can replay.
+        self.from_settings = not reused and self.imported is None
         #: Where an earlier run on this data directory stood, when this run resumes there.
         self.resumed: Position | None = None
         if clock is None:
@@ -213,7 +229,7 @@ class Market:
         log.info("opened %s: %d instruments, %d ex-dates", day, self.engine.n, len(opened.actions))
         self.sim = opened.simulator
         self.sim.step_ns = self.live_step_ns
-        self._batches = self.sim.batches()
+        self._batches = self.source(self, opened)
         self._pending = None
 
     def advance(self, now_ns: int) -> int:
@@ -268,6 +284,15 @@ class Market:
             )
             self._week52[day] = (self.engine.high52.copy(), self.engine.low52.copy())
         self._open(day)
+        if self.ready:
+            self._start_producer()
+
+    def restart_day(self, engine: Engine, batches: Iterator[Batch]) -> None:
+        """Carry on the current day from ``engine`` (the day's state at an earlier time) with
+        ``batches`` from that time on: a replay seeking backwards."""
+        self._stop_producer()
+        self.engine = engine
+        self._batches, self._pending = batches, None
         if self.ready:
             self._start_producer()
 

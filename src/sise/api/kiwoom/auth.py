@@ -57,6 +57,7 @@ __all__ = [
     "KeyStore",
     "Token",
     "TokenStore",
+    "write_private",
 ]
 
 log = logging.getLogger("sise.kiwoom.auth")
@@ -179,7 +180,7 @@ class KeyStore:
             )
             if file.real or file.mock or file.koscom:
                 try:
-                    _write_private(path, file.to_json())
+                    write_private(path, json.dumps(file.to_json(), ensure_ascii=False, indent=2) + "\n")
                     created = True
                 except FileExistsError:  # another process won the race: use its keys
                     file = cls.from_file(path)
@@ -252,14 +253,14 @@ def _parse_keys(data: object, where: str) -> tuple[list[KeyPair], list[KeyPair],
     return pairs["real"], pairs["mock"], koscom
 
 
-def _write_private(path: Path, data: dict[str, Any]) -> None:
-    """Create ``path`` with mode 0600 (never replacing an existing file)."""
+def write_private(path: Path, text: str) -> None:
+    """Create ``path`` holding ``text`` with mode 0600 (never replacing an existing file: raises
+    ``FileExistsError``)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as f:
         os.fchmod(f.fileno(), 0o600)  # O_CREAT's mode is masked by the umask; be explicit
-        json.dump(data, f, ensure_ascii=False, indent=2)
-        f.write("\n")
+        f.write(text)
 
 
 # ------------------------------------------------------------------------------------- tokens
