@@ -29,11 +29,10 @@ from sise.api.kiwoom.auth import KeyStore
 from sise.api.koscom.ws import PATH, KoscomWs, KoscomWsOptions
 from sise.api.koscom.ws_presets import PRESETS, Kind, doc_blocks
 from sise.api.stream import StreamHub
-from sise.market.timeutil import NS
 from sise.server.app import create_app
 from sise.server.runtime import Market, Settings
 from sise.sources.clock import Clock
-from wsclient import DAY, MOCK, QUIET, REAL, START, TIMEOUT, Closed, nothing_within, recv
+from wsclient import DAY, MOCK, QUIET, REAL, START, TIMEOUT, Closed, nothing_within, recv, step
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 
@@ -60,15 +59,7 @@ class Env:
     client: TestClient
 
     def step(self, seconds: int = 1) -> None:
-        """Advance the market on the app's event loop, as ``Market.run`` does."""
-
-        def follow() -> None:
-            target = self.market.clock.now_ns() + seconds * NS
-            self.market.clock.advance_to(target)
-            self.market.advance(target)
-
-        assert self.client.portal is not None
-        self.client.portal.call(follow)
+        step(self.market, self.client, seconds)
 
     def rest(self, path: str) -> dict[str, Any]:
         r = self.client.get("/v2/market" + path, headers={"apikey": KEY})

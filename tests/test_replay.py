@@ -36,7 +36,7 @@ from sise.server.replay import Replay, SeekRefused
 from sise.server.runtime import Market, Settings
 from sise.sources.clock import Clock
 from sise.sources.recording import RecordingError, RecordingReader
-from wsclient import DAY, REAL, START, recv, send
+from wsclient import DAY, REAL, START, recv, send, step
 
 SETTINGS = Settings(day=DAY, history_years=0, scale=0.02)
 ADMIN_KEY = "admin-key-for-tests"
@@ -75,13 +75,7 @@ class Session:
         self.token = client.post("/oauth2/token", json=body).json()["token"]
 
     def step(self, seconds: int = 1) -> None:
-        def follow() -> None:
-            target = self.market.clock.now_ns() + seconds * NS
-            self.market.clock.advance_to(target)
-            self.market.advance(target)
-
-        assert self.client.portal is not None
-        self.client.portal.call(follow)
+        step(self.market, self.client, seconds)
 
     def answers(self) -> list[bytes]:
         out = []

@@ -8,6 +8,8 @@ import json
 import re
 import sqlite3
 import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
@@ -103,23 +105,27 @@ def test_sise_serve_answers_imported_history_and_starts_from_its_last_closes(tmp
         assert price["trdPrc"] - price["cmpprevddPrc"] == int(want[-1][4])  # today's base: the last close
 
 
-def test_a_full_disk_at_start_is_one_clear_line(tmp_path: Path) -> None:
-    tiny = tmp_path / "tiny"
-    tiny.mkdir()
-    mounted = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(tiny)], capture_output=True
-    )
+@contextmanager
+def tmpfs(path: Path, options: str) -> Iterator[Path]:
+    """A small tmpfs mounted on ``path`` for the test (skipped where mounting is not allowed)."""
+    path.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(path)], capture_output=True)
     if mounted.returncode != 0:
-        pytest.skip(f"cannot mount a small tmpfs here: {mounted.stderr.decode().strip()}")
+        pytest.skip(f"cannot mount a tmpfs ({options}) here: {mounted.stderr.decode().strip()}")
     try:
-        full = subprocess.run(
-            [str(SISE), "serve", "--port", "0", "--data-dir", str(tiny), *ARGS],
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        yield path
     finally:
-        subprocess.run(["umount", str(tiny)], check=True)
+        subprocess.run(["umount", str(path)], check=True)
+
+
+def serve_once(data: Path) -> subprocess.CompletedProcess[str]:
+    command = [str(SISE), "serve", "--port", "0", "--data-dir", str(data), *ARGS]
+    return subprocess.run(command, capture_output=True, text=True, timeout=120)
+
+
+def test_a_full_disk_at_start_is_one_clear_line(tmp_path: Path) -> None:
+    with tmpfs(tmp_path / "tiny", "size=2m") as tiny:
+        full = serve_once(tiny)
     assert full.returncode == 1
     assert "Traceback" not in full.stderr
     last = full.stderr.strip().splitlines()[-1]
@@ -127,21 +133,7 @@ def test_a_full_disk_at_start_is_one_clear_line(tmp_path: Path) -> None:
 
 
 def test_a_read_only_data_directory_is_one_clear_line(tmp_path: Path) -> None:
-    ro = tmp_path / "ro"
-    ro.mkdir()
-    mounted = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=2m,ro", "tmpfs", str(ro)], capture_output=True
-    )
-    if mounted.returncode != 0:
-        pytest.skip(f"cannot mount a read-only tmpfs here: {mounted.stderr.decode().strip()}")
-    try:
-        refused = subprocess.run(
-            [str(SISE), "serve", "--port", "0", "--data-dir", str(ro), *ARGS],
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
-    finally:
-        subprocess.run(["umount", str(ro)], check=True)
+    with tmpfs(tmp_path / "ro", "size=2m,ro") as ro:
+        refused = serve_once(ro)
     assert refused.returncode == 1
     assert refused.stderr.strip() == f"sise: cannot use the data directory {ro}: Read-only file system"

@@ -66,6 +66,19 @@ def send(ws: Any, frame: dict[str, Any]) -> None:
     ws.send_text(orjson.dumps(frame).decode())
 
 
+def step(market: Market, client: TestClient, seconds: int = 1) -> None:
+    """Advance ``market`` (on a manual clock) by ``seconds`` on the app's event loop, as
+    ``Market.run`` does."""
+
+    def follow() -> None:
+        target = market.clock.now_ns() + seconds * NS
+        market.clock.advance_to(target)
+        market.advance(target)
+
+    assert client.portal is not None
+    client.portal.call(follow)
+
+
 @dataclass
 class Env:
     market: Market
@@ -73,15 +86,7 @@ class Env:
     token: str
 
     def step(self, seconds: int = 1) -> None:
-        """Advance the market on the app's event loop, as ``Market.run`` does."""
-
-        def follow() -> None:
-            target = self.market.clock.now_ns() + seconds * NS
-            self.market.clock.advance_to(target)
-            self.market.advance(target)
-
-        assert self.client.portal is not None
-        self.client.portal.call(follow)
+        step(self.market, self.client, seconds)
 
     def login(self, ws: Any, token: str | None = None) -> dict[str, Any]:
         send(ws, {"trnm": "LOGIN", "token": token or self.token})
