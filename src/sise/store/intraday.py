@@ -1,12 +1,12 @@
 """A day's intraday bars as ``INTRADAY_BAR`` rows: what the store keeps of each finished day
-(``record_bars``, at the roll-over) and the form in which the intraday views read today's bars, so
-that a past day renders from the store exactly as it rendered live.
+(``record_bars``, at the roll-over), so that the intraday views render a past day from the store
+exactly as they rendered it live.
 
 * **Instruments** (stocks, ETFs, ETNs, futures, options): the engine's KRX bars of 10 s; the
   1-minute and 10-minute bars roll up from them (``rollup``: for one venue, what the engine's
   ``combine`` gives).
 * **Indices** with constituents (those history keeps): bars of the published series
-  (``index_bars``) on the same clock grid.
+  (``index_bars``, which the index views also read today's bars through) on the same clock grid.
 
 The units of both are ``INTRADAY_BAR``'s. ``record_bars`` keeps a window of recent trading days.
 """
@@ -146,6 +146,7 @@ def _put_instruments(store: HistoryStore, engine: Engine, ymd: int) -> int:
     by_code = np.argsort(codes, kind="stable")
     rank = np.empty(len(codes), np.int64)
     rank[by_code] = np.arange(len(codes))
+    sorted_codes = codes[by_code]
     # The store takes bars by (code, start). Each instrument's bars come in time order, so a
     # stable sort by the code's rank does (a radix sort when the ranks fit 16 bits).
     key = rank[inst]
@@ -163,13 +164,13 @@ def _put_instruments(store: HistoryStore, engine: Engine, ymd: int) -> int:
         if ((g_key[1:] == g_key[:-1]) & (part[1:, _START] <= part[:-1, _START])).any():
             again = np.lexsort((part[:, _START], g_key))  # not in time order after all: sort
             part, g_key = part[again], g_key[again]
-        written += _put_periods(store, codes[by_code], g_key, ymd, part)
+        written += _put_periods(store, sorted_codes, g_key, ymd, part)
     return written
 
 
 def _put_periods(store: HistoryStore, codes: npt.NDArray[np.str_], key: I64, ymd: int, bars: I64) -> int:
-    """Put bars of the base period (a matrix of ``BAR_COLUMNS``, by ``key``, the row of ``codes``,
-    then start) and their roll-ups at every longer period."""
+    """Put bars of the base period (a matrix of ``BAR_COLUMNS`` in (``key``, start) order, ``key``
+    the row of the bar's code in ``codes``) and their roll-ups at every longer period."""
     written = 0
     for period in BAR_PERIODS_S:
         if period != BAR_PERIODS_S[0]:
@@ -191,7 +192,8 @@ def _put_indices(store: HistoryStore, engine: Engine, ymd: int) -> int:
     keys = sorted(ix.keys[k] for k in with_constituents(engine))
     written = 0
     for period in BAR_PERIODS_S:
-        rows = np.concatenate([index_bars(ix.series(k), period, k, ymd) for k in keys] or [_none()])
+        parts = [index_bars(ix.series(k), period, k, ymd) for k in keys]
+        rows = np.concatenate(parts) if parts else np.zeros(0, INTRADAY_BAR)
         store.put_bars(period, rows, copy=False)
         written += len(rows)
     return written
@@ -200,10 +202,6 @@ def _put_indices(store: HistoryStore, engine: Engine, ymd: int) -> int:
 # ---------------------------------------------------------------------------------------------------
 # Grouping
 # ---------------------------------------------------------------------------------------------------
-
-
-def _none() -> Rows:
-    return np.zeros(0, INTRADAY_BAR)
 
 
 def _grid(times: I64, period_ns: int) -> I64:
