@@ -7,11 +7,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from datetime import date, time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 
 from conftest import DAY, N_MEMBERS, small_indices, small_table
+from sise.cli import serve as serve_module
+from sise.cli.main import main
 from sise.engine.engine import Engine
 from sise.market.calendar import previous_trading_day
 from sise.market.timeutil import NS, kst_ns, yyyymmdd
@@ -19,7 +22,7 @@ from sise.market.types import Venue
 from sise.sources.stream import StreamSpec, stream
 from sise.store import MemoryStore, SqliteStore
 from sise.store.base import BAR_PERIODS_S, INTRADAY_BAR, HistoryStore
-from sise.store.intraday import first_kept, index_bars, record_bars, rollup
+from sise.store.intraday import DEFAULT_BAR_DAYS, first_kept, index_bars, record_bars, rollup
 
 YMD = yyyymmdd(DAY)
 NewStore = Callable[[], HistoryStore]
@@ -94,6 +97,15 @@ def test_a_window_of_recent_trading_days_is_kept(new: NewStore, closed: Engine) 
     record_bars(s, closed, DAY, keep_days=0)  # none kept, none written
     s.flush()
     assert s.bar_dates(10) == []
+
+
+def test_sise_serve_bar_days_is_the_markets_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[Any] = []
+    monkeypatch.setattr(
+        serve_module, "serve", lambda settings, options, replay=None: seen.append(settings) or 0
+    )
+    assert main(["serve"]) == 0 and main(["serve", "--bar-days", "0"]) == 0
+    assert [s.bar_days for s in seen] == [DEFAULT_BAR_DAYS, 0]
 
 
 def test_the_first_kept_day_counts_trading_days() -> None:
