@@ -84,3 +84,24 @@ def test_koscom_multiquote_rows_equal_the_kiwoom_sector_stock_rows(day: Day) -> 
         assert item["accTrdvol"] == int(row["now_trde_qty"])
         matched += 1
     assert matched == len(rows) > 100
+
+
+@pytest.mark.parametrize(("koscom_code", "kiwoom_code"), [("K1", "001"), ("K51", "201")])
+def test_koscom_index_minute_bars_equal_the_kiwoom_minute_chart(
+    day: Day, koscom_code: str, kiwoom_code: str
+) -> None:
+    """``index/kospi/{code}/intraday`` (60 s) against ka20005 (1 minute): the same bars under the
+    same end label, for KOSPI (a publication every 10 s) and KOSPI 200 (every second)."""
+    bars = koscom(
+        day, f"/index/kospi/{koscom_code}/intraday", inddCycleTpCd="60", strtTm="1300", endTm="1440"
+    )["result"]["hisLists"]
+    chart = {
+        r["cntr_tm"][8:]: r for r in kiwoom(day, "ka20005", {"inds_cd": kiwoom_code, "tic_scope": "1"}).rows
+    }
+    assert len(bars) == 100
+    for b in bars:
+        c = chart[f"{int(b['inddTm']) // 100:06d}"]
+        assert [round(b[f] * 100) for f in ("inddOpnprc", "inddHgprc", "inddLwprc", "inddClsprc")] == [
+            int(c[f].lstrip("+-")) for f in ("open_pric", "high_pric", "low_pric", "cur_prc")
+        ]
+        assert (b["inddTrdvol"], b["inddAccTrdvol"]) == (int(c["trde_qty"]), int(c["acc_trde_qty"]))

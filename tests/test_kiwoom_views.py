@@ -562,7 +562,7 @@ def test_ka20005_minute_bars(day: Day, scope: int) -> None:
     r = call(context(day), "ka20005", {"inds_cd": "001", "tic_scope": str(scope)})
     assert r.fields == {"inds_cd": "001"} and r.list_key == "inds_min_pole_qry"
     sec = (times // NS + 9 * 3600) % 86_400
-    label = -(-sec // (scope * 60)) * scope * 60
+    label = (sec // (scope * 60) + 1) * scope * 60  # [end − scope, end), labelled by the end
     assert len(r.rows) == len(np.unique(label))
     lv = np.rint(levels * 100).astype(np.int64)
     for row in r.rows[:3] + r.rows[-2:]:

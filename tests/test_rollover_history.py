@@ -3,12 +3,14 @@
 A small market (295 cash instruments, a year of back-filled history, 1 % of the order flow) runs
 through Friday 2026-11-20 into Monday. At 19:00 on Friday — KRX and the derivatives market closed,
 NXT still trading — the vendor APIs answer from the engine; after the roll-over, at 08:00 on
-Monday, the same requests answer from the store, and the answers must agree. The stored day must
-also keep every invariant of a back-filled day (``history_invariants``).
+Monday, the same requests answer from the store, and the answers must agree: the daily tables'
+and the intraday bars' (``sise.store.intraday.record_bars``). The stored day must also keep every
+invariant of a back-filled day (``history_invariants``).
 """
 
 from __future__ import annotations
 
+import json
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -32,7 +34,7 @@ from sise.api.koscom.app import create_koscom_app
 from sise.api.koscom.endpoint import KoscomContext
 from sise.api.koscom.endpoints import KOSCOM_ENDPOINTS
 from sise.engine.engine import Engine
-from sise.market.derivatives import continuous_code
+from sise.market.derivatives import continuous_code, value_krw
 from sise.market.instruments import foreign_limit_qty
 from sise.market.short_selling import COVER_RATE, next_short_balance, shortable
 from sise.market.timeutil import KST, NS, kst_ns
@@ -43,6 +45,7 @@ from sise.server import runtime
 from sise.server.runtime import Market, Settings
 from sise.sources.clock import Clock
 from sise.store import FUTURES_TABLE, STANDARD_TABLES, HistoryStore, MemoryStore
+from sise.store.base import BAR_PERIODS_S
 
 DAY, NEXT = date(2026, 11, 20), date(2026, 11, 23)
 FRI, THU = 20261120, 20261119
@@ -68,12 +71,15 @@ class AtRoll:
     rows: dict[str, int] = field(default_factory=dict)
     again_same: bool = False
     fresh: MemoryStore = field(default_factory=MemoryStore)  # the same day into an empty store
+    engine_bars: dict[int, np.ndarray] = field(default_factory=dict)  # KRX bars per period
+    bars_written: int = 0
 
 
 @dataclass
 class Rolled:
     market: Market
     live: dict[str, Any]  # the vendor answers on Friday evening
+    live_bars: dict[str, Any]  # the intraday answers then
     at_roll: AtRoll
     stock: str  # the most traded KOSPI stock
     etf: str  # an ETF on an index the engine computes
@@ -101,11 +107,20 @@ def ask(c: TestClient, path: str, **params: Any) -> Any:
     return body["result"] if "jsonrpc" in body else body
 
 
-def ka10051(m: Market, now: int, base_dt: str | None = None) -> list[dict[str, Any]]:
+def kiwoom(m: Market, now: int, api_id: str, body: dict[str, str]) -> list[dict[str, Any]]:
     ctx = KiwoomContext(m.engine, m.universe, m.store, lambda: now, False)
-    body = {"mrkt_tp": "0", "amt_qty_tp": "0", "stex_tp": "1", **({"base_dt": base_dt} if base_dt else {})}
-    tr = next(t for t in KIWOOM_TRS if t.api_id == "ka10051")
+    tr = next(t for t in KIWOOM_TRS if t.api_id == api_id)
     return [dict(r) for r in tr(ctx, body).rows]
+
+
+def payload(body: bytes) -> Any:
+    answer = json.loads(body)
+    return answer["result"] if "jsonrpc" in answer else answer
+
+
+def ka10051(m: Market, now: int, base_dt: str | None = None) -> list[dict[str, Any]]:
+    body = {"mrkt_tp": "0", "amt_qty_tp": "0", "stex_tp": "1", **({"base_dt": base_dt} if base_dt else {})}
+    return kiwoom(m, now, "ka10051", body)
 
 
 def answers(m: Market, now: int, stock: str, etf: str) -> dict[str, Any]:
@@ -125,6 +140,37 @@ def answers(m: Market, now: int, stock: str, etf: str) -> dict[str, Any]:
         )["hisLists"][0],
         "ka10051": ka10051(m, now) if now == EVENING else ka10051(m, now, str(FRI)),
     }
+
+
+#: Windows of the intraday requests per period: at most 100 bars are answered, the newest.
+WINDOWS = {10: ("0900", "0920"), 60: ("0900", "1040"), 600: ("0800", "2000")}
+
+
+def intraday(m: Market, now: int, stock: str) -> dict[str, Any]:
+    """Friday's intraday answers (the bodies, byte for byte), asked by date: on Friday evening
+    that is today's (the engine), on Monday a past day's (the store)."""
+    c = koscom(m, now)
+    out: dict[str, Any] = {}
+
+    def body(path: str, **params: str) -> bytes:
+        r = c.get("/v2/market/" + path, headers={"apikey": KEY}, params={"inqStrtDd": str(FRI), **params})
+        assert r.status_code == 200, r.text
+        return r.content
+
+    for period, (lo, hi) in WINDOWS.items():
+        q = {"inddCycleTpCd": str(period), "strtTm": lo, "endTm": hi}
+        out[f"stock {period}"] = body(f"stocks/kospi/{stock}/intraday", **q)
+        for code in ("K1", "K51"):  # KOSPI publishes every 10 s, KOSPI 200 every second
+            out[f"index {code} {period}"] = body(f"index/kospi/{code}/intraday", **q)
+        day = {**q, "strtTm": "0800", "endTm": "1600"}
+        out[f"front {period}"] = body(f"futures/kospi200/{FRONT}/intraday", **day)
+        contract = payload(out[f"front {period}"])["isuSrtCd"]
+        out[f"contract {period}"] = body(f"futures/kospi200/{contract}/intraday", **day)
+    for inds in ("001", "201"):
+        for scope in ("1", "10", "60"):
+            request = {"inds_cd": inds, "tic_scope": scope, "base_dt": str(FRI)}
+            out[f"ka20005 {inds} {scope}"] = kiwoom(m, now, "ka20005", request)
+    return out
 
 
 def snapshot(store: HistoryStore, e: Engine, universe: Universe, day: date, seen: AtRoll) -> None:
@@ -155,6 +201,7 @@ def rolled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rolled]:
     m = Market(Settings(day=DAY, history_years=1, scale=0.01, universe_csv=csv), clock=clock)
     seen = AtRoll()
     record = runtime.record_day
+    record_bars = runtime.record_bars
 
     def spy(store: HistoryStore, e: Engine, universe: Universe, day: date) -> dict[str, int]:
         snapshot(store, e, universe, day, seen)
@@ -165,9 +212,15 @@ def rolled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rolled]:
         record(seen.fresh, e, universe, day)
         return seen.rows
 
+    def spy_bars(store: HistoryStore, e: Engine, day: date, *, keep_days: int) -> int:
+        seen.engine_bars = {p: e.bars(Venue.KRX, p) for p in BAR_PERIODS_S}
+        seen.bars_written = record_bars(store, e, day, keep_days=keep_days)
+        return seen.bars_written
+
     try:
         with pytest.MonkeyPatch.context() as mp:
             mp.setattr(runtime, "record_day", spy)
+            mp.setattr(runtime, "record_bars", spy_bars)
             m.catch_up()
             clock.advance_to(EVENING)
             m.advance(EVENING)
@@ -182,11 +235,12 @@ def rolled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rolled]:
                 if t.kind[i] == InstrumentKind.ETF and t.market[i] == Board.KOSPI and e.etp_index[i] >= 0
             )
             live = answers(m, EVENING, stock, etf)
+            live_bars = intraday(m, EVENING, stock)
             target = m.start_ns + 12 * 3600 * NS  # past NXT's 20:00 close: the day rolls over
             clock.advance_to(target)
             m.advance(target)
         assert m.day == NEXT and seen.rows
-        yield Rolled(m, live, seen, stock, etf)
+        yield Rolled(m, live, live_bars, seen, stock, etf)
     finally:
         m.close()
 
@@ -364,3 +418,49 @@ def test_a_day_without_history_starts_every_carried_figure_afresh(rolled: Rolled
     assert np.array_equal(nav["nav"], navk["nav"])
     synthetic = nav["index_level"] != navk["index_level"]
     assert synthetic.any() and (np.abs(nav["index_level"][synthetic] / 1000.0 - 1) < 0.3).all()
+
+
+# ---------------------------------------------------------------------------------------------------
+# Intraday bars
+# ---------------------------------------------------------------------------------------------------
+
+
+def test_every_instruments_krx_bars_are_stored_at_every_period(rolled: Rolled) -> None:
+    s, seen = rolled.store, rolled.at_roll
+    t = rolled.market.engine.instruments  # Friday's instruments keep their numbers on Monday
+    stored = 0
+    for period, bars in seen.engine_bars.items():
+        traded = np.unique(bars["inst"])
+        assert len(traded) > 250, period
+        for i in traded.tolist():
+            want = bars[bars["inst"] == i]
+            got = s.get_bars(period, t.code[i], FRI)
+            for f in ("start", "open", "high", "low", "close", "volume", "count"):
+                assert np.array_equal(got[f], want[f]), (period, t.code[i], f)
+            value = value_krw(want["value"], t.multiplier[i], t.price_scale[i])  # KRW, as futures_daily
+            assert np.array_equal(got["value"], value), (period, t.code[i])
+            stored += len(got)
+    assert any(t.kind[i] == InstrumentKind.FUTURE for i in np.unique(seen.engine_bars[10]["inst"]))
+    indices = sum(len(s.get_bars(p, k, FRI)) for p in BAR_PERIODS_S for k in rolled.at_roll.members)
+    assert seen.bars_written == stored + indices
+    assert s.bar_dates(10) == s.bar_dates(60) == s.bar_dates(600) == [FRI]  # the back-fill has none
+
+
+def test_a_past_day_answers_its_intraday_bars_as_they_were_live(rolled: Rolled) -> None:
+    live = rolled.live_bars
+    stored = intraday(rolled.market, MONDAY_EARLY, rolled.stock)
+    assert stored.keys() == live.keys()
+    for key, body in live.items():
+        assert stored[key] == body, key
+        rows = body if isinstance(body, list) else payload(body)["hisLists"]
+        assert len(rows) > 5 if key.endswith(("10", "60")) or "ka20005" in key else len(rows) > 1, key
+
+
+def test_a_past_day_without_stored_bars_has_no_intraday_data(rolled: Rolled) -> None:
+    c = koscom(rolled.market, MONDAY_EARLY)
+    q = {"inddCycleTpCd": "60", "inqStrtDd": str(THU), "strtTm": "0900", "endTm": "1530"}
+    for path in (f"stocks/kospi/{rolled.stock}", "index/kospi/K1", f"futures/kospi200/{FRONT}"):
+        r = c.get(f"/v2/market/{path}/intraday", headers={"apikey": KEY}, params=q)
+        assert r.status_code == 400 and r.json()["error"]["code"] == 20020, path
+    request = {"inds_cd": "001", "tic_scope": "1", "base_dt": str(THU)}
+    assert kiwoom(rolled.market, MONDAY_EARLY, "ka20005", request) == []

@@ -12,6 +12,7 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 
+from sise.engine.indices import hundredths
 from sise.market.types import Sign
 
 I64 = npt.NDArray[np.int64]
@@ -29,7 +30,7 @@ def cents(level: float) -> int:
 
 
 def cents_array(levels: npt.NDArray[np.float64]) -> I64:
-    return np.rint(levels * 100).astype(np.int64)
+    return hundredths(levels)
 
 
 def to_unit(x: int, unit: int) -> int:

@@ -46,6 +46,17 @@ def history(store: HistoryStore | None, table: str, key: str, start: date | None
     return store.get(table, key, None if start is None else yyyymmdd(start), yyyymmdd(end))
 
 
+def past_bars(store: HistoryStore | None, period_s: int, code: str, day: date) -> Rows | None:
+    """The stored ``period_s`` bars of ``code`` on a past ``day`` (``INTRADAY_BAR``, by start):
+    empty when the store keeps that day's bars and ``code`` had none, None when it keeps none of
+    that day (too old, before the store began, not a trading day) or there is no store."""
+    if store is None:
+        return None
+    ymd = yyyymmdd(day)
+    rows = store.get_bars(period_s, code, ymd)
+    return rows if len(rows) or ymd in store.bar_dates(period_s) else None
+
+
 @dataclass(frozen=True, slots=True)
 class IndexQuote:
     """An index now. Levels in hundredths of a point; volume in shares, value in KRW."""

@@ -28,6 +28,7 @@ from sise.market.types import Investor, Market, Venue
 from sise.market.universe import build_universe, load_universe_csv, write_universe_csv
 from sise.sources.clock import kst_today
 from sise.sources.simulator import FULL_SCALE_TRADES
+from sise.store.intraday import DEFAULT_BAR_DAYS
 
 WS_DEFAULTS = WsOptions()
 KOSCOM_WS_DEFAULTS = KoscomWsOptions()
@@ -110,6 +111,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         default="sqlite",
         help="where history is kept: sqlite, in <data-dir>/history.sqlite, reused and extended by "
         "later runs; memory, rebuilt at every start (default sqlite)",
+    )
+    srv.add_argument(
+        "--bar-days",
+        type=int,
+        default=DEFAULT_BAR_DAYS,
+        help="trading days whose intraday bars (10 s, 1 min, 10 min) history keeps, for the "
+        f"intraday answers of past days; 0 = none (default {DEFAULT_BAR_DAYS})",
     )
     srv.add_argument(
         "--token-lifetime",
@@ -242,6 +250,7 @@ def _serve(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         universe_csv=args.csv,
         data_dir=args.data_dir,
         history=args.history,
+        bar_days=args.bar_days,
     )
     options = ServeOptions(
         host=args.host,

@@ -12,6 +12,7 @@ then start time), so the result does not depend on how the events were batched.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -169,6 +170,22 @@ class BarBuilder:
             keep = [np.asarray(p["start"], np.int64) >= since for p in parts]
             parts = [{f: p[f][k] for f in _FIELDS} for p, k in zip(parts, keep, strict=True) if k.any()]
         return _canonical(parts)
+
+    def closed(self, fields: Sequence[str], keep: Callable[[I64], npt.NDArray[np.bool_]]) -> I64:
+        """``fields`` of the closed bars whose instrument number passes ``keep``, one row per bar
+        (a matrix of int64), in the order the bars closed: each instrument's bars in time order (a
+        fold closes an instrument's bars oldest first), the instruments interleaved. After
+        ``flush``, the day's bars: cheaper than ``bars`` (no sort, one copy of the kept rows) for
+        a reader that regroups them anyway."""
+        masks = [keep(np.asarray(c["inst"], np.int64)) for c in self._done]
+        out = np.empty((sum(int(m.sum()) for m in masks), len(fields)), np.int64)
+        at = 0
+        for c, m in zip(self._done, masks, strict=True):
+            k = int(m.sum())
+            for j, f in enumerate(fields):
+                out[at : at + k, j] = c[f][m]
+            at += k
+        return out
 
     def flush(self) -> None:
         """Close every open bar (end of day)."""

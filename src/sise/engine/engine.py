@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, time
 from typing import Annotated, Any
@@ -595,6 +595,14 @@ class Engine:
         if period_s == BAR_BASE_S and venue != Venue.ALL:
             return base
         return combine(base, period_s * NS)
+
+    def closed_bars(self, venue: Venue, fields: Sequence[str]) -> tuple[I64, I64]:
+        """The closed 10-second bars of ``venue`` (KRX or NXT): their instrument numbers and a
+        matrix of their ``fields``, one row per bar, each instrument's bars in time order and the
+        instruments interleaved; after ``end_day``, the whole day's. For readers of every bar at
+        once (the roll-over into history): no sort and one copy, unlike ``bars``."""
+        m = self.bar_builder.closed(("inst", *fields), lambda row: (row & 1) == venue)
+        return m[:, 0] >> 1, m[:, 1:]
 
     def signs(self, venue: Venue = Venue.KRX) -> npt.NDArray[np.int8]:
         """Sign code (1–5) of every instrument's current price against its base."""

@@ -22,6 +22,11 @@ I64 = npt.NDArray[np.int64]
 F64 = npt.NDArray[np.float64]
 
 
+def hundredths(levels: F64) -> I64:
+    """Published levels (points, 2 dp) as exact integers, hundredths of a point."""
+    return np.rint(levels * 100).astype(np.int64)
+
+
 @dataclass(frozen=True, slots=True)
 class IndexSpec:
     """What the engine needs to compute one index."""

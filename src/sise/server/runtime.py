@@ -51,6 +51,7 @@ from sise.sources.simulator import MarketSimulator, SimConfig
 from sise.store.base import HistoryStore, StoreError
 from sise.store.daily import record_day
 from sise.store.importer import IMPORTED_META
+from sise.store.intraday import DEFAULT_BAR_DAYS, record_bars
 
 log = logging.getLogger("sise.market")
 
@@ -85,6 +86,7 @@ class Settings:
     universe_csv: Path | None = None
     data_dir: Path = field(default_factory=lambda: Path(".sise"))
     history: str = "memory"  # ``sise.server.history.BACKENDS``; ``sise serve`` defaults to sqlite
+    bar_days: int = DEFAULT_BAR_DAYS  # trading days whose intraday bars history keeps (0: none)
 
 
 class Market:
@@ -272,6 +274,7 @@ class Market:
         # Keep history current: the finished day becomes rows of every history table.
         rows = record_day(self.store, self.engine, self.universe, finished)
         log.info("closed %s (%d rows of history in %d tables)", finished, sum(rows.values()), len(rows))
+        record_bars(self.store, self.engine, finished, keep_days=self.settings.bar_days)
         self._stop_producer()
         day = next_trading_day(finished)
         self.store.set_meta("carry", carry_text(self.engine, day))

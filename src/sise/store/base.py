@@ -247,20 +247,24 @@ STANDARD_TABLES: Final[Mapping[str, np.dtype[np.void]]] = {
     "index_def_daily": INDEX_DEF_DAILY,
 }
 
-#: Intraday bar of an instrument, keyed by (code, date, start). ``put_bars`` / ``get_bars`` keep
-#: one set per period in ``BAR_PERIODS_S``; a bar's start is the period's start in ns since the
-#: epoch, as the engine's bars (``sise.engine.bars``) have it.
+#: Intraday bar of an instrument or an index, keyed by (code, date, start). ``put_bars`` /
+#: ``get_bars`` keep one set per period in ``BAR_PERIODS_S``; a bar's start is the period's start
+#: in ns since the epoch, as the engine's bars (``sise.engine.bars``) have it, and it holds what
+#: happened in [start, start + period). KRX venue. An index's bars (code: the index key) are of its
+#: published series (``sise.store.intraday``): prices are levels in hundredths of a point,
+#: ``volume`` and ``value`` the change of the published cumulative figures over the bar, ``count``
+#: the publications.
 INTRADAY_BAR: Final = np.dtype(
     [
         *_KEY,
         ("start", np.int64),  # period start, ns since the epoch
-        ("open", np.int64),  # KRW (price units for derivatives)
+        ("open", np.int64),  # KRW (price units for derivatives, hundredths of a point for indices)
         ("high", np.int64),
         ("low", np.int64),
         ("close", np.int64),
         ("volume", np.int64),  # shares (contracts)
-        ("value", np.int64),  # KRW, Σ price × qty
-        ("count", np.int64),  # trades
+        ("value", np.int64),  # KRW: Σ price × qty (derivatives: × multiplier / price scale)
+        ("count", np.int64),  # trades (publications for indices)
     ]
 )
 #: Bar periods a store keeps, in seconds: 10 s, 1 min and 10 min.

@@ -27,7 +27,7 @@ I64 = npt.NDArray[np.int64]
 Idx = npt.NDArray[np.intp]
 B = npt.NDArray[np.bool_]
 
-__all__ = ["ClosedDay", "previous_rows"]
+__all__ = ["ClosedDay", "previous_rows", "with_constituents"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +61,7 @@ class ClosedDay:
             codes=codes,
             close=engine.prev_close,  # end_day rolled the regular close into prev_close
             sign=sign_codes(engine.prev_close, engine.base, engine.upper, engine.lower),
-            indices=np.flatnonzero(engine.index.member.any(axis=1)),
+            indices=with_constituents(engine),
             prev=prev,
             has_prev=has_prev,
         )
@@ -78,6 +78,11 @@ class ClosedDay:
         before = self.prev["listed_shares"]
         ok = self.has_prev & (before > 0)
         return np.where(ok, now / np.where(ok, before, 1), 1.0)
+
+
+def with_constituents(engine: Engine) -> Idx:
+    """Positions of the indices with constituents: those history keeps (the back-fill's too)."""
+    return np.flatnonzero(engine.index.member.any(axis=1))
 
 
 def previous_rows(store: HistoryStore, table: str, codes: npt.NDArray[np.str_], day: date) -> tuple[Rows, B]:

@@ -11,6 +11,9 @@ part — in place for replaced keys, by one insert for new ones. A read is then 
 on the key array and one slice copy: ``get`` is O(log n + k). ``get_date`` uses a second, lazily
 built permutation by (date, code number), after a first call that scans the date column (a single
 date read after a write, as a day's roll-over does, need not sort the table).
+
+Intraday bars are kept per (period, date, code), by start, without their code column (the key
+holds it): a full day of bars is millions of rows, and the code is half of each.
 """
 
 from __future__ import annotations
@@ -21,11 +24,12 @@ import numpy as np
 import numpy.typing as npt
 
 from sise.store.base import INTRADAY_BAR, Rows, TableStore
-from sise.store.chunks import runs, upsert_sorted
+from sise.store.chunks import Packing, runs, upsert_sorted
 
 I64 = npt.NDArray[np.int64]
 
 _SHIFT = 32
+_BARS = Packing(INTRADAY_BAR)
 
 
 @dataclass(slots=True)
@@ -179,15 +183,17 @@ class MemoryStore(TableStore):
 
     def _write_bars(self, period_s: int, rows: Rows) -> None:
         b = runs(rows["code"], rows["date"])
+        # Kept without the code, which the key holds: half the bytes (a full day is millions).
+        packed = _BARS.packed_rows(_BARS.matrix(rows))
         for lo, hi in zip(b[:-1].tolist(), b[1:].tolist(), strict=True):
             key = (period_s, int(rows["date"][lo]), str(rows["code"][lo]))
             old = self._bars.get(key)
-            new = rows[lo:hi]
+            new = packed[lo:hi]
             self._bars[key] = new if old is None else upsert_sorted(old, new, "start")
 
     def _read_bars(self, period_s: int, code: str, date: int) -> Rows:
         found = self._bars.get((period_s, date, code))
-        return found.copy() if found is not None else np.zeros(0, INTRADAY_BAR)
+        return _BARS.unpack(found, code) if found is not None else np.zeros(0, INTRADAY_BAR)
 
     def bar_dates(self, period_s: int) -> list[int]:
         return sorted({d for p, d, _ in self._bars if p == period_s})

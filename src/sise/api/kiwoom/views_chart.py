@@ -3,9 +3,10 @@ day, ka20007 week, ka20008 month, ka20019 year (kiwoom.md §2.7).
 
 Index prices here are ×100 integers without decimals (``"388193"`` = 3881.93). Volumes are in
 1000주 and values in 백만원, as in Kiwoom's daily example (KOSPI ``"393564"`` / ``"10582466"``).
-Intraday bars are built from the index's published levels (``engine.index.series``); daily bars
-are ``index_daily`` rows from the store plus today's bar from the engine (the same quote as the
-sector TRs), and weeks, months and years aggregate the daily bars.
+Intraday bars are built from the index's published levels (``engine.index.series``; a past day's
+minute bars are the store's, ``sise.store.intraday``); daily bars are ``index_daily`` rows from the
+store plus today's bar from the engine (the same quote as the sector TRs), and weeks, months and
+years aggregate the daily bars.
 
 Signs follow Kiwoom's examples (inferred where only mock data exists): minute rows carry the
 direction against the previous close on every price (``"-239417"``); tick rows and daily-family
@@ -25,10 +26,20 @@ from sise.api.kiwoom.fmt import DATE, DATETIME, DIR_INT, INT, SIGN_CODE, SIGNED_
 from sise.api.kiwoom.lookups import Sector, index_history, quote, sector, session_date
 from sise.api.kiwoom.params import BASE_DT, BASE_DT_OPTIONAL, INDS_CD, TIC_SCOPE_MINUTES, TIC_SCOPE_TICKS
 from sise.api.kiwoom.tr import Answer, KiwoomContext, Tr, TrView
-from sise.api.numbers import MILLION_KRW, THOUSAND_SHARES, cents_array, directions, index_sign, to_unit_array
+from sise.api.numbers import (
+    MILLION_KRW,
+    THOUSAND_SHARES,
+    cents,
+    cents_array,
+    directions,
+    index_sign,
+    to_unit_array,
+)
 from sise.api.periods import Period, period_keys, period_runs
+from sise.api.readers import past_bars
 from sise.api.wire import Body, Directed, Field, Fmt, Record, Request
 from sise.market.timeutil import hhmmss, hhmmss_of_second, kst_date, kst_second_of_day, yyyymmdd
+from sise.store.intraday import index_bars, rollup
 
 I64 = npt.NDArray[np.int64]
 
@@ -164,27 +175,39 @@ def ka20004(ctx: KiwoomContext, req: Request) -> Answer:
 
 
 def ka20005(ctx: KiwoomContext, req: Request) -> Answer:
-    """업종분봉조회요청: today's ``tic_scope``-minute bars, newest first. A bar covers
-    (end − scope, end] on the clock grid and is labelled with its end (inferred). Only today is
-    kept intraday: a ``base_dt`` before today gives no rows."""
+    """업종분봉조회요청: a day's ``tic_scope``-minute bars, newest first: today's, or a past
+    ``base_dt``'s from the stored 1-minute bars while history keeps that day (else no rows). A bar
+    holds the publications of [end − scope, end) on the clock grid, as Koscom's intraday bars, and
+    is labelled with its end (inferred)."""
     s = sector(ctx, req[INDS_CD])
     summary = CHART_SUMMARY.render_one({"inds_cd": s.code})
     span = int(req[TIC_SCOPE_MINUTES]) * 60
-    base_dt = req.get(BASE_DT_OPTIONAL)
-    if base_dt is not None and base_dt < session_date(ctx):
-        return Answer(summary, [])
-    times, levels, volumes, _ = ctx.engine.index.series(s.d.key)
-    rows: list[dict[str, Any]] = []
-    if len(times):
-        sec = kst_second_of_day(times)
-        label = -(-sec // span) * span
-        starts = np.flatnonzero(np.concatenate([[True], label[1:] != label[:-1]]))
-        bars = _group(times, levels, volumes, starts)
-        end = label[np.append(starts[1:], len(label)) - 1]
-        bars = _Bars(hhmmss_of_second(end), bars.open, bars.high, bars.low, bars.close, bars.qty, bars.acc)
+    today = session_date(ctx)
+    day = min(req.get(BASE_DT_OPTIONAL) or today, today)  # a later date reads as today
+    if day < today:
+        minutes = past_bars(ctx.store, 60, s.d.key, day)
+        prev = _stored_prev(ctx, s, day)
+        if minutes is None or prev is None:
+            return Answer(summary, [])
+    else:
+        minutes = index_bars(ctx.engine.index.series(s.d.key), 60, s.d.key, yyyymmdd(today))
         prev = quote(ctx.engine, s).prev
-        rows = _intraday_rows(MINUTE_ROW, bars, prev, kst_date(int(times[0])))
+    rows: list[dict[str, Any]] = []
+    if len(minutes):
+        b = rollup(minutes, span)
+        acc = to_unit_array(np.cumsum(b["volume"]), THOUSAND_SHARES)
+        end = hhmmss_of_second(kst_second_of_day(b["start"]) + span)
+        bars = _Bars(end, b["open"], b["high"], b["low"], b["close"], acc - np.append(0, acc[:-1]), acc)
+        rows = _intraday_rows(MINUTE_ROW, bars, prev, day)
     return Answer(summary, rows)
+
+
+def _stored_prev(ctx: KiwoomContext, s: Sector, day: date) -> int | None:
+    """The previous close of a stored day, in hundredths (its close less its change)."""
+    row = index_history(ctx, s.d.key, day, day)
+    if row is None or not len(row):
+        return None
+    return cents(float(row["close"][0])) - cents(float(row["change"][0]))
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -875,7 +875,9 @@ def _investors(fam: Family) -> Any:
 INTRADAY_HEAD: Final = Record((Field("isuSrtCd", "단축코드", STR, "short code"),))
 INTRADAY_ROW: Final = Record(
     (
-        Field("inddTm", "일중시각", TIME_STR, "bar end time (the in-progress bar: its last trade's time)"),
+        Field(
+            "inddTm", "일중시각", TIME_STR, "bar end time (today's bar in progress: its last trade's time)"
+        ),
         Field("inddOpnprc", "시가", NUM, "bar open", _PX),
         Field("inddHgprc", "고가", NUM, "bar high", _PX),
         Field("inddLwprc", "저가", NUM, "bar low", _PX),
@@ -891,22 +893,34 @@ INTRADAY_QUERY: Final = Body((P.INTRADAY_CYCLE, P.START_OPTIONAL, P.START_TIME, 
 
 def _intraday(fam: Family) -> Any:
     def view(ctx: KoscomContext, path: Path, req: Request) -> Result:
-        i, _ = contract(ctx, fam, path)
-        day = session_date(ctx)
-        asked = req.get(P.START_OPTIONAL)
-        if asked is not None and asked != day:
-            raise NO_DATA_ON_DATE()  # bars are kept for the engine's day only
-        period = int(req[P.INTRADAY_CYCLE])
+        i, continuous = contract(ctx, fam, path)
+        today = session_date(ctx)
+        day = req.get(P.START_OPTIONAL) or today
         e = ctx.engine
-        bars = e.bars(Venue.KRX, period)
-        bars = bars[bars["inst"] == i]
-        scale = scale_of(ctx, i)
+        code = e.instruments.code[i]
+        period = int(req[P.INTRADAY_CYCLE])
         period_ns = period * NS
-        end = bars["start"] + period_ns
-        # An open bar (not yet past its end) is labelled with its last trade's time.
-        label = np.where(end > e.last_time, bars["last_time"], end)
+        if day < today:
+            # A past day's bars from the store; a 연결선물 code stands for that day's front contract.
+            if continuous:
+                front = futures_rows(ctx, path.code, day, day)
+                code = str(front["contract"][0]) if len(front) else ""
+            past = readers.past_bars(ctx.store, period, code, day) if code else None
+            if past is None:
+                raise NO_DATA_ON_DATE()
+            bars, value, label = past, past["value"], past["start"] + period_ns
+        elif day == today:
+            bars = e.bars(Venue.KRX, period)
+            bars = bars[bars["inst"] == i]
+            value = krw(ctx, i, bars["value"])
+            # An open bar (not yet past its end) is labelled with its last trade's time.
+            end = bars["start"] + period_ns
+            label = np.where(end > e.last_time, bars["last_time"], end)
+        else:
+            raise NO_DATA_ON_DATE()
+        scale = scale_of(ctx, i)
         acc_vol = np.cumsum(bars["volume"])
-        acc_val = np.cumsum(bars["value"])
+        acc_val = np.cumsum(value)
         lo_s = kst_ns(day, time()) + req[P.START_TIME] * NS
         hi_s = kst_ns(day, time()) + req[P.END_TIME] * NS
         keep = np.flatnonzero((label >= lo_s) & (label <= hi_s))[::-1][: P.MAX_ROWS]
@@ -917,11 +931,11 @@ def _intraday(fam: Family) -> Any:
             "inddLwprc": quote(bars["low"][keep], scale),
             "inddClsprc": quote(bars["close"][keep], scale),
             "inddTrdvol": bars["volume"][keep],
-            "inddTrdval": krw(ctx, i, bars["value"][keep]),
+            "inddTrdval": value[keep],
             "inddAccTrdvol": acc_vol[keep],
-            "inddAccTrdval": krw(ctx, i, acc_val[keep]),
+            "inddAccTrdval": acc_val[keep],
         }
-        return Result({"isuSrtCd": e.instruments.code[i]}, INTRADAY_ROW.render(len(keep), cols))
+        return Result({"isuSrtCd": code}, INTRADAY_ROW.render(len(keep), cols))
 
     return view
 

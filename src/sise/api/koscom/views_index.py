@@ -38,14 +38,13 @@ from sise.api.numbers import (
     THOUSAND_KRW,
     THOUSAND_SHARES,
     cents,
-    cents_array,
     direction,
     index_sign,
     to_unit,
     to_unit_array,
 )
 from sise.api.periods import Period, koscom_label, period_keys, period_runs
-from sise.api.readers import IndexQuote, history, index_quote
+from sise.api.readers import IndexQuote, history, index_quote, past_bars
 from sise.api.wire import Body, Field, Record, Request
 from sise.engine.engine import Engine
 from sise.market.codes import KOSCOM_INDEX_MARKETS, KOSCOM_INVESTOR_CODES
@@ -54,6 +53,7 @@ from sise.market.sessions import Phase, index_window
 from sise.market.timeutil import date_of_yyyymmdd, kst_second_of_day, yyyymmdd
 from sise.market.types import Venue
 from sise.store.base import Rows
+from sise.store.intraday import index_bars
 
 I64 = npt.NDArray[np.int64]
 
@@ -430,7 +430,9 @@ CODE_ONLY: Final = Record((Field("isuSrtCd", "업종코드", STR, "Koscom index 
 
 INTRADAY_ROW: Final = Record(
     (
-        Field("inddTm", "일중시각", TIME_STR, "bar end `HHMMSSmm`; the bar in progress: the state's time"),
+        Field(
+            "inddTm", "일중시각", TIME_STR, "bar end `HHMMSSmm`; today's bar in progress: the state's time"
+        ),
         Field("inddOpnprc", "시가", NUM2, "first publication in the bar", "pt"),
         Field("inddHgprc", "고가", NUM2, "highest publication in the bar", "pt"),
         Field("inddLwprc", "저가", NUM2, "lowest publication in the bar", "pt"),
@@ -444,44 +446,41 @@ INTRADAY_ROW: Final = Record(
 
 
 def intraday(ctx: KoscomContext, path: Path, req: Request) -> Result:
+    """Bars of the published series (``sise.store.intraday.index_bars``): today's from the engine,
+    a past day's from the store while it keeps that day's bars (else 20020)."""
     d = index_of(ctx, path.market, path.code)
     e = ctx.engine
-    day = req.get(START_OPTIONAL)
-    if day is not None and day != session_date(ctx):
-        raise NO_DATA_ON_DATE()  # only today's publications are kept
+    today = session_date(ctx)
+    day = req.get(START_OPTIONAL) or today
     period = int(req[INTRADAY_CYCLE])
+    past = past_bars(ctx.store, period, d.key, day) if day < today else None
+    if day != today and past is None:
+        raise NO_DATA_ON_DATE()
     start_s, end_s = req[START_TIME], req[END_TIME]
     if start_s > end_s:
         raise BAD_PERIOD()
-    times, levels, volumes, values = e.index.series(d.key)
+    bars = past if past is not None else index_bars(e.index.series(d.key), period, d.key, yyyymmdd(today))
     head = CODE_ONLY.render_one({"isuSrtCd": path.code})
-    if not len(times):
+    if not len(bars):
         return Result(head)
-    sec = np.asarray(kst_second_of_day(times), np.int64)
-    bucket = sec // period
-    last = np.flatnonzero(np.append(bucket[1:] != bucket[:-1], True))  # each bar's last publication
-    first = np.append(0, last[:-1] + 1)
-    lv = cents_array(levels)
-    acc_vol = to_unit_array(volumes[last], THOUSAND_SHARES)
-    acc_val = to_unit_array(values[last], MILLION_KRW)
-    bar_start = bucket[last] * period
+    acc_vol = to_unit_array(np.cumsum(bars["volume"]), THOUSAND_SHARES)
+    acc_val = to_unit_array(np.cumsum(bars["value"]), MILLION_KRW)
+    bar_start = np.asarray(kst_second_of_day(bars["start"]), np.int64)
     label = hhmmssmm_of_seconds(bar_start + period)
     now_s = int(kst_second_of_day(int(e.last_time)))
-    if now_s < bar_start[-1] + period:  # the bar in progress ends now
+    if past is None and now_s < bar_start[-1] + period:  # today's bar in progress ends now
         label[-1] = int(hhmmssmm(int(e.last_time)))
     keep = np.flatnonzero((bar_start >= start_s) & (bar_start < end_s))[::-1][:MAX_ROWS]
-    hi = np.maximum.reduceat(lv, first)
-    lo = np.minimum.reduceat(lv, first)
     return Result(
         head,
         INTRADAY_ROW.render(
             len(keep),
             {
                 "inddTm": [str(v) for v in label[keep].tolist()],
-                "inddOpnprc": lv[first][keep],
-                "inddHgprc": hi[keep],
-                "inddLwprc": lo[keep],
-                "inddClsprc": lv[last][keep],
+                "inddOpnprc": bars["open"][keep],
+                "inddHgprc": bars["high"][keep],
+                "inddLwprc": bars["low"][keep],
+                "inddClsprc": bars["close"][keep],
                 "inddTrdvol": (acc_vol - np.append(0, acc_vol[:-1]))[keep],
                 "inddTrdval": (acc_val - np.append(0, acc_val[:-1]))[keep],
                 "inddAccTrdvol": acc_vol[keep],

@@ -1076,7 +1076,7 @@ INTRADAY_ROW: Final = Record(
             "inddTm",
             "일중시각",
             TIME_STR,
-            "the bar's end time; the bar still running carries the current time",
+            "the bar's end time; today's bar still running carries the current time",
         ),
         Field("inddOpnprc", "일중시가", INT, "bar open", "원"),
         Field("inddHgprc", "일중고가", INT, "bar high", "원"),
@@ -1084,39 +1084,43 @@ INTRADAY_ROW: Final = Record(
         Field("inddClsprc", "일중종가", INT, "bar close", "원"),
         Field("inddTrdvol", "일중거래량", INT, "bar volume", "주"),
         Field("inddTrdval", "일중거래대금", INT, "bar value", "원"),
-        Field("inddAccTrdvol", "일중누적거래량", INT, "today's KRX volume up to the bar's end", "주"),
-        Field("inddAccTrdval", "일중누적거래대금", INT, "today's KRX value up to the bar's end", "원"),
+        Field("inddAccTrdvol", "일중누적거래량", INT, "the day's KRX volume up to the bar's end", "주"),
+        Field("inddAccTrdval", "일중누적거래대금", INT, "the day's KRX value up to the bar's end", "원"),
     )
 )
 
 
 def intraday(ctx: KoscomContext, path: Path, req: Request) -> Result:
-    """Today's KRX bars of ``inddCycleTpCd`` seconds that start within [strtTm, endTm), newest
-    first, at most 100 (the newest). Intraday bars are kept for today only: an earlier
-    ``inqStrtDd`` is 20020 해당 년,월,일에 자료가 없습니다, a later one 20100 (inferred)."""
+    """KRX bars of ``inddCycleTpCd`` seconds that start within [strtTm, endTm), newest first, at
+    most 100 (the newest): today's from the engine, a past day's from the store while it keeps
+    that day's bars; otherwise 20020 해당 년,월,일에 자료가 없습니다, a later day 20100 (inferred)."""
     i = stock(ctx, path)
     e = ctx.engine
     today = _today(ctx)
     day = req.get(START_OPTIONAL) or today
     if day > today:
         raise FUTURE_DATE()
-    if day < today:
+    code = e.instruments.code[i]
+    period = int(req[INTRADAY_CYCLE])
+    past = readers.past_bars(ctx.store, period, code, day) if day < today else None
+    if day < today and past is None:
         raise NO_DATA_ON_DATE()
     lo, hi = req[START_TIME], req[END_TIME]
     if lo > hi:
         raise BAD_PERIOD()
-    period = int(req[INTRADAY_CYCLE])
-    bars = e.bars(Venue.KRX, period)
-    bars = bars[bars["inst"] == i]
+    if past is not None:
+        bars, end = past, past["start"] + period * NS  # a finished day: every bar has ended
+    else:
+        bars = e.bars(Venue.KRX, period)
+        bars = bars[bars["inst"] == i]
+        end = np.minimum(bars["start"] + period * NS, ctx.now_ns())
     acc_vol, acc_val = np.cumsum(bars["volume"]), np.cumsum(bars["value"])
     start_s = kst_second_of_day(bars["start"])
     keep = np.flatnonzero((start_s >= lo) & (start_s < hi))[::-1][:MAX_ROWS]
-    now = ctx.now_ns()
-    end = np.minimum(bars["start"][keep] + period * NS, now)
     rows = INTRADAY_ROW.render(
         len(keep),
         {
-            "inddTm": [str(t) for t in hhmmssmm(end).tolist()],
+            "inddTm": [str(t) for t in hhmmssmm(end[keep]).tolist()],
             "inddOpnprc": bars["open"][keep],
             "inddHgprc": bars["high"][keep],
             "inddLwprc": bars["low"][keep],
@@ -1127,7 +1131,7 @@ def intraday(ctx: KoscomContext, path: Path, req: Request) -> Result:
             "inddAccTrdval": acc_val[keep],
         },
     )
-    return Result(HIS_TOP.render_one({"isuSrtCd": e.instruments.code[i]}), rows)
+    return Result(HIS_TOP.render_one({"isuSrtCd": code}), rows)
 
 
 # ---------------------------------------------------------------------------------------------------
