@@ -411,6 +411,19 @@ def test_sqlite_keeps_nan(tmp_path: Path) -> None:
     assert np.isnan(s.get("index_daily", "KOSPI")["open"][0])
 
 
+def test_sqlite_cached_reads_follow_later_commits(tmp_path: Path) -> None:
+    s = SqliteStore(tmp_path / "h.sqlite")
+    s.put("stock_daily", stock_rows(["005930", "000660"], DATES[:4]))
+    s.flush()
+    assert list(s.get("stock_daily", "005930", int(DATES[1]), int(DATES[2]))["close"]) == [1001, 1002]
+    assert list(s.get("stock_daily", "005930")["close"]) == [1000, 1001, 1002, 1003]  # from the cache
+    s.put("stock_daily", stock_rows(["005930"], DATES[3:], close0=7000))  # replaces DATES[3], adds two
+    s.flush()
+    assert list(s.get("stock_daily", "005930")["close"]) == [1000, 1001, 1002, 7000, 7001, 7002]
+    assert list(s.get("stock_daily", "000660")["close"]) == [1100, 1101, 1102, 1103]
+    s.close()
+
+
 def test_sqlite_reopens_with_its_rows_codes_and_run_time_tables(tmp_path: Path) -> None:
     path = tmp_path / "h.sqlite"
     futures = np.dtype([("code", "<U16"), ("date", np.int32), ("settle", np.int64), ("contract", "<U8")])

@@ -25,6 +25,7 @@ import json
 import logging
 import sqlite3
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -40,6 +41,8 @@ from sise.store.memory import MemoryStore
 log = logging.getLogger("sise.store")
 
 _BARS: Final = Packing(INTRADAY_BAR)
+#: Decoded month chunks kept for reads (least recently used dropped first).
+CACHE_BYTES: Final = 128 << 20
 _MAX_DATE: Final = (1 << 31) - 1
 
 
@@ -176,7 +179,9 @@ class SqliteStore(TableStore):
             self._r = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         except sqlite3.Error as e:  # pragma: no cover - the writer's connect succeeded
             raise StoreError(f"cannot open the history store {self.path}: {e}") from e
-        self._rlock = threading.Lock()
+        self._rlock = threading.Lock()  # the reader's connection and the read cache
+        self._cache: OrderedDict[tuple[str, str, int], Rows] = OrderedDict()  # (table, code, month)
+        self._cache_bytes = 0
         self._stored = {
             name: _undescribe(text) for name, text in self._w.execute("SELECT name, dtype FROM tables")
         }
@@ -388,7 +393,8 @@ class SqliteStore(TableStore):
                     self._error = StoreError(f"cannot write the history store {self.path}: {e}")
                     self._done.notify_all()
                 return
-            with self._plock:
+            self._forget(layer)
+            with self._plock, self._rlock:
                 self._on_disk |= layer.new_tables.keys()
                 self._inflight = None
                 self._committed += 1
@@ -452,20 +458,55 @@ class SqliteStore(TableStore):
         if hi < lo:
             return np.zeros(0, packing.dtype)
         layers = self._layers()
-        fetched = self._fetch(
-            table,
-            "SELECT n, data FROM {t} WHERE code = ? AND month BETWEEN ? AND ? ORDER BY month",
-            (code, lo // 100, hi // 100),
-        )
-        parts = [packing.decode(blob, n) for n, blob in fetched]
-        stored = np.concatenate(parts) if parts else np.zeros(0, packing.packed)
+        stored = self._code_rows(table, code, packing, lo, hi)
         d = stored["date"]
-        out = packing.unpack(stored[(d >= lo) & (d <= hi)], code)
+        out = packing.unpack(stored[np.searchsorted(d, lo, "left") : np.searchsorted(d, hi, "right")], code)
         with self._plock:
             for layer in layers:
                 if table in layer.tables:
                     out = upsert_sorted(out, layer.rows.get(table, code, start, end), "date")
         return out
+
+    def _code_rows(self, table: str, code: str, packing: Packing, lo: int, hi: int) -> Rows:
+        """The committed rows of ``code`` in the months of [lo, hi], packed, by date. Decoded
+        month chunks are kept (least recently used dropped first), so a hot code's read is one
+        indexed query and no decompression."""
+        with self._rlock:
+            generation = self._committed
+            fetched = (
+                self._r.execute(
+                    f"SELECT month, n, data FROM {_q(table)} WHERE code = ? AND month BETWEEN ? AND ? "
+                    "ORDER BY month",
+                    (code, lo // 100, hi // 100),
+                ).fetchall()
+                if table in self._on_disk
+                else []
+            )
+            parts = []
+            for month, n, blob in fetched:
+                key = (table, code, month)
+                hit = self._cache.get(key)
+                if hit is None:
+                    hit = packing.decode(blob, n)
+                    # Kept only if no commit came in between: it may have changed this chunk.
+                    if generation == self._committed:
+                        self._cache[key] = hit
+                        self._cache_bytes += hit.nbytes
+                else:
+                    self._cache.move_to_end(key)
+                parts.append(hit)
+            while self._cache_bytes > CACHE_BYTES:
+                _, old = self._cache.popitem(last=False)
+                self._cache_bytes -= old.nbytes
+        return np.concatenate(parts) if parts else np.zeros(0, packing.packed)
+
+    def _forget(self, layer: _Layer) -> None:
+        """Drop the cached chunks of every (table, code) a committed layer wrote."""
+        with self._rlock:
+            for name in layer.tables:
+                codes = set(layer.rows.codes(name))
+                for key in [k for k in self._cache if k[0] == name and k[1] in codes]:
+                    self._cache_bytes -= self._cache.pop(key).nbytes
 
     def get_date(self, table: str, date: int) -> Rows:
         packing = self._packing.get(table)
