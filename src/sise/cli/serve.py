@@ -26,6 +26,7 @@ from sise.server.admin import admin_app, load_or_create_admin_key
 from sise.server.app import OnePort, create_app, market_hub
 from sise.server.datadir import DataDirBusy, DataDirError, lock_data_dir
 from sise.server.http import http_protocol
+from sise.server.journal import Journal
 from sise.server.memory import trim_periodically
 from sise.server.recorder import MarketRecorder
 from sise.server.replay import Replay
@@ -75,6 +76,10 @@ def _serve(
         return 1
     print("sise: building the market (universe, history, engine) …", file=sys.stderr, flush=True)
     source: DaySource = replay if replay is not None else recorder if recorder is not None else simulated
+    journal = None
+    if replay is None and settings.history != "memory":
+        # What a restart on this data directory resumes the day in progress from.
+        source = journal = Journal(settings.data_dir / "journal", source)
     try:
         market = Market(settings, source=source)
         if market.resumed is not None:
@@ -124,6 +129,8 @@ def _serve(
         with contextlib.suppress(KeyboardInterrupt), asyncio.Runner(loop_factory=_loop_factory()) as runner:
             runner.run(_run(market, servers))
         market.close()
+        if journal is not None:
+            journal.close()
     except StoreError as e:
         # The history can no longer be written (a full disk): stop rather than serve a market
         # whose history a restart would not find.

@@ -163,6 +163,9 @@ class Market:
         self.live_step_ns = CATCH_UP_STEP_S * NS
         self._producer: _Producer | None = None
         self._catch_up_to: int | None = None
+        #: Set when the day resumes from a journal (``sise.server.journal``): catch-up keeps the
+        #: simulator's restored step, so the batches made again are those made before.
+        self.steps_kept = False
         #: Called on the event loop with every applied batch (the real-time hubs).
         self.listeners: list[Callable[[Batch], None]] = []
         # Where the clock started, to the whole second: catch-up ends exactly here, so batch
@@ -261,7 +264,12 @@ class Market:
         """The next batch: from the producer thread when live, generated in place when catching up."""
         if self._producer is not None:
             return self._producer.get()
-        if self._catch_up_to is not None and self.sim is not None and self.sim.cursor_ns:
+        if (
+            self._catch_up_to is not None
+            and self.sim is not None
+            and self.sim.cursor_ns
+            and not self.steps_kept
+        ):
             # Catch-up: steps of CATCH_UP_STEP_S, the last one cut to end exactly at the target, so
             # batch boundaries (and so the data) depend on the settings, not on start-up timing.
             gap = self._catch_up_to - self.sim.cursor_ns

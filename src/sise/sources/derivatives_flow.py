@@ -9,7 +9,7 @@ interest and the daily settlement price are published at the close as status row
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -73,6 +73,25 @@ class DerivativesFlow:
         self.t_cont_end = kst_ns(day, cont.end)
         self.t_close = kst_ns(day, sched.close_time)
         self.session_s = (self.t_cont_end - self.t_open) / NS
+
+    def state(self) -> dict[str, Any]:
+        """What ``step`` changes besides the generator (``MarketSimulator.snapshot`` keeps that)."""
+        p = self.pricer
+        return {
+            "other": self.other,
+            "oi": self.oi,
+            "volume": self.volume,
+            "last": self.last,
+            "basis": p.basis,
+            "vol_level": p.vol_level,
+        }
+
+    def set_state(self, state: dict[str, Any]) -> None:
+        """The inverse of :meth:`state`."""
+        self.other, self.oi, self.volume, self.last = (
+            state["other"], state["oi"], state["volume"], state["last"]
+        )  # fmt: skip
+        self.pricer.basis, self.pricer.vol_level = state["basis"], state["vol_level"]
 
     def spots(self) -> F64:
         """Current underlying levels in the pricer's order."""

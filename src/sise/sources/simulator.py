@@ -31,8 +31,9 @@ Determinism: every random draw comes from one ``numpy.random.SeedSequence(seed)`
 
 from __future__ import annotations
 
+import pickle
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date, datetime, time
 from typing import TYPE_CHECKING
 
@@ -74,6 +75,8 @@ I64 = npt.NDArray[np.int64]
 F64 = npt.NDArray[np.float64]
 B = npt.NDArray[np.bool_]
 
+#: Bumped when ``MarketSimulator.snapshot``'s content changes (an older snapshot is refused).
+SNAPSHOT_VERSION = 1
 #: Trades in a whole-market day at scale 1.0 (KRX + NXT).
 FULL_SCALE_TRADES = 10_000_000
 
@@ -289,10 +292,11 @@ class MarketSimulator:
         return min(max((self.cursor_ns - t0) / (t_end - t0), 0.0), 1.0)
 
     def batches(self) -> Iterator[Batch]:
-        """The day's batches, in time order, over ``span_ns``."""
+        """The day's batches, in time order, over ``span_ns``, from ``cursor_ns`` when it is inside
+        the day (a simulator restored from a snapshot continues where the snapshot was taken)."""
         t0, t_end = self.span_ns
         phase_events = self._phase_events()
-        t = t0
+        t = max(t0, self.cursor_ns)
         while t < t_end:
             # Read the step each time: a live server catches up in large steps, then goes small.
             t1 = min(t + self.step_ns, t_end)
@@ -303,6 +307,50 @@ class MarketSimulator:
             self.cursor_ns = t1  # where the next batch will start
             yield batch
             t = t1
+
+    # -- snapshots ------------------------------------------------------------------------------
+
+    def snapshot(self) -> bytes:
+        """The state ``_step`` changes, taken between two batches: restored into a simulator built
+        with the same universe, prices and config, the batches after it are those this one makes
+        (with the same step sizes). Everything else is a function of the construction."""
+        state = {
+            "rng": [g.bit_generator.state for g in self._rngs()],
+            "lat": {f.name: getattr(self.lat, f.name) for f in fields(_Latent)},
+            "cursor_ns": self.cursor_ns,
+            "step_ns": self.step_ns,
+            "basis": self.basis,
+            "cb_state": self.cb_state,
+            "halt_until": self.halt_until,
+            "reopen_at": self.reopen_at,
+            "derivatives": None if self.derivatives is None else self.derivatives.state(),
+        }
+        return pickle.dumps((SNAPSHOT_VERSION, self.cfg, self.n, state), protocol=5)
+
+    def restore(self, data: bytes) -> None:
+        """Continue from ``data`` (a ``snapshot()`` of a simulator of the same day and config);
+        ``ValueError`` when it is not one."""
+        try:
+            version, cfg, n, state = pickle.loads(data)  # the data directory's own file
+        except Exception as e:  # a cut or foreign file can raise anything from unpickling
+            raise ValueError(f"not a simulator snapshot ({e})") from None
+        if version != SNAPSHOT_VERSION or cfg != self.cfg or n != self.n:
+            raise ValueError("a snapshot of another simulator (day, seed, scale or universe differ)")
+        if (state["derivatives"] is None) != (self.derivatives is None):
+            raise ValueError("a snapshot of another universe (derivatives differ)")
+        for g, rng_state in zip(self._rngs(), state["rng"], strict=True):
+            g.bit_generator.state = rng_state
+        self.lat = _Latent(**state["lat"])
+        self.cursor_ns, self.step_ns, self.basis = state["cursor_ns"], state["step_ns"], state["basis"]
+        self.cb_state = state["cb_state"]
+        self.halt_until, self.reopen_at = state["halt_until"], state["reopen_at"]
+        if self.derivatives is not None:
+            self.derivatives.set_state(state["derivatives"])
+
+    def _rngs(self) -> list[np.random.Generator]:
+        """Every generator ``_step`` draws from (the derivatives' pricer shares the flow's)."""
+        rngs = [self.rng_price, self.rng_flow, self.rng_book, self.rng_arrival, self.rng_auction]
+        return rngs + ([self.derivatives.rng] if self.derivatives is not None else [])
 
     def _phase_events(self) -> list[tuple[int, Batch]]:
         """PHASE status rows for every instrument at each session boundary of both venues."""
