@@ -137,3 +137,13 @@ def test_a_read_only_data_directory_is_one_clear_line(tmp_path: Path) -> None:
         refused = serve_once(ro)
     assert refused.returncode == 1
     assert refused.stderr.strip() == f"sise: cannot use the data directory {ro}: Read-only file system"
+
+
+def test_the_journal_is_kept_unless_turned_off(tmp_path: Path) -> None:
+    quick = ["--mock-port", "0", "--history-years", "0", "--scale", "0.02", "--date", "2026-11-20"]
+    for flag, kept in (([], True), (["--no-journal"], False)):
+        data = tmp_path / str(kept)
+        data.mkdir()
+        with served(data, [*quick, *flag]):
+            pass
+        assert (data / "journal").is_dir() == kept

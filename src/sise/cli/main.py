@@ -175,6 +175,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--record", type=Path, help="write the market's engine batches to this new recording file"
     )
     srv.add_argument(
+        "--journal",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="keep the day in progress in <data-dir>/journal/ so that a restart resumes it exactly "
+        "(about 150 MB per market hour at --scale 1, deleted at the roll-over; default on)",
+    )
+    srv.add_argument(
         "--replay",
         type=Path,
         help="serve a recording instead of simulating (its settings are the recording's)",
@@ -269,6 +276,7 @@ def _serve(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
             max_subscriptions=args.koscom_ws_max_subscriptions,
         ),
         record=args.record,
+        journal=args.journal,
     )
     if replay is not None:
         settings = replay.settings(speed=args.speed, start=args.start, data_dir=args.data_dir)

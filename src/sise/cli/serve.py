@@ -50,6 +50,7 @@ class ServeOptions:
     ws_max_backlog: int = DEFAULT_MAX_PENDING_BYTES  # bytes queued for a subscriber before it is cut
     ws_deflate: bool = False  # permessage-deflate: compresses every frame once per subscriber
     record: Path | None = None  # write the market's batches to this new recording
+    journal: bool = True  # keep the day in progress for an exact resume (with SQLite history)
 
 
 def serve(settings: Settings, options: ServeOptions, replay: Replay | None = None) -> int:
@@ -77,7 +78,7 @@ def _serve(
     print("sise: building the market (universe, history, engine) …", file=sys.stderr, flush=True)
     source: DaySource = replay if replay is not None else recorder if recorder is not None else simulated
     journal = None
-    if replay is None and settings.history != "memory":
+    if options.journal and replay is None and settings.history != "memory":
         # What a restart on this data directory resumes the day in progress from.
         source = journal = Journal(settings.data_dir / "journal", source)
     try:
