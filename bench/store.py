@@ -146,11 +146,11 @@ def reads_and_size(tmp: Path, codes: list[str], n: int) -> None:
 
 
 @contextmanager
-def serving(data: Path, history: str) -> Iterator[tuple[int, float, subprocess.Popen[bytes]]]:
+def serving(data: Path, history: str, *extra: str) -> Iterator[tuple[int, float, subprocess.Popen[bytes]]]:
     """``sise serve`` on ``data``; yields (port, seconds until it answered, process)."""
     port = free_port()
     args = [str(SISE), "serve", "--port", str(port), "--mock-port", "0", "--data-dir", str(data)]
-    args += ["--history", history, "--date", END.isoformat(), "--koscom-quota", "0"]
+    args += ["--history", history, "--date", END.isoformat(), "--koscom-quota", "0", *extra]
     log = (data.parent / f"{data.name}-{history}.log").open("ab")
     t0 = clock.perf_counter()
     proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT)
@@ -194,6 +194,9 @@ def serve(tmp: Path, kospi: list[str], n: int) -> None:
         clock.sleep(2)
         rss_again = rss_mb(proc.pid)
         lat = api_history(port, data, kospi, n)
+    with serving(data, "sqlite", "--no-journal") as (port, _, proc):
+        clock.sleep(2)
+        lat_nj = api_history(port, data, kospi, n)
     mem_data = tmp / "memory"
     with serving(mem_data, "memory") as (port, t_mem, proc):
         clock.sleep(2)
@@ -203,6 +206,7 @@ def serve(tmp: Path, kospi: list[str], n: int) -> None:
     print(f"  same directory again (sqlite)     start {again:5.1f} s   RSS {rss_again:5.0f} MB")
     print(f"  --history memory                  start {t_mem:5.1f} s   RSS {rss_mem:5.0f} MB   (baseline)")
     print(f"  API, sqlite    {pct(lat)}")
+    print(f"  API, sqlite, --no-journal    {pct(lat_nj)}")
     print(f"  API, memory    {pct(lat_mem)}   (baseline)")
 
 
