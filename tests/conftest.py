@@ -1,8 +1,10 @@
-"""Shared fixtures: a small hand-made market for engine tests."""
+"""Shared fixtures: a small hand-made market for engine tests, and empty stores of each kind."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from datetime import date
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,9 +14,28 @@ from sise.engine.indices import IndexSpec
 from sise.market.instruments import Instrument, InstrumentTable
 from sise.market.ticks import TickTableId, round_down
 from sise.market.types import InstrumentKind, Market
+from sise.store import MemoryStore, SqliteStore, TableStore
 
 DAY = date(2026, 11, 20)
 N_MEMBERS = 12
+
+NewStore = Callable[[], TableStore]
+
+
+@pytest.fixture(params=["memory", "sqlite"])
+def new(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[NewStore]:
+    """Makes empty stores of one implementation (each SQLite store in a fresh file)."""
+    opened: list[SqliteStore] = []
+
+    def make() -> TableStore:
+        if request.param == "memory":
+            return MemoryStore()
+        opened.append(SqliteStore(tmp_path / f"history{len(opened)}.sqlite"))
+        return opened[-1]
+
+    yield make
+    for s in opened:
+        s.close()
 
 
 def small_table(n: int = 40, seed: int = 1) -> InstrumentTable:

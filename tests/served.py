@@ -36,6 +36,16 @@ class Served:
     def output(self) -> str:
         return self.log.read_text(encoding="utf-8", errors="replace")
 
+    def koscom(self, path: str, **query: str) -> requests.Response:
+        """``GET /v2/market/{path}`` with the Koscom key ``sise serve`` wrote."""
+        keys = json.loads((self.data / "keys.json").read_text(encoding="utf-8"))
+        return requests.get(
+            f"http://127.0.0.1:{self.port}/v2/market/{path}",
+            params=query,
+            headers={"apikey": keys["koscom"][0]["apikey"]},
+            timeout=10,
+        )
+
 
 @contextmanager
 def served(data: Path, args: list[str], keys: dict[str, Any] | None = None) -> Iterator[Served]:

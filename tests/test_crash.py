@@ -3,13 +3,10 @@ lost or changed, and the market resumes no earlier than where the killed server 
 
 from __future__ import annotations
 
-import json
 import random
 import sqlite3
 import time
 from pathlib import Path
-
-import requests
 
 from served import Served, served
 
@@ -17,21 +14,11 @@ ARGS = ["--mock-port", "0", "--history-years", "1", "--scale", "0.02", "--speed"
 
 
 def served_history(s: Served) -> list[bytes]:
-    """History answers that must survive: a stock's and an index's daily rows, back-filled and live."""
-    keys = json.loads((s.data / "keys.json").read_text(encoding="utf-8"))
-    query = {
-        "trnsmCycleTpCd": "D",
-        "inqStrtDd": "20260101",
-        "inqEndDd": "20261120",
-    }  # 11-20: rolled over live
+    """History answers that must survive: a stock's and an index's daily rows, back-filled and live
+    (11-20 is rolled over live)."""
     out = []
     for path in ("stocks/kospi/005930/history", "index/kospi/K1/history"):
-        r = requests.get(
-            f"http://127.0.0.1:{s.port}/v2/market/{path}",
-            params=query,
-            headers={"apikey": keys["koscom"][0]["apikey"]},
-            timeout=10,
-        )
+        r = s.koscom(path, trnsmCycleTpCd="D", inqStrtDd="20260101", inqEndDd="20261120")
         assert r.status_code == 200, r.text
         out.append(r.content)
     return out

@@ -4,15 +4,13 @@ trading days; ``index_bars`` and ``rollup`` group bars as the intraday views do.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from datetime import date, time
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 
-from conftest import DAY, N_MEMBERS, small_indices, small_table
+from conftest import DAY, N_MEMBERS, NewStore, small_indices, small_table
 from sise.cli import serve as serve_module
 from sise.cli.main import main
 from sise.engine.engine import Engine
@@ -20,27 +18,10 @@ from sise.market.calendar import previous_trading_day
 from sise.market.timeutil import NS, kst_ns, yyyymmdd
 from sise.market.types import Venue
 from sise.sources.stream import StreamSpec, stream
-from sise.store import MemoryStore, SqliteStore
-from sise.store.base import BAR_PERIODS_S, INTRADAY_BAR, HistoryStore
+from sise.store.base import BAR_PERIODS_S, INTRADAY_BAR
 from sise.store.intraday import DEFAULT_BAR_DAYS, first_kept, index_bars, record_bars, rollup
 
 YMD = yyyymmdd(DAY)
-NewStore = Callable[[], HistoryStore]
-
-
-@pytest.fixture(params=["memory", "sqlite"])
-def new(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[NewStore]:
-    opened: list[SqliteStore] = []
-
-    def make() -> HistoryStore:
-        if request.param == "memory":
-            return MemoryStore()
-        opened.append(SqliteStore(tmp_path / f"history{len(opened)}.sqlite"))
-        return opened[-1]
-
-    yield make
-    for s in opened:
-        s.close()
 
 
 @pytest.fixture(scope="module")

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 from typing import Any
-
-import requests
 
 from served import Served, served
 
@@ -16,13 +13,7 @@ FIRST = ["--date", "2026-11-20", "--start", "10:00"]
 
 
 def _get(s: Served, path: str, **query: str) -> dict[str, Any]:
-    keys = json.loads((s.data / "keys.json").read_text(encoding="utf-8"))
-    r = requests.get(
-        f"http://127.0.0.1:{s.port}/v2/market/{path}",
-        params=query,
-        headers={"apikey": keys["koscom"][0]["apikey"]},
-        timeout=10,
-    )
+    r = s.koscom(path, **query)
     assert r.status_code == 200, r.text
     out: dict[str, Any] = r.json()
     return out

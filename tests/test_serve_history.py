@@ -14,7 +14,6 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-import requests
 
 from served import SISE, Served, served
 
@@ -22,13 +21,7 @@ ARGS = ["--mock-port", "0", "--history-years", "1", "--scale", "0.02", "--speed"
 
 
 def koscom_history(s: Served, code: str, start: str = "20250101", end: str = "20261119") -> bytes:
-    keys = json.loads((s.data / "keys.json").read_text(encoding="utf-8"))
-    r = requests.get(
-        f"http://127.0.0.1:{s.port}/v2/market/stocks/kospi/{code}/history",
-        params={"trnsmCycleTpCd": "D", "inqStrtDd": start, "inqEndDd": end},
-        headers={"apikey": keys["koscom"][0]["apikey"]},
-        timeout=10,
-    )
+    r = s.koscom(f"stocks/kospi/{code}/history", trnsmCycleTpCd="D", inqStrtDd=start, inqEndDd=end)
     assert r.status_code == 200, r.text
     return r.content
 
@@ -96,12 +89,7 @@ def test_sise_serve_answers_imported_history_and_starts_from_its_last_closes(tmp
         want = [line.split(",") for line in samsung.read_text().splitlines()[1:]]
         assert len(rows) == len(want) == 63
         assert [(r["trdDd"], r["trdPrc"]) for r in rows] == [(int(w[0]), int(w[4])) for w in reversed(want)]
-        keys = json.loads((s.data / "keys.json").read_text(encoding="utf-8"))
-        price = requests.get(
-            f"http://127.0.0.1:{s.port}/v2/market/stocks/kospi/005930/price",
-            headers={"apikey": keys["koscom"][0]["apikey"]},
-            timeout=10,
-        ).json()["result"]
+        price = s.koscom("stocks/kospi/005930/price").json()["result"]
         assert price["trdPrc"] - price["cmpprevddPrc"] == int(want[-1][4])  # today's base: the last close
 
 

@@ -8,12 +8,12 @@ import json
 import os
 import sqlite3
 import time
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from conftest import NewStore
 from sise.market.timeutil import yyyymmdd_array
 from sise.store import (
     INDEX_DAILY,
@@ -29,8 +29,6 @@ from sise.store import (
 from sise.store.base import INTRADAY_BAR
 from sise.store.sqlite import SCHEMA_VERSION
 
-NewStore = Callable[[], TableStore]
-
 DATES = np.array([20240102, 20240103, 20240104, 20240105, 20240108, 20240109], np.int32)
 
 
@@ -42,22 +40,6 @@ def stock_rows(codes: list[str], dates: np.ndarray, close0: int = 1000) -> np.nd
     for k in range(len(codes)):
         rows["close"][k * len(dates) : (k + 1) * len(dates)] = close0 + 100 * k + np.arange(len(dates))
     return rows
-
-
-@pytest.fixture(params=["memory", "sqlite"])
-def new(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[NewStore]:
-    """Makes empty stores of one implementation (each SQLite store in a fresh file)."""
-    opened: list[SqliteStore] = []
-
-    def make() -> TableStore:
-        if request.param == "memory":
-            return MemoryStore()
-        opened.append(SqliteStore(tmp_path / f"history{len(opened)}.sqlite"))
-        return opened[-1]
-
-    yield make
-    for s in opened:
-        s.close()
 
 
 @pytest.fixture
