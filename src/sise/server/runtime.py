@@ -219,7 +219,10 @@ class Market:
         high, low = week52
         self.engine.high52[: len(high)] = high
         self.engine.low52[: len(low)] = low
-        self.store.set_meta("week52", week52_text(self.day, week52))
+
+    def _keep_week52(self, day: date, done: Future[Week52]) -> None:
+        if done.exception() is None:  # else ``_week52_ready`` raises it on the loop
+            self.store.set_meta("week52", week52_text(day, done.result()))
 
     def save_position(self, now_ns: int) -> None:
         """Record the market time reached (at most about once a second of wall time)."""
@@ -290,9 +293,10 @@ class Market:
             # A year of the whole market is read on a thread; the day opens on the running highs
             # and lows, replaced by the exact ones before its first event (``_week52_ready``).
             # (A store in memory reads it in milliseconds, when the day opens.)
-            self._week52_job = self._reader.submit(
-                week52_before, self.store, self.universe, day, self.engine.n
-            )
+            job = self._reader.submit(week52_before, self.store, self.universe, day, self.engine.n)
+            # Kept as soon as read, so that a restart in the night before ``day`` need not read it.
+            job.add_done_callback(lambda done: self._keep_week52(day, done))
+            self._week52_job = job
             self._week52[day] = (self.engine.high52.copy(), self.engine.low52.copy())
         self._open(day)
         if self.ready:
