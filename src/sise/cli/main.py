@@ -26,6 +26,7 @@ from sise.market.calendar import is_trading_day, previous_trading_day
 from sise.market.codes import AGGREGATES
 from sise.market.types import Investor, Market, Venue
 from sise.market.universe import build_universe, load_universe_csv, write_universe_csv
+from sise.server.history import BACKENDS, HISTORY_FILE
 from sise.sources.clock import kst_today
 from sise.sources.simulator import FULL_SCALE_TRADES
 from sise.store.intraday import DEFAULT_BAR_DAYS
@@ -107,9 +108,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     srv.add_argument("--history-years", type=int, default=2, help="years of back-filled history (default 2)")
     srv.add_argument(
         "--history",
-        choices=("sqlite", "memory"),
+        choices=BACKENDS,
         default="sqlite",
-        help="where history is kept: sqlite, in <data-dir>/history.sqlite, reused and extended by "
+        help=f"where history is kept: sqlite, in <data-dir>/{HISTORY_FILE}, reused and extended by "
         "later runs; memory, rebuilt at every start (default sqlite)",
     )
     srv.add_argument(

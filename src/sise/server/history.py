@@ -130,9 +130,10 @@ def restore_carry(text: str | None, engine: Engine, day: date) -> bool:
     instruments first, so a longer or shorter derivatives tail is cut or left as built); False
     when ``text`` is of another day. Listed shares changed by corporate actions since the
     universe's day are not carried."""
-    if not text or json.loads(text)["day"] != day.isoformat():
+    value = json.loads(text) if text else None
+    if value is None or value["day"] != day.isoformat():
         return False
-    with np.load(io.BytesIO(base64.b64decode(json.loads(text)["state"]))) as saved:
+    with np.load(io.BytesIO(base64.b64decode(value["state"]))) as saved:
         for name in CARRIED:
             mine = getattr(engine, name)
             theirs = saved[name]
@@ -152,9 +153,10 @@ def week52_text(day: date, week52: Week52) -> str:
 
 def parse_week52(text: str | None, day: date) -> Week52 | None:
     """A ``week52_text`` value if it is ``day``'s."""
-    if not text or json.loads(text)["day"] != day.isoformat():
+    value = json.loads(text) if text else None
+    if value is None or value["day"] != day.isoformat():
         return None
-    with np.load(io.BytesIO(base64.b64decode(json.loads(text)["state"]))) as saved:
+    with np.load(io.BytesIO(base64.b64decode(value["state"]))) as saved:
         return saved["high"], saved["low"]
 
 

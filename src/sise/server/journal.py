@@ -33,6 +33,7 @@ from typing import BinaryIO, cast
 from sise.engine.batches import Batch
 from sise.market.timeutil import kst_datetime
 from sise.server.history import Position
+from sise.server.recorder import header_of
 from sise.server.runtime import DaySource, Market, simulated
 from sise.sources.day import OpenedDay
 from sise.sources.recording import Header, RecordingError, RecordingReader, RecordingWriter
@@ -193,7 +194,12 @@ class Journal:
             _path(self.directory, day, kind).unlink(missing_ok=True)
         path = _path(self.directory, day, "batches")
         sink = path.open("xb")
-        return _DayJournal(self.directory, day, RecordingWriter(sink, _header(market, day), str(path)), sink)
+        return _DayJournal(
+            self.directory,
+            day,
+            RecordingWriter(sink, header_of(market, origin=ORIGIN, day=day), str(path)),
+            sink,
+        )
 
     def _journaled(
         self,
@@ -293,16 +299,3 @@ class Journal:
         if self.current is not None:
             self.current.close()
             self.current = None
-
-
-def _header(market: Market, day: date) -> Header:
-    s = market.settings
-    return Header(
-        origin=ORIGIN,
-        day=day,
-        seed=s.seed,
-        scale=s.scale,
-        history_years=s.history_years,
-        start_ns=market.start_ns,
-        speed=market.clock.speed,
-    )

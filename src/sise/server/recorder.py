@@ -11,6 +11,7 @@ continues a data directory's stored or imported history opens on state no record
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 from sise.engine.batches import Batch
@@ -19,13 +20,14 @@ from sise.sources.day import OpenedDay
 from sise.sources.recording import Header, RecordingError, RecordingWriter, open_new
 
 
-def header_of(market: Market) -> Header:
-    """The header of a recording of ``market``: what rebuilds its opening."""
+def header_of(market: Market, *, origin: str = "serve", day: date | None = None) -> Header:
+    """The header of a recording of ``market`` from ``day`` (default its current day): what
+    rebuilds its opening."""
     s = market.settings
     csv = s.universe_csv.read_text(encoding="utf-8-sig") if s.universe_csv else None
     return Header(
-        origin="serve",
-        day=market.day,
+        origin=origin,
+        day=market.day if day is None else day,
         seed=s.seed,
         scale=s.scale,
         history_years=s.history_years,

@@ -56,11 +56,7 @@ class Packing:
 
     def unpack(self, packed: Rows, code: str) -> Rows:
         """Packed rows with ``code`` put back."""
-        out = np.empty(len(packed), self.dtype)
-        out["code"] = code
-        for n in self.names:
-            out[n] = packed[n]
-        return out
+        return self.unpack_runs(packed, [code], [len(packed)])
 
     def matrix(self, rows: Rows) -> U8:
         """The packed bytes of ``rows`` as an (n, width) byte matrix: a view where it can be."""
@@ -81,10 +77,7 @@ class Packing:
 
     def decode(self, blob: bytes, n: int) -> Rows:
         """The ``n`` packed rows of a chunk."""
-        size = n * self.width
-        planes = CODEC.decompress(blob, decompressed_size=size, asbytes=True)
-        matrix: U8 = np.frombuffer(planes, np.uint8).reshape(self.width, n)
-        return np.ascontiguousarray(matrix.T).view(self.packed).reshape(n)
+        return self.decode_many([(n, blob)])
 
     def decode_many(self, chunks: Sequence[tuple[int, bytes]]) -> Rows:
         """The packed rows of several chunks ``(n, blob)``, one after the other, decoded into
