@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time as _time
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -226,17 +226,26 @@ def test_seeking_forwards_and_back_serves_the_recorded_state_of_that_time(
     assert code == 409 and "2026-11-20" in status["error"]
 
 
+def record(path: Path, seconds: int, listener: Callable[[Any], None] | None = None) -> Market:
+    """Record a market (``SETTINGS``, manual clock) for ``seconds`` past its start to ``path``;
+    ``listener`` sees every batch applied. Returns the (closed) market."""
+    recorder = MarketRecorder(path)
+    m = Market(SETTINGS, clock=Clock.manual(START), source=recorder)
+    if listener is not None:
+        m.listeners.append(listener)
+    m.catch_up()
+    m.clock.advance_to(m.start_ns + seconds * NS)
+    m.advance(m.clock.now_ns())
+    m.close()
+    recorder.close()
+    return m
+
+
 def test_the_admin_endpoint_pauses_resumes_changes_speed_and_refuses_what_it_cannot_do(
     tmp_path: Path, session_of: Any
 ) -> None:
     path = tmp_path / "day.sise"
-    recorder = MarketRecorder(path)
-    m = Market(SETTINGS, clock=Clock.manual(START), source=recorder)
-    m.catch_up()
-    m.clock.advance_to(m.start_ns + 5 * NS)
-    m.advance(m.clock.now_ns())
-    m.close()
-    recorder.close()
+    record(path, seconds=5)
 
     replay = Replay(path)
     clock = Clock(START, speed=1.0)
@@ -272,15 +281,8 @@ def test_the_admin_endpoint_pauses_resumes_changes_speed_and_refuses_what_it_can
 
 def test_a_recording_holds_the_header_and_every_batch_as_applied(tmp_path: Path) -> None:
     path = tmp_path / "day.sise"
-    recorder = MarketRecorder(path)
-    m = Market(SETTINGS, clock=Clock.manual(START), source=recorder)
     applied: list[Any] = []
-    m.listeners.append(applied.append)
-    m.catch_up()
-    m.clock.advance_to(m.start_ns + 3 * NS)
-    m.advance(m.clock.now_ns())
-    m.close()
-    recorder.close()
+    m = record(path, seconds=3, listener=applied.append)
     reader = RecordingReader(path)
     h = reader.header
     assert (h.origin, h.day, h.seed, h.scale, h.history_years, h.universe_csv) == (
