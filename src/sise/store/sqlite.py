@@ -180,7 +180,7 @@ class SqliteStore(TableStore):
         except sqlite3.Error as e:  # pragma: no cover - the writer's connect succeeded
             raise StoreError(f"cannot open the history store {self.path}: {e}") from e
         self._rlock = threading.Lock()  # the reader's connection and the read cache
-        self._cache: OrderedDict[tuple[str, str, int], Rows] = OrderedDict()  # (table, code, month)
+        self._cache: OrderedDict[tuple[str, str], Rows] = OrderedDict()  # (table, code)
         self._cache_bytes = 0
         self._stored = {
             name: _undescribe(text) for name, text in self._w.execute("SELECT name, dtype FROM tables")
@@ -458,7 +458,7 @@ class SqliteStore(TableStore):
         if hi < lo:
             return np.zeros(0, packing.dtype)
         layers = self._layers()
-        stored = self._code_rows(table, code, packing, lo, hi)
+        stored = self._code_rows(table, code, packing)
         d = stored["date"]
         out = packing.unpack(stored[np.searchsorted(d, lo, "left") : np.searchsorted(d, hi, "right")], code)
         with self._plock:
@@ -467,46 +467,42 @@ class SqliteStore(TableStore):
                     out = upsert_sorted(out, layer.rows.get(table, code, start, end), "date")
         return out
 
-    def _code_rows(self, table: str, code: str, packing: Packing, lo: int, hi: int) -> Rows:
-        """The committed rows of ``code`` in the months of [lo, hi], packed, by date. Decoded
-        month chunks are kept (least recently used dropped first), so a hot code's read is one
-        indexed query and no decompression."""
+    def _code_rows(self, table: str, code: str, packing: Packing) -> Rows:
+        """Every committed row of ``code``, packed, by date. Kept (least recently used dropped
+        first), so a hot code's read runs no query: a query releases the GIL, and getting it back
+        from a busy thread is what made a read's tail, not the decoding."""
+        key = (table, code)
         with self._rlock:
+            hit = self._cache.get(key)
+            if hit is not None:
+                self._cache.move_to_end(key)
+                return hit
+            if table not in self._on_disk:
+                return np.zeros(0, packing.packed)
             generation = self._committed
-            fetched = (
-                self._r.execute(
-                    f"SELECT month, n, data FROM {_q(table)} WHERE code = ? AND month BETWEEN ? AND ? "
-                    "ORDER BY month",
-                    (code, lo // 100, hi // 100),
-                ).fetchall()
-                if table in self._on_disk
-                else []
-            )
-            parts = []
-            for month, n, blob in fetched:
-                key = (table, code, month)
-                hit = self._cache.get(key)
-                if hit is None:
-                    hit = packing.decode(blob, n)
-                    # Kept only if no commit came in between: it may have changed this chunk.
-                    if generation == self._committed:
-                        self._cache[key] = hit
-                        self._cache_bytes += hit.nbytes
-                else:
-                    self._cache.move_to_end(key)
-                parts.append(hit)
-            while self._cache_bytes > CACHE_BYTES:
-                _, old = self._cache.popitem(last=False)
-                self._cache_bytes -= old.nbytes
-        return np.concatenate(parts) if parts else np.zeros(0, packing.packed)
+            fetched = self._r.execute(
+                f"SELECT n, data FROM {_q(table)} WHERE code = ? ORDER BY month", (code,)
+            ).fetchall()
+            rows = packing.decode_many(fetched)
+            rows.flags.writeable = False  # shared by every later read
+            # Kept only if no commit came in between: it may have changed these chunks.
+            if generation == self._committed:
+                self._cache[key] = rows
+                self._cache_bytes += rows.nbytes
+                while self._cache_bytes > CACHE_BYTES:
+                    _, old = self._cache.popitem(last=False)
+                    self._cache_bytes -= old.nbytes
+        return rows
 
     def _forget(self, layer: _Layer) -> None:
         """Drop the cached chunks of every (table, code) a committed layer wrote."""
         with self._rlock:
             for name in layer.tables:
                 codes = set(layer.rows.codes(name))
-                for key in [k for k in self._cache if k[0] == name and k[1] in codes]:
-                    self._cache_bytes -= self._cache.pop(key).nbytes
+                for code in codes:
+                    old = self._cache.pop((name, code), None)
+                    if old is not None:
+                        self._cache_bytes -= old.nbytes
 
     def get_date(self, table: str, date: int) -> Rows:
         packing = self._packing.get(table)
