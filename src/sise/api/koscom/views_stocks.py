@@ -40,7 +40,7 @@ from sise.api.koscom.params import (
     START_OPTIONAL,
     START_TIME,
 )
-from sise.api.numbers import THOUSAND_KRW, direction, index_sign, to_unit
+from sise.api.numbers import THOUSAND_KRW, index_sign, to_unit
 from sise.api.periods import Period, koscom_label, period_keys, period_runs
 from sise.api.wire import Body, Field, Fmt, Record, Request
 from sise.engine.batches import BOOK_LEVELS
@@ -1279,26 +1279,31 @@ HISTORY_ROW: Final = Record(
 )
 
 
-def daily_bars(
-    ctx: KoscomContext, i: int, end: date, newest: int | None = None
-) -> tuple[list[_Day], list[float]]:
-    """Unadjusted daily bars up to ``end`` (today's from the engine once ``i`` traded today) and
-    each bar's ``adj_factor`` (today's: the last stored one times a corporate action effective
-    today); only the ``newest`` stored ones when given (an answer never shows more)."""
+#: The columns of a daily bar, as ``stock_daily`` names them.
+_BAR_FIELDS: Final = ("date", "base", "open", "high", "low", "close", "sign", "volume", "value")
+
+
+def daily_bars(ctx: KoscomContext, i: int, end: date, newest: int | None = None) -> Rows:
+    """Unadjusted daily bars up to ``end``, by date, with their ``adj_factor``: stored
+    ``stock_daily`` rows, and today's from the engine once ``i`` traded today (its factor the last
+    stored one times a corporate action effective today); only the ``newest`` stored ones when
+    given (an answer never shows more)."""
     code = ctx.engine.instruments.code[i]
     today = _today(ctx)
     stored = _rows(ctx, "stock_daily", code, None, min(end, today - timedelta(days=1)))
     if newest is not None:
         stored = stored[-newest:]
-    bars = [_stored_bar(r) for r in stored]
-    factors = [float(f) for f in stored["adj_factor"]]
-    if today <= end and _traded_today(ctx, i):
-        factor = factors[-1] if factors else 1.0
-        for a in _rows(ctx, "corporate_actions", code, today, today):
-            factor *= int(a["price"]) / int(a["prev_close"])
-        bars.append(_today_bar(ctx, i))
-        factors.append(factor)
-    return bars, factors
+    if not (today <= end and _traded_today(ctx, i)):
+        return stored
+    factor = float(stored["adj_factor"][-1]) if len(stored) else 1.0
+    for a in _rows(ctx, "corporate_actions", code, today, today):
+        factor *= int(a["price"]) / int(a["prev_close"])
+    now = np.zeros(1, stored.dtype)
+    now["code"] = code
+    for name, value in zip(_BAR_FIELDS, _today_bar(ctx, i), strict=True):
+        now[name] = value
+    now["adj_factor"] = factor
+    return np.concatenate([stored, now])
 
 
 #: At most this many trading days in a period of each ``trnsmCycleTpCd``.
@@ -1306,52 +1311,52 @@ _TRADING_DAYS_PER: Final = {"D": 1, "W": 5, "M": 23}
 
 
 def history(ctx: KoscomContext, path: Path, req: Request) -> Result:
-    """수정주가 bars: every price × (the latest bar's ``adj_factor`` / the bar's), rounded."""
+    """수정주가 bars: every price × (the latest bar's ``adj_factor`` / the bar's), rounded half to
+    even, period by period, in columns."""
     i = stock(ctx, path)
     start, end, cycle = req[START], req[END], req[CYCLE]
     _check_range(ctx, start, end)
     # Enough trading days for one period more than the answer holds: the oldest, possibly cut,
     # period is then never among the rows sent, and the adjustment's reference is the newest bar.
     periods = (req.get(COUNT) or MAX_ROWS) + 1
-    bars, factors = daily_bars(ctx, i, end, newest=periods * _TRADING_DAYS_PER[cycle])
-    last = factors[-1] if factors else 1.0
-
-    def adj(price: int, f: float) -> int:
-        return round(price * last / f)
-
-    lo = yyyymmdd(start)
-    sel = [(b, f) for b, f in zip(bars, factors, strict=True) if b.date >= lo]
-    out: list[dict[str, Any]] = []
-    today = _today(ctx)
-    dates = np.array([b.date for b, _ in sel], np.int64)
-    prev_close: int | None = None
-    for g in _groups(dates, cycle):
-        days = [sel[k] for k in g]
-        (b0, f0), (bn, fn) = days[0], days[-1]
-        close = adj(bn.close, fn)
-        if cycle == "D":
-            change, sign = close - adj(bn.base, fn), bn.sign
-        else:
-            ref = prev_close if prev_close is not None else adj(b0.base, f0)
-            change = close - ref
-            sign = int(index_sign(direction(change)))
-        prev_close = close
-        out.append(
-            {
-                "trdDd": koscom_label(bn.date, Period(cycle), today),
-                "trdPrc": close,
-                "cmpprevddTpCd": str(sign),
-                "cmpprevddPrc": change,
-                "opnprc": adj(b0.open, f0),
-                "hgprc": max(adj(b.high, f) for b, f in days),
-                "lwprc": min(adj(b.low, f) for b, f in days),
-                "accTrdvol": sum(b.volume for b, _ in days),
-                "accTrdval": sum(b.value for b, _ in days),
-            }
-        )
-    rows = _newest(out, req.get(COUNT))
+    bars = daily_bars(ctx, i, end, newest=periods * _TRADING_DAYS_PER[cycle])
+    bars = bars[bars["date"] >= yyyymmdd(start)]
     code = ctx.engine.instruments.code[i]
-    return Result(HIS_TOP.render_one({"isuSrtCd": code}), _render_rows(HISTORY_ROW, rows))
+    top = HIS_TOP.render_one({"isuSrtCd": code})
+    if not len(bars):
+        return Result(top, [])
+    factor = bars["adj_factor"]
+    last = float(factor[-1])
+
+    def adj(name: str) -> npt.NDArray[np.int64]:
+        return np.asarray(np.rint(bars[name].astype(np.float64) * last / factor), np.int64)
+
+    first, final = period_runs(period_keys(bars["date"], Period(cycle)))
+    close = adj("close")[final]
+    if cycle == "D":
+        change, sign = close - adj("base")[final], bars["sign"][final].astype(np.int64)
+    else:
+        # Against the period before; the first against its first day's base price.
+        ref = np.concatenate([adj("base")[first[:1]], close[:-1]])
+        change = close - ref
+        sign = index_sign(np.sign(change))
+    today = _today(ctx)
+    labels = [koscom_label(d, Period(cycle), today) for d in bars["date"][final].tolist()]
+    cols = {
+        "trdDd": labels,
+        "trdPrc": close,
+        "cmpprevddTpCd": sign.astype(str),
+        "cmpprevddPrc": change,
+        "opnprc": adj("open")[first],
+        "hgprc": np.maximum.reduceat(adj("high"), first),
+        "lwprc": np.minimum.reduceat(adj("low"), first),
+        "accTrdvol": np.add.reduceat(bars["volume"].astype(np.int64), first),
+        "accTrdval": np.add.reduceat(bars["value"].astype(np.int64), first),
+    }
+    # Newest first, at most ``reqCnt`` (``_newest``).
+    keep = slice(None, -(req.get(COUNT) or MAX_ROWS) - 1, -1)
+    newest = {name: np.asarray(col)[keep] for name, col in cols.items()}
+    return Result(top, HISTORY_ROW.render(len(newest["trdPrc"]), newest))
 
 
 # ---------------------------------------------------------------------------------------------------
