@@ -2,10 +2,10 @@
 
 ``<data-dir>/journal/`` holds, for the open day, the batches the market made (a recording,
 ``sise.sources.recording``, each batch flushed as it is written, so a killed server leaves a
-readable prefix) and, about every ``SNAPSHOT_EVERY_S`` of wall time, a snapshot of the simulator
-taken between two live batches (``MarketSimulator.snapshot``), with how many batches and bytes of
-the journal it follows. The last two snapshots are kept, each written to a temporary file and
-renamed into place.
+readable prefix) and snapshots of the simulator (``MarketSimulator.snapshot``), with how many
+batches and bytes of the journal each follows: one where the catch-up to the start time ends, then
+one about every ``SNAPSHOT_EVERY_S`` of wall time, taken between two live batches. The last two
+snapshots are kept, each written to a temporary file and renamed into place.
 
 A server resuming the day (``Market.resumed``) applies the journal's batches up to the latest
 snapshot at or before the market time it resumes at, restores the simulator from it and cuts the
@@ -217,6 +217,11 @@ class Journal:
                 journal.snapshot(sim)
                 self._drop_other_days(market)
             yield batch
+            # Asked for the batch after the catch-up: the simulator stands where the market
+            # starts, set for live steps. A snapshot here is where the position saved at "ready"
+            # points, so a server killed at once still resumes from its journal.
+            if not market.ready and sim.cursor_ns == market.start_ns and sim.step_ns == market.live_step_ns:
+                journal.snapshot(sim)
 
     def _resume(self, market: Market, opened: OpenedDay, opening: str) -> _DayJournal | None:
         """Bring the engine and the simulator to the latest usable snapshot; ``None`` (nothing
