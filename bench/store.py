@@ -7,9 +7,11 @@
   p50/p99 over random codes, SQLite against memory, on two years of back-filled history.
 * **size**: two years of the whole market's daily history on disk, against the rows' bytes in
   memory.
-* **serve**: ``sise serve`` start-up on a fresh data directory and again on the same one, the
-  resident memory of each once ready, and the Koscom ``history`` (100 daily rows) through the API,
-  p50/p99 over loopback — all against ``sise serve --history memory``.
+* **serve**: ``sise serve`` start-up on a fresh data directory; restarted on it (it resumes where
+  its market stood, from the stored history and the day's journal); and on it again with the same
+  ``--date`` (the stored history, but the day simulated afresh up to its start time). The resident
+  memory once ready, and the Koscom ``history`` (100 daily rows) through the API, p50/p99 over
+  loopback — all against ``sise serve --history memory``.
 
     python bench/store.py                 # everything (several minutes)
     python bench/store.py --only ingest,reads
@@ -146,11 +148,15 @@ def reads_and_size(tmp: Path, codes: list[str], n: int) -> None:
 
 
 @contextmanager
-def serving(data: Path, history: str, *extra: str) -> Iterator[tuple[int, float, subprocess.Popen[bytes]]]:
-    """``sise serve`` on ``data``; yields (port, seconds until it answered, process)."""
+def serving(
+    data: Path, history: str, *extra: str, day: date | None = END
+) -> Iterator[tuple[int, float, subprocess.Popen[bytes]]]:
+    """``sise serve`` on ``data`` (on ``day``; with None, where the directory's market stood);
+    yields (port, seconds until it answered, process)."""
     port = free_port()
     args = [str(SISE), "serve", "--port", str(port), "--mock-port", "0", "--data-dir", str(data)]
-    args += ["--history", history, "--date", END.isoformat(), "--koscom-quota", "0", *extra]
+    args += ["--history", history, "--koscom-quota", "0", *extra]
+    args += ["--date", day.isoformat()] if day is not None else []
     log = (data.parent / f"{data.name}-{history}.log").open("ab")
     t0 = clock.perf_counter()
     proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT)
@@ -190,20 +196,25 @@ def serve(tmp: Path, kospi: list[str], n: int) -> None:
     data = tmp / "data"
     with serving(data, "sqlite") as (port, fresh, proc):
         rss_fresh = rss_mb(proc.pid)
-    with serving(data, "sqlite") as (port, again, proc):
+    # A restart: the market resumes where it stood (the day's journal, the stored history).
+    with serving(data, "sqlite", day=None) as (port, again, proc):
         clock.sleep(2)
         rss_again = rss_mb(proc.pid)
         lat = api_history(port, data, kospi, n)
-    with serving(data, "sqlite", "--no-journal") as (port, _, proc):
+    with serving(data, "sqlite", "--no-journal", day=None) as (port, _, proc):
         clock.sleep(2)
         lat_nj = api_history(port, data, kospi, n)
+    # The same --date again: the stored history, but the day simulated afresh to its start time.
+    with serving(data, "sqlite") as (port, reopen, proc):
+        pass
     mem_data = tmp / "memory"
     with serving(mem_data, "memory") as (port, t_mem, proc):
         clock.sleep(2)
         rss_mem = rss_mb(proc.pid)
         lat_mem = api_history(port, mem_data, kospi, n)
     print(f"  fresh data directory (sqlite)     start {fresh:5.1f} s   RSS {rss_fresh:5.0f} MB")
-    print(f"  same directory again (sqlite)     start {again:5.1f} s   RSS {rss_again:5.0f} MB")
+    print(f"  restart on it (sqlite)            start {again:5.1f} s   RSS {rss_again:5.0f} MB")
+    print(f"  on it again with --date (sqlite)  start {reopen:5.1f} s")
     print(f"  --history memory                  start {t_mem:5.1f} s   RSS {rss_mem:5.0f} MB   (baseline)")
     print(f"  API, sqlite    {pct(lat)}")
     print(f"  API, sqlite, --no-journal    {pct(lat_nj)}")
