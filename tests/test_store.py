@@ -9,6 +9,7 @@ import os
 import sqlite3
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -403,6 +404,31 @@ def test_sqlite_cached_reads_follow_later_commits(tmp_path: Path) -> None:
     s.flush()
     assert list(s.get("stock_daily", "005930")["close"]) == [1000, 1001, 1002, 7000, 7001, 7002]
     assert list(s.get("stock_daily", "000660")["close"]) == [1100, 1101, 1102, 1103]
+    s.close()
+
+
+def test_sqlite_reads_widen_a_cached_span_and_run_no_query_inside_one(tmp_path: Path) -> None:
+    s = SqliteStore(tmp_path / "h.sqlite")
+    dates = np.array([20240105, 20240215, 20240320, 20240410, 20240515], np.int32)
+    s.put("stock_daily", stock_rows(["005930"], dates))
+    s.flush()
+    assert list(s.get("stock_daily", "005930", 20240301, 20240331)["date"]) == [20240320]
+    assert list(s.get("stock_daily", "005930", 20240201, 20240430)["date"]) == [20240215, 20240320, 20240410]
+    real, queries = s._r, []
+
+    class Counting:
+        def execute(self, *args: Any) -> Any:
+            queries.append(args)
+            return real.execute(*args)
+
+    s._r = Counting()  # type: ignore[assignment]
+    assert list(s.get("stock_daily", "005930", 20240210, 20240415)["date"]) == [20240215, 20240320, 20240410]
+    assert queries == []  # inside the span read before
+    assert list(s.get("stock_daily", "005930")["date"]) == list(dates)
+    assert len(queries) == 1
+    assert list(s.get("stock_daily", "005930", 20240101, 20240131)["date"]) == [20240105]
+    assert len(queries) == 1
+    s._r = real  # type: ignore[assignment]
     s.close()
 
 

@@ -166,6 +166,15 @@ class _Layer:
         return not (pending or self.drop_before)
 
 
+@dataclass(frozen=True, slots=True)
+class _Span:
+    """A code's committed rows of the months ``first`` to ``last`` (``YYYYMM``), packed."""
+
+    first: int
+    last: int
+    rows: Rows
+
+
 class SqliteStore(TableStore):
     """A ``HistoryStore`` in one SQLite file. Safe to call from several threads."""
 
@@ -180,7 +189,7 @@ class SqliteStore(TableStore):
         except sqlite3.Error as e:  # pragma: no cover - the writer's connect succeeded
             raise StoreError(f"cannot open the history store {self.path}: {e}") from e
         self._rlock = threading.Lock()  # the reader's connection and the read cache
-        self._cache: OrderedDict[tuple[str, str], Rows] = OrderedDict()  # (table, code)
+        self._cache: OrderedDict[tuple[str, str], _Span] = OrderedDict()  # (table, code)
         self._cache_bytes = 0
         self._stored = {
             name: _undescribe(text) for name, text in self._w.execute("SELECT name, dtype FROM tables")
@@ -458,7 +467,7 @@ class SqliteStore(TableStore):
         if hi < lo:
             return np.zeros(0, packing.dtype)
         layers = self._layers()
-        stored = self._code_rows(table, code, packing)
+        stored = self._code_rows(table, code, packing, lo, hi)
         d = stored["date"]
         out = packing.unpack(stored[np.searchsorted(d, lo, "left") : np.searchsorted(d, hi, "right")], code)
         with self._plock:
@@ -467,31 +476,38 @@ class SqliteStore(TableStore):
                     out = upsert_sorted(out, layer.rows.get(table, code, start, end), "date")
         return out
 
-    def _code_rows(self, table: str, code: str, packing: Packing) -> Rows:
-        """Every committed row of ``code``, packed, by date. Kept (least recently used dropped
-        first), so a hot code's read runs no query: a query releases the GIL, and getting it back
-        from a busy thread is what made a read's tail, not the decoding."""
+    def _code_rows(self, table: str, code: str, packing: Packing, lo: int, hi: int) -> Rows:
+        """The committed rows of ``code`` in the months of [lo, hi] (at least), packed, by date.
+        What was read is kept, by the span of months it covers (least recently used dropped
+        first), so a read inside a span read before runs no query: a query releases the GIL, and
+        getting it back from a busy thread is what made a read's tail, not the decoding."""
         key = (table, code)
+        first, last = lo // 100, hi // 100
         with self._rlock:
             hit = self._cache.get(key)
-            if hit is not None:
+            if hit is not None and hit.first <= first and last <= hit.last:
                 self._cache.move_to_end(key)
-                return hit
+                return hit.rows
             if table not in self._on_disk:
                 return np.zeros(0, packing.packed)
+            if hit is not None:  # read the union: the span stays one run of months
+                first, last = min(first, hit.first), max(last, hit.last)
             generation = self._committed
             fetched = self._r.execute(
-                f"SELECT n, data FROM {_q(table)} WHERE code = ? ORDER BY month", (code,)
+                f"SELECT n, data FROM {_q(table)} WHERE code = ? AND month BETWEEN ? AND ? ORDER BY month",
+                (code, first, last),
             ).fetchall()
             rows = packing.decode_many(fetched)
             rows.flags.writeable = False  # shared by every later read
             # Kept only if no commit came in between: it may have changed these chunks.
             if generation == self._committed:
-                self._cache[key] = rows
+                if hit is not None:
+                    self._cache_bytes -= self._cache.pop(key).rows.nbytes
+                self._cache[key] = _Span(first, last, rows)
                 self._cache_bytes += rows.nbytes
                 while self._cache_bytes > CACHE_BYTES:
                     _, old = self._cache.popitem(last=False)
-                    self._cache_bytes -= old.nbytes
+                    self._cache_bytes -= old.rows.nbytes
         return rows
 
     def _forget(self, layer: _Layer) -> None:
@@ -502,7 +518,7 @@ class SqliteStore(TableStore):
                 for code in codes:
                     old = self._cache.pop((name, code), None)
                     if old is not None:
-                        self._cache_bytes -= old.nbytes
+                        self._cache_bytes -= old.rows.nbytes
 
     def get_date(self, table: str, date: int) -> Rows:
         packing = self._packing.get(table)

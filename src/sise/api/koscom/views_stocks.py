@@ -1290,8 +1290,15 @@ def daily_bars(ctx: KoscomContext, i: int, end: date, newest: int | None = None)
     given (an answer never shows more)."""
     code = ctx.engine.instruments.code[i]
     today = _today(ctx)
-    stored = _rows(ctx, "stock_daily", code, None, min(end, today - timedelta(days=1)))
-    if newest is not None:
+    last = min(end, today - timedelta(days=1))
+    if newest is None:
+        stored = _rows(ctx, "stock_daily", code, None, last)
+    else:
+        # Read back only as far as ``newest`` trading days can reach (KRX has at least 240 a
+        # year); all of it when that falls short (a young listing, a long closure).
+        stored = _rows(ctx, "stock_daily", code, last - timedelta(days=newest * 366 // 240 + 10), last)
+        if len(stored) < newest:
+            stored = _rows(ctx, "stock_daily", code, None, last)
         stored = stored[-newest:]
     if not (today <= end and _traded_today(ctx, i)):
         return stored
