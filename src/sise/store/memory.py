@@ -192,8 +192,12 @@ class MemoryStore(TableStore):
             self._bars[key] = new if old is None else upsert_sorted(old, new, "start")
 
     def _read_bars(self, period_s: int, code: str, date: int) -> Rows:
+        return _BARS.unpack(self.packed_bars(period_s, code, date), code)
+
+    def packed_bars(self, period_s: int, code: str, date: int) -> Rows:
+        """The bars of ``get_bars`` as kept, without their code (``_BARS.packed``), by start."""
         found = self._bars.get((period_s, date, code))
-        return _BARS.unpack(found, code) if found is not None else np.zeros(0, INTRADAY_BAR)
+        return found if found is not None else np.zeros(0, _BARS.packed)
 
     def bar_dates(self, period_s: int) -> list[int]:
         return sorted({d for p, d, _ in self._bars if p == period_s})

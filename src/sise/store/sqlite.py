@@ -424,15 +424,23 @@ class SqliteStore(TableStore):
             if layer.drop_before is not None:
                 db.execute("DELETE FROM bars WHERE date < ?", (layer.drop_before,))
             bar_params = []
+            days: dict[tuple[int, int], list[str]] = {}
             for period, date, code in sorted(layer.bar_keys):
-                new = _BARS.pack(mem._read_bars(period, code, date))
-                old = db.execute(
-                    "SELECT n, data FROM bars WHERE period = ? AND date = ? AND code = ?",
-                    (period, date, code),
-                ).fetchone()
-                if old is not None:
-                    new = upsert_sorted(_BARS.decode(old[1], old[0]), new, "start")
-                bar_params.append((period, date, code, len(new), _BARS.encode(new)))
+                days.setdefault((period, date), []).append(code)
+            for (period, date), codes in days.items():
+                # One query a day for the bars already there (a day written once has none).
+                there = {
+                    c: (n, blob)
+                    for c, n, blob in db.execute(
+                        "SELECT code, n, data FROM bars WHERE period = ? AND date = ?", (period, date)
+                    )
+                }
+                for code in codes:
+                    new = mem.packed_bars(period, code, date)
+                    old = there.get(code)
+                    if old is not None:
+                        new = upsert_sorted(_BARS.decode(old[1], old[0]), new, "start")
+                    bar_params.append((period, date, code, len(new), _BARS.encode(new)))
             db.executemany("INSERT OR REPLACE INTO bars VALUES (?, ?, ?, ?, ?)", bar_params)
             db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", list(layer.meta.items()))
             db.execute("COMMIT")
