@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, time
 from typing import Annotated, Any
@@ -523,6 +523,22 @@ class Engine:
         self.index_price[i] = base_price
         self.index.change_weights(i, self.index.member[:, i].copy(), self._weight_column(i), self.index_price)
 
+    def restore_shares(self, listed: I64, floating: I64) -> None:
+        """Put back listed and float share counts an earlier run reached (its corporate actions),
+        for the first ``len(listed)`` instruments, with their index weights. Index base caps are
+        the caller's to restore with them."""
+        ins = self.instruments
+        k = min(len(listed), self.n)
+        changed = np.flatnonzero(
+            (ins.listed_shares[:k] != listed[:k]) | (ins.float_shares[:k] != floating[:k])
+        ).tolist()
+        ins.listed_shares[:k] = listed[:k]
+        ins.float_shares[:k] = floating[:k]
+        for i in changed:
+            self.version += 1
+            member = self.index.member[:, i].copy()
+            self.index.change_weights(i, member, self._weight_column(i), self.index_price)
+
     def _weight_column(self, i: int) -> I64:
         ins = self.instruments
         fa = np.array([s.float_adjusted for s in self.index.specs])
@@ -720,10 +736,13 @@ class Engine:
             yield "series.volume", s.volume[: s.n]
             yield "series.value", s.value[: s.n]
 
-    def digest(self) -> str:
-        """SHA-256 over every state array: equal digests mean identical state."""
+    def digest(self, without: Collection[str] = ()) -> str:
+        """SHA-256 over every state array (but those named in ``without``): equal digests mean
+        identical state."""
         h = hashlib.sha256()
         for name, arr in self.state_arrays():
+            if name in without:
+                continue
             h.update(name.encode())
             h.update(np.ascontiguousarray(arr).tobytes())
         return h.hexdigest()

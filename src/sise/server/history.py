@@ -119,17 +119,18 @@ def _pack(arrays: dict[str, npt.NDArray[np.generic]]) -> str:
 
 def carry_text(engine: Engine, day: date) -> str:
     """The state the engine carries into ``day`` (after ``end_day``, before ``start_day``) with
-    the index base caps, as a meta value."""
+    the index base caps and the share counts corporate actions changed, as a meta value."""
     arrays: dict[str, npt.NDArray[np.generic]] = {name: getattr(engine, name) for name in CARRIED}
     arrays["index.base_cap"] = engine.index.base_cap
+    arrays["listed_shares"] = engine.instruments.listed_shares
+    arrays["float_shares"] = engine.instruments.float_shares
     return json.dumps({"day": day.isoformat(), "state": _pack(arrays)})
 
 
 def restore_carry(text: str | None, engine: Engine, day: date) -> bool:
     """Put a ``carry_text`` state for ``day`` back into a fresh engine of the same universe (cash
     instruments first, so a longer or shorter derivatives tail is cut or left as built); False
-    when ``text`` is of another day. Listed shares changed by corporate actions since the
-    universe's day are not carried."""
+    when ``text`` is of another day."""
     value = json.loads(text) if text else None
     if value is None or value["day"] != day.isoformat():
         return False
@@ -139,6 +140,8 @@ def restore_carry(text: str | None, engine: Engine, day: date) -> bool:
             theirs = saved[name]
             k = min(len(mine), len(theirs))
             mine[:k] = theirs[:k]
+        if "listed_shares" in saved:  # not in a carry written before share counts were kept
+            engine.restore_shares(saved["listed_shares"], saved["float_shares"])
         engine.index.base_cap[:] = saved["index.base_cap"]
     engine.index.reset_caps(engine.index_price)
     engine.index.prev_close = np.round(engine.index.levels(), 2)

@@ -48,6 +48,12 @@ SNAPSHOT_EVERY_S = 10.0
 ORIGIN = "journal"
 _SNAPSHOT_FORMAT = "sise-journal-snapshot"
 _KEEP = ("snapshot", "snapshot.prev")  # newest first
+#: State a journal's opening leaves out, which a day opened by a roll-over and the same day opened
+#: by a restart hold differently although the same batches follow: the 52-week highs and lows
+#: (the roll-over's exact ones come from a thread before the day's first event,
+#: ``Market._week52_ready``; the simulator does not read them) and the clock (a roll-over's keeps
+#: the day before's last event time; the day itself is in the journal's header).
+_NOT_IN_OPENING = ("high52", "low52", "clock")
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,6 +166,10 @@ class _DayJournal:
         self.writer.close()
 
 
+class _NothingBefore(Exception):
+    """The journal's first batch ends after the resume point: nothing to resume."""
+
+
 def _path(directory: Path, day: date, kind: str) -> Path:
     return directory / f"{day.isoformat()}.{kind}"
 
@@ -178,7 +188,7 @@ class Journal:
     def __call__(self, market: Market, opened: OpenedDay) -> Iterator[Batch]:
         self.close()
         self.directory.mkdir(parents=True, exist_ok=True)
-        opening = market.engine.digest()
+        opening = market.engine.digest(without=_NOT_IN_OPENING)
         journal: _DayJournal | None = None
         if market.resumed is not None and market.resumed.day == opened.day and self.resumed_at is None:
             journal = self._resume(market, opened, opening)
@@ -222,6 +232,7 @@ class Journal:
             # points, so a server killed at once still resumes from its journal.
             if not market.ready and sim.cursor_ns == market.start_ns and sim.step_ns == market.live_step_ns:
                 journal.snapshot(sim)
+                self._drop_other_days(market)
 
     def _resume(self, market: Market, opened: OpenedDay, opening: str) -> _DayJournal | None:
         """Bring the engine and the simulator to the latest usable snapshot; ``None`` (nothing
@@ -230,6 +241,9 @@ class Journal:
         try:
             snap, header = self._usable(market, path, day, opening)
             opened.simulator.restore(snap.sim)
+        except _NothingBefore:
+            log.info("the journal of %s holds nothing before the resume point: simulating it afresh", day)
+            return None
         except (RecordingError, ValueError, OSError) as e:
             log.warning("sise: the day's journal is not usable (%s); re-simulating %s from its start", e, day)
             return None
@@ -270,6 +284,8 @@ class Journal:
             first = next(iter(reader), None)
             if first is None or first.opening != opening:
                 raise ValueError("the day's opening differs from the journal's")
+            if (first.batch.end_time or 0) > market.start_ns:
+                raise _NothingBefore  # a restart in the night before the day's first event
             scan = reader.scan()
         finally:
             reader.close()
