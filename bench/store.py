@@ -11,7 +11,8 @@
   its market stood, from the stored history and the day's journal); and on it again with the same
   ``--date`` (the stored history, but the day simulated afresh up to its start time). The resident
   memory once ready, and the Koscom ``history`` (100 daily rows) through the API, p50/p99 over
-  loopback — all against ``sise serve --history memory``.
+  loopback, while the market trades and before it opens — all against ``sise serve --history
+  memory``.
 
     python bench/store.py                 # everything (several minutes)
     python bench/store.py --only ingest,reads
@@ -213,6 +214,15 @@ def serve(tmp: Path, kospi: list[str], n: int) -> None:
         clock.sleep(2)
         rss_mem = rss_mb(proc.pid)
         lat_mem = api_history(port, mem_data, kospi, n)
+    # Before the pre-market (no batches to apply): the store and the view alone, without the market's
+    # work on the event loop, which sets the tail of both figures above.
+    quiet = ("--start", "07:30")
+    with serving(data, "sqlite", *quiet) as (port, _, proc):
+        clock.sleep(2)
+        lat_quiet = api_history(port, data, kospi, n)
+    with serving(mem_data, "memory", *quiet) as (port, _, proc):
+        clock.sleep(2)
+        lat_quiet_mem = api_history(port, mem_data, kospi, n)
     print(f"  fresh data directory (sqlite)     start {fresh:5.1f} s   RSS {rss_fresh:5.0f} MB")
     print(f"  restart on it (sqlite)            start {again:5.1f} s   RSS {rss_again:5.0f} MB")
     print(f"  on it again with --date (sqlite)  start {reopen:5.1f} s")
@@ -220,6 +230,8 @@ def serve(tmp: Path, kospi: list[str], n: int) -> None:
     print(f"  API, sqlite    {pct(lat)}")
     print(f"  API, sqlite, --no-journal    {pct(lat_nj)}")
     print(f"  API, memory    {pct(lat_mem)}   (baseline)")
+    print(f"  API before the open, sqlite    {pct(lat_quiet)}")
+    print(f"  API before the open, memory    {pct(lat_quiet_mem)}   (baseline)")
 
 
 def main() -> None:
