@@ -128,25 +128,40 @@ def expires_epoch(expires_dt: str) -> float:
 
 class Pacer:
     """Per-api-id spacing: ``reserve`` books the next free slot and says how long to wait for it.
-    Booking is instantaneous, so one lock serves threads and event loops alike."""
+    Booking is instantaneous, so one lock serves threads and event loops alike.
+
+    After a 429, ``hold`` keeps the api-id back and spaces its requests at least ``seconds``
+    apart for ``LEARN_S``: callers that were waiting then retry one by one instead of together
+    (which would earn each of them another 429)."""
+
+    LEARN_S: Final = 60.0
 
     def __init__(self, rate: float) -> None:
         self.interval = 0.0 if rate <= 0 else PACING_SLACK / rate + PACING_SLACK_S
         self._next: dict[str, float] = {}
+        self._learned: dict[str, tuple[float, float]] = {}  # api-id → (interval, until)
         self._lock = threading.Lock()
 
     def reserve(self, api_id: str) -> float:
         with self._lock:
             now = time.monotonic()
             slot = max(now, self._next.get(api_id, now))
-            self._next[api_id] = slot + self.interval
+            interval = self.interval
+            learned = self._learned.get(api_id)
+            if learned is not None:
+                if now < learned[1]:
+                    interval = max(interval, learned[0])
+                else:
+                    del self._learned[api_id]
+            self._next[api_id] = slot + interval
             return slot - now
 
     def hold(self, api_id: str, seconds: float) -> None:
-        """Nobody sends ``api_id`` for ``seconds`` (after a 429)."""
+        """Nobody sends ``api_id`` for ``seconds``, then one at a time ``seconds`` apart."""
         with self._lock:
-            until = time.monotonic() + seconds
-            self._next[api_id] = max(self._next.get(api_id, until), until)
+            now = time.monotonic()
+            self._next[api_id] = max(self._next.get(api_id, now), now + seconds)
+            self._learned[api_id] = (seconds * PACING_SLACK + PACING_SLACK_S, now + self.LEARN_S)
 
 
 class KiwoomCore:

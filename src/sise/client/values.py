@@ -48,10 +48,6 @@ class Directed:
     value: float
     direction: Direction
 
-    def __str__(self) -> str:
-        prefix = {Direction.UP: "+", Direction.DOWN: "-", Direction.FLAT: ""}[self.direction]
-        return f"{prefix}{self.value}"
-
 
 def _split(text: str) -> tuple[bool, bool, str]:
     """(signed, negative, digits) of a value string; a doubled sign counts once."""
