@@ -1,4 +1,5 @@
-"""The sise SDK: Python clients for the Kiwoom REST API, against Kiwoom or a local sise.
+"""The sise SDK: Python clients for the Kiwoom REST and Koscom market-data APIs, against the
+vendors or a local sise.
 
     from sise.client import KiwoomClient, SISE_KIWOOM_URL
 
@@ -33,14 +34,33 @@ from sise.client.kiwoom_errors import (
     KiwoomTokenError,
     KiwoomTransportError,
 )
+from sise.client.koscom import AsyncKoscomClient, KoscomClient
+from sise.client.koscom_core import (
+    KOSCOM_SANDBOX_URL,
+    KOSCOM_URL,
+    SISE_KOSCOM_URL,
+    KoscomAuthError,
+    KoscomClosedError,
+    KoscomConnectionError,
+    KoscomError,
+    KoscomNotFoundError,
+    KoscomQuotaError,
+    KoscomRequestError,
+    KoscomTransportError,
+    Quota,
+)
 from sise.client.values import Directed, Direction, Sign, directed, direction, hundredths, integer, number
 
 __all__ = [
     "KIWOOM_MOCK_URL",
     "KIWOOM_REAL_URL",
+    "KOSCOM_SANDBOX_URL",
+    "KOSCOM_URL",
     "SISE_KIWOOM_MOCK_URL",
     "SISE_KIWOOM_URL",
+    "SISE_KOSCOM_URL",
     "AsyncKiwoomClient",
+    "AsyncKoscomClient",
     "Directed",
     "Direction",
     "KiwoomAuthError",
@@ -54,7 +74,17 @@ __all__ = [
     "KiwoomServerError",
     "KiwoomTokenError",
     "KiwoomTransportError",
+    "KoscomAuthError",
+    "KoscomClient",
+    "KoscomClosedError",
+    "KoscomConnectionError",
+    "KoscomError",
+    "KoscomNotFoundError",
+    "KoscomQuotaError",
+    "KoscomRequestError",
+    "KoscomTransportError",
     "Page",
+    "Quota",
     "Sign",
     "Token",
     "directed",
