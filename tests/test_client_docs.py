@@ -35,6 +35,7 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
             "SISE_KIWOOM_SECRETKEY": keys["real"][0]["secretkey"],
             "SISE_KIWOOM_MOCK_APPKEY": keys["mock"][0]["appkey"],
             "SISE_KIWOOM_MOCK_SECRETKEY": keys["mock"][0]["secretkey"],
+            "SISE_KOSCOM_APIKEY": keys["koscom"][0]["apikey"],
             "mock_url": f"http://127.0.0.1:{mock_port}",
         }
 
@@ -56,7 +57,14 @@ def test_each_example_runs(n: int, env: dict[str, str], monkeypatch: pytest.Monk
 def _shown(fn: object) -> str:
     """``name(a, b="0", c=None)``: a signature as the docs write it."""
     params = [p for p in inspect.signature(fn).parameters.values() if p.name != "self"]  # type: ignore[arg-type]
-    shown = [p.name if p.default is p.empty else f"{p.name}={json.dumps(p.default)}" for p in params]
+    shown = [
+        f"**{p.name}"
+        if p.kind is p.VAR_KEYWORD
+        else p.name
+        if p.default is p.empty
+        else f"{p.name}={json.dumps(p.default)}"
+        for p in params
+    ]
     return f"{fn.__name__}({', '.join(shown)})".replace("=null", "=None")  # type: ignore[attr-defined]
 
 
@@ -83,6 +91,14 @@ def test_the_typed_tr_table_is_the_code() -> None:
         assert KIWOOM_TRS[api_id].list_key == (None if list_key == "(flat)" else list_key)
         for cls in (KiwoomClient, AsyncKiwoomClient):
             assert _shown(getattr(cls, name)) == signature
+
+
+def test_the_koscom_tables_are_the_code() -> None:
+    for signature, _ in _rows("| method | path |"):
+        assert _shown(getattr(sise.client.KoscomClient, signature.split("(")[0])) == signature
+    for name, _ in _rows("| exception (all `KoscomError`"):
+        for each in name.split(", "):
+            assert issubclass(getattr(sise.client, each.strip("`")), sise.client.KoscomError)
 
 
 def test_the_exception_table_is_the_code() -> None:
