@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from sise.client import Directed, Direction, directed, direction, hundredths, integer, number
+from sise.client.kiwoom_core import KiwoomCore
 from sise.client.kiwoom_errors import (
     KiwoomAuthError,
     KiwoomNotFoundError,
@@ -12,6 +13,7 @@ from sise.client.kiwoom_errors import (
     KiwoomRequestError,
     KiwoomServerError,
     KiwoomTokenError,
+    KiwoomTransportError,
     detail_code,
     error_for,
 )
@@ -127,3 +129,20 @@ def test_errors_are_typed_by_detail_code_then_category(
     assert (err.return_code, err.code, err.message, err.api_id) == (return_code, code, msg, "ka20001")
     assert detail_code(msg) == code
     assert msg in str(err)
+
+
+def test_a_429_without_a_kiwoom_body_is_still_a_rate_limit() -> None:
+    core = KiwoomCore(
+        "http://127.0.0.1:1",
+        "k",
+        "s",
+        mock=None,
+        rate_limit=0,
+        refresh_margin=600,
+        max_retries=1,
+        max_pages=1,
+    )
+    with pytest.raises(KiwoomRateLimitError):
+        core.envelope(429, b"<html>Too Many Requests</html>", "ka20001")
+    with pytest.raises(KiwoomTransportError):
+        core.envelope(502, b"<html>Bad Gateway</html>", "ka20001")

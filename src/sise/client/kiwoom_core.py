@@ -262,6 +262,8 @@ class KiwoomCore:
             body = None
         if not isinstance(body, dict) or not isinstance(body.get("return_code"), int):
             snippet = content[:200].decode("utf-8", "replace")
+            if status == 429:  # a gateway's own 429 page: still a rate limit, worth the backoff
+                raise KiwoomRateLimitError(None, None, f"HTTP 429: {snippet!r}", status=status, api_id=api_id)
             raise KiwoomTransportError(
                 None, None, f"not a Kiwoom answer: {snippet!r}", status=status, api_id=api_id
             )
