@@ -1,1 +1,95 @@
+"""The sise SDK: Python clients for the Kiwoom REST and Koscom market-data APIs, against the
+vendors or a local sise.
 
+    from sise.client import KiwoomClient, SISE_KIWOOM_URL
+
+    with KiwoomClient(SISE_KIWOOM_URL, appkey, secretkey) as kiwoom:
+        kospi = kiwoom.sector_price("001")
+
+It imports nothing of the server side (an import-linter contract in pyproject.toml holds it to
+that), so it can ship as a light install: httpx and msgspec. See docs/sdk.md.
+"""
+
+from __future__ import annotations
+
+from sise.client.kiwoom import KiwoomClient
+from sise.client.kiwoom_async import AsyncKiwoomClient
+from sise.client.kiwoom_core import (
+    KIWOOM_MOCK_URL,
+    KIWOOM_REAL_URL,
+    SISE_KIWOOM_MOCK_URL,
+    SISE_KIWOOM_URL,
+    Page,
+    Token,
+)
+from sise.client.kiwoom_errors import (
+    KiwoomAuthError,
+    KiwoomConnectionError,
+    KiwoomError,
+    KiwoomNotFoundError,
+    KiwoomPageLimitError,
+    KiwoomRateLimitError,
+    KiwoomRequestError,
+    KiwoomServerError,
+    KiwoomTokenError,
+    KiwoomTransportError,
+)
+from sise.client.koscom import AsyncKoscomClient, KoscomClient
+from sise.client.koscom_core import (
+    KOSCOM_SANDBOX_URL,
+    KOSCOM_URL,
+    SISE_KOSCOM_URL,
+    KoscomAuthError,
+    KoscomClosedError,
+    KoscomConnectionError,
+    KoscomError,
+    KoscomNotFoundError,
+    KoscomQuotaError,
+    KoscomRequestError,
+    KoscomTransportError,
+    Quota,
+)
+from sise.client.values import Directed, Direction, Sign, directed, direction, hundredths, integer, number
+
+__all__ = [
+    "KIWOOM_MOCK_URL",
+    "KIWOOM_REAL_URL",
+    "KOSCOM_SANDBOX_URL",
+    "KOSCOM_URL",
+    "SISE_KIWOOM_MOCK_URL",
+    "SISE_KIWOOM_URL",
+    "SISE_KOSCOM_URL",
+    "AsyncKiwoomClient",
+    "AsyncKoscomClient",
+    "Directed",
+    "Direction",
+    "KiwoomAuthError",
+    "KiwoomClient",
+    "KiwoomConnectionError",
+    "KiwoomError",
+    "KiwoomNotFoundError",
+    "KiwoomPageLimitError",
+    "KiwoomRateLimitError",
+    "KiwoomRequestError",
+    "KiwoomServerError",
+    "KiwoomTokenError",
+    "KiwoomTransportError",
+    "KoscomAuthError",
+    "KoscomClient",
+    "KoscomClosedError",
+    "KoscomConnectionError",
+    "KoscomError",
+    "KoscomNotFoundError",
+    "KoscomQuotaError",
+    "KoscomRequestError",
+    "KoscomTransportError",
+    "Page",
+    "Quota",
+    "Sign",
+    "Token",
+    "directed",
+    "direction",
+    "hundredths",
+    "integer",
+    "number",
+]
