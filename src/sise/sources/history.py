@@ -401,7 +401,9 @@ def _anchors_in(
     return out
 
 
-def _anchor_returns(universe: Universe, returns: F64, anchors: Mapping[str, Sequence[tuple[int, float]]]) -> None:
+def _anchor_returns(
+    universe: Universe, returns: F64, anchors: Mapping[str, Sequence[tuple[int, float]]]
+) -> None:
     """Bend the stocks' drawn returns (in place) so every anchored index passes through its
     (day index, close) anchors, keeping the last day at the universe's level.
 
