@@ -72,9 +72,11 @@ def test_anchoring_can_be_turned_off() -> None:
 
 
 def test_a_served_index_history_passes_through_the_month_end_closes(tmp_path: Path) -> None:
-    args = ["--mock-port", "0", "--history-years", "2", "--scale", "0.02", "--date", "2026-11-30"]
+    args = ["--mock-port", "0", "--history-years", "1", "--scale", "0.02", "--date", "2026-11-30"]
     with served(tmp_path, args) as s:
-        for d, close in anchors()["KOSPI"]:
+        inside = [(d, c) for d, c in anchors()["KOSPI"] if d > date(2025, 11, 30)]
+        assert len(inside) >= 7
+        for d, close in inside:
             day = d.strftime("%Y%m%d")
             r = s.koscom("index/kospi/K1/history", trnsmCycleTpCd="D", inqStrtDd=day, inqEndDd=day)
             assert r.status_code == 200, r.text

@@ -248,8 +248,8 @@ def test_default_levels_keep_plausible_ratios() -> None:
         assert d is not None
         return d.default_level
 
-    assert level("KOSPI") == 6836.0
-    assert level("KOSPI200") == 1086.0
+    assert level("KOSPI") == 7772.3
+    assert level("KOSPI200") == 1244.14
     assert level("KOSDAQ") < level("KOSDAQ150") < level("KOSPI")
     for d in INDEX_DEFINITIONS:
         if d.rule in {"industry", "manufacturing"}:

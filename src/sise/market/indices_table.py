@@ -21,8 +21,12 @@ Choices where the references are silent or unverified (all "(inferred)"):
   1000; KOSDAQ industry indices share KOSDAQ's 1996-07-01 = 1000; KOSDAQ150 2010-01-04 = 1000;
   KRX100 2001-01-02 = 1000.
 - ``default_level`` is only the level a fresh simulation starts from; users override it at run time.
-  KOSPI 6,836 and KOSPI200 1,086 come from one 2026-07-16 log (unverified); the others are set to
-  keep plausible ratios to those two.
+  KOSPI200 1,244.14 and KOSDAQ 848.26 are the levels of the 2026-07-07 snapshot the universe's
+  prices come from (``data/README.md``), so levels and prices describe the same moment. KOSPI
+  7,772.3 is inferred: KOSPI200 × that day's closing KOSPI / KOSPI200 ratio (7,656.31 / 1,225.57,
+  ``data/index_month_end.csv``'s source). KOSPI100, KOSPI50, KRX100 and KOSDAQ150 keep their
+  earlier plausible ratios to KOSPI200 and KOSDAQ; size and industry levels are plausible values
+  (each index's level is independent of the others: its base cap is set from it).
 """
 
 from __future__ import annotations
@@ -236,7 +240,7 @@ INDEX_DEFINITIONS: Final[tuple[IndexDef, ...]] = (
         cadence_s=10,
         base_date=_KOSPI_BASE,
         base_value=100.0,
-        default_level=6836.0,
+        default_level=7772.3,
         krx_code="1001",
         kiwoom_code="001",
         kiwoom_mrkt_tp="0",
@@ -337,7 +341,7 @@ INDEX_DEFINITIONS: Final[tuple[IndexDef, ...]] = (
         cadence_s=1,
         base_date=date(1990, 1, 3),
         base_value=100.0,
-        default_level=1086.0,
+        default_level=1244.14,
         krx_code="1028",
         kiwoom_code="201",
         kiwoom_mrkt_tp="2",
@@ -357,7 +361,7 @@ INDEX_DEFINITIONS: Final[tuple[IndexDef, ...]] = (
         cadence_s=10,
         base_date=_Y2000_BASE,
         base_value=1000.0,
-        default_level=8200.0,
+        default_level=9390.0,
         krx_code="1034",
         kiwoom_code="401",  # (inferred)
         kiwoom_mrkt_tp="4",
@@ -377,7 +381,7 @@ INDEX_DEFINITIONS: Final[tuple[IndexDef, ...]] = (
         cadence_s=10,
         base_date=_Y2000_BASE,
         base_value=1000.0,
-        default_level=8700.0,
+        default_level=9970.0,
         krx_code="1035",
         kiwoom_code="402",  # (inferred)
         kiwoom_mrkt_tp="4",
@@ -398,7 +402,7 @@ INDEX_DEFINITIONS: Final[tuple[IndexDef, ...]] = (
         cadence_s=10,
         base_date=_KOSDAQ_BASE,
         base_value=1000.0,
-        default_level=950.0,
+        default_level=848.26,
         krx_code="2001",
         kiwoom_code="101",
         kiwoom_mrkt_tp="1",
@@ -489,7 +493,7 @@ INDEX_DEFINITIONS: Final[tuple[IndexDef, ...]] = (
         cadence_s=1,
         base_date=date(2010, 1, 4),
         base_value=1000.0,
-        default_level=1500.0,
+        default_level=1339.0,
         krx_code="2203",
         kiwoom_code=None,
         kiwoom_mrkt_tp=None,
@@ -510,7 +514,7 @@ INDEX_DEFINITIONS: Final[tuple[IndexDef, ...]] = (
         cadence_s=10,
         base_date=date(2001, 1, 2),
         base_value=1000.0,
-        default_level=15600.0,
+        default_level=17870.0,
         krx_code="5042",
         kiwoom_code="701",
         kiwoom_mrkt_tp="7",
