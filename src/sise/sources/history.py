@@ -12,10 +12,11 @@ ending at ``end`` (the last trading day before the simulated one):
 * **Indices** are not a random series of their own: each level is (Σ constituent close × shares)
   / base cap × base value, exactly as the engine computes it, with the base cap chosen so the last
   day's level is the universe's starting level and rescaled across corporate actions.
-* **Corporate actions**: a few splits and rights issues. The universe's share counts are the state
-  after them; before the ex-date there were fewer shares. The ex-date's base price is the
-  theoretical ex-price, ``adj_factor`` accumulates the price factor, and index base caps are
-  rescaled so levels stay continuous.
+* **Corporate actions**: each day's ex-dates are those a simulated day on that date has
+  (``sise.sources.actions.actions_on``, same seed): splits, bonus and rights issues. The
+  universe's share counts are the state after them; before the ex-date there were fewer
+  shares. The ex-date's base price is the theoretical ex-price, ``adj_factor`` accumulates the
+  price factor, and index base caps are rescaled so levels stay continuous.
 * **Flows** balance exactly: per row Σ investor buys = Σ sells = volume (and value), program cells
   never exceed volume, short volume ≤ volume, foreign holdings move by the foreign net buy and never
   exceed the foreign limit.
@@ -51,8 +52,10 @@ from sise.market.ticks import (
 from sise.market.timeutil import yyyymmdd, yyyymmdd_array
 from sise.market.types import FOREIGNERS, INSTITUTIONS, N_INVESTORS, InstrumentKind, Investor, Market, Sign
 from sise.market.universe import Universe
+from sise.sources.actions import ActionKind, actions_on
 from sise.sources.factors import FactorModel
 from sise.store.base import (
+    ACTION_BONUS,
     ACTION_RIGHTS,
     ACTION_SPLIT,
     CORPORATE_ACTIONS,
@@ -143,9 +146,11 @@ def backfill(
     imported ones stand alone rather than joined to a simulated past.
 
     ``end`` is the last trading day before the simulated day; history ends on the last trading
-    day on or before it. ``splits`` / ``rights`` fix the number of corporate actions (default:
-    about 0.15 % / 0.3 % of stocks a year, at least one each). ``progress`` receives the fraction
-    done, 0 … 1.
+    day on or before it. Corporate actions are by default the ex-dates a simulated day on
+    each date has (``sise.sources.actions.actions_on`` with the same seed), so ``simulate``,
+    ``demo`` and ``serve`` never tell different stories about a day; ``splits`` / ``rights``
+    instead draw that many splits and rights issues at random (at most one per stock).
+    ``progress`` receives the fraction done, 0 … 1.
 
     ``anchors`` maps index keys to (date, close) levels the history passes through (default: the
     real month-end closes of ``sise.market.index_history``); anchors outside the window, on
@@ -171,9 +176,12 @@ def backfill(
 
     draw = model.draw(n_days, streams["returns"])
     tables, rates = _regimes(universe, [_day_before(dates[0]), *dates])
-    actions = _choose_actions(universe, n_days, streams["actions"], splits, rights)
+    if splits is None and rights is None:
+        actions = _scheduled_actions(universe, dates, seed)
+    else:
+        actions = _choose_actions(universe, n_days, streams["actions"], splits, rights)
     shares = np.broadcast_to(ins.listed_shares, (n_days, n)).copy()
-    for a in actions:
+    for a in reversed(actions):  # latest first: a stock's earlier action sets its earlier days
         shares[: a.day, a.inst] = a.shares_before
     float_shares = np.round(shares * ins.float_ratio).astype(np.int64)
     report(0.1)
@@ -374,6 +382,26 @@ def _choose_actions(
         before = round(after / (1.0 + rng.uniform(0.10, 0.30)))
         discount = float(rng.uniform(0.15, 0.30))
         out.append(_Action(i, int(days[want_splits + j]), ACTION_RIGHTS, before, after, discount))
+    return sorted(out, key=lambda a: (a.day, a.inst))
+
+
+def _scheduled_actions(universe: Universe, dates: list[date], seed: int) -> list[_Action]:
+    """Every day's ex-dates as a simulated day on that date has them (``actions_on``): the same
+    stocks, kinds and ratios. Share counts are walked back from the universe's (the state after
+    every action): each action's "after" is the later action's "before"."""
+    listed = universe.instruments.listed_shares
+    found = [(t, a) for t in range(1, len(dates)) for a in actions_on(universe, dates[t], seed)]
+    after: dict[int, int] = {}
+    out: list[_Action] = []
+    for t, a in sorted(found, key=lambda x: (-x[0], x[1].inst)):
+        shares_after = after.get(a.inst, int(listed[a.inst]))
+        shares_before = round(shares_after / (1.0 + a.ratio))
+        if not 0 < shares_before < shares_after:
+            continue
+        kind = {ActionKind.SPLIT: ACTION_SPLIT, ActionKind.BONUS: ACTION_BONUS}.get(a.kind, ACTION_RIGHTS)
+        discount = 1.0 - a.issue_price / a.price_before if kind == ACTION_RIGHTS else 0.0
+        out.append(_Action(a.inst, t, kind, shares_before, shares_after, discount))
+        after[a.inst] = shares_before
     return sorted(out, key=lambda a: (a.day, a.inst))
 
 
@@ -627,12 +655,12 @@ def _action_step(a: _Action, close: int, log_ret: float, tp: int, td: int, rate:
         return max(q, TICK_TABLES[table].ticks[0])
 
     def ex_price(prev: int) -> tuple[int, int]:
-        if a.kind == ACTION_SPLIT:
+        if a.kind != ACTION_RIGHTS:  # a split or bonus issue: the same cap over more shares
             return nearest(prev * n_old / a.shares_after, t_day), 0
         issue = nearest(prev * (1.0 - a.discount), t_prev)
         return nearest((prev * n_old + issue * n_new) / a.shares_after, t_day), issue
 
-    if a.kind == ACTION_SPLIT:
+    if a.kind != ACTION_RIGHTS:
         prev = nearest(target * a.shares_after / n_old, t_prev)
     else:
         prev = nearest(target * a.shares_after / (n_old + (1.0 - a.discount) * n_new), t_prev)
