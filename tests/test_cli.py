@@ -27,7 +27,7 @@ def test_universe_export_then_demo_on_it(tmp_path: Path, capsys: pytest.CaptureF
     assert out.startswith("2026-11-20  simulated day:")
     kospi = next(line for line in out.splitlines() if line.startswith("KOSPI "))
     level = float(kospi.split()[1].replace(",", ""))
-    assert 5000 < level < 9000  # starts at 6,836 and moves a few percent at most
+    assert 5000 < level < 9000  # starts at 7,772.3 and moves a few percent at most
 
 
 def test_demo_on_a_holiday_uses_the_previous_trading_day(capsys: pytest.CaptureFixture[str]) -> None:

@@ -40,7 +40,6 @@ def test_schema_is_exactly_the_agreed_fields() -> None:
         "kiwoom_code",
         "kiwoom_mrkt_tp",
         "kiwoom_name",
-        "kiwoom_name_new",
         "koscom_code",
         "koscom_market",
     ]
@@ -65,7 +64,7 @@ def test_field_domains() -> None:
         if d.kiwoom_code is not None:
             assert len(d.kiwoom_code) == 3 and d.kiwoom_code.isdigit(), d.key
             assert d.kiwoom_mrkt_tp in {"0", "1", "2", "4", "7"}, d.key
-            assert d.kiwoom_name and d.kiwoom_name_new, d.key
+            assert d.kiwoom_name, d.key
         if d.koscom_code is not None:
             assert d.koscom_market in {"kospi", "kosdaq", "sector", "etc"}, d.key
 
@@ -94,18 +93,22 @@ def test_documented_kiwoom_anchors(kiwoom: str, name: str, key: str, krx: str, k
     assert index_by_key(key) is d
 
 
-def test_kiwoom_legacy_and_new_names() -> None:
-    food = index_by_kiwoom("005")
-    assert food is not None
-    assert (food.name_ko, food.kiwoom_name, food.kiwoom_name_new) == (
-        "음식료·담배",
-        "음식료업",
-        "음식료/담배",
-    )
-    elec = index_by_kiwoom("013")
-    assert elec is not None and elec.kiwoom_name_new == "전기/전자"
-    svc = index_by_kiwoom("026")
-    assert svc is not None and (svc.kiwoom_name, svc.name_ko) == ("서비스업", "일반서비스")
+def test_one_current_name_per_sector_on_every_kiwoom_answer() -> None:
+    """The 2024-12 KRX names (krx_rules §4.4), as Kiwoom spells them: "·" as "/"."""
+    names = {code: index_by_kiwoom(code) for code in ("005", "013", "019", "026", "030", "103", "110", "144")}
+    assert {c: d.kiwoom_name for c, d in names.items() if d is not None} == {
+        "005": "음식료/담배",
+        "013": "전기/전자",
+        "019": "운송/창고",
+        "026": "일반서비스",
+        "030": "오락/문화",
+        "103": "일반서비스",
+        "110": "운송/창고",
+        "144": "오락/문화",
+    }
+    for d in INDEX_DEFINITIONS:
+        if d.rule in {"industry", "manufacturing"}:
+            assert d.kiwoom_name == ("전기/전자" if d.name_ko == "전기전자" else d.name_ko.replace("·", "/"))
 
 
 def test_kiwoom_and_krx_numbering_differ_for_new_kospi_sectors() -> None:
@@ -245,8 +248,8 @@ def test_default_levels_keep_plausible_ratios() -> None:
         assert d is not None
         return d.default_level
 
-    assert level("KOSPI") == 6836.0
-    assert level("KOSPI200") == 1086.0
+    assert level("KOSPI") == 7772.3
+    assert level("KOSPI200") == 1244.14
     assert level("KOSDAQ") < level("KOSDAQ150") < level("KOSPI")
     for d in INDEX_DEFINITIONS:
         if d.rule in {"industry", "manufacturing"}:

@@ -419,7 +419,7 @@ def test_ka10051_market_row_matches_engine_flows(
     assert r.list_key == "inds_netprps" and r.fields == {}
     sectors = [d for d in kiwoom_sector_list("0") if d.key in e.index.position]
     assert [x["inds_cd"] for x in r.rows] == [f"{d.kiwoom_code}{suffix}" for d in sectors]
-    assert [x["inds_nm"] for x in r.rows] == [d.kiwoom_name_new for d in sectors]
+    assert [x["inds_nm"] for x in r.rows] == [d.kiwoom_name for d in sectors]
     bq, sq, bv, sv = e.index_investor_flows(venue)
     pos = e.index.position["KOSPI"]
     net = (bq - sq)[pos] if amt_qty == "1" else (bv - sv)[pos]
@@ -515,7 +515,7 @@ def test_ka10101_lists_codes_of_the_group(day: Day) -> None:
         {"marketCode": "0", "code": "001", "name": "종합(KOSPI)", "group": "1"},
         {"marketCode": "0", "code": "002", "name": "대형주", "group": "2"},
     ]
-    assert {"marketCode": "0", "code": "005", "name": "음식료업", "group": "5"} in r.rows
+    assert {"marketCode": "0", "code": "005", "name": "음식료/담배", "group": "5"} in r.rows
     assert all(list(x) == ["marketCode", "code", "name", "group"] for x in r.rows)
     assert [x["code"] for x in call(context(day), "ka10101", {"mrkt_tp": "7"}).rows] == ["701"]
     assert error(context(day), "ka10101", {"mrkt_tp": "9"}).detail == 1517

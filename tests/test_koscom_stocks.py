@@ -768,6 +768,8 @@ def adjusted_daily(day: Day, code: str) -> list[dict[str, int]]:
 
 def test_daily_history_equals_the_adjusted_store_rows(day: Day) -> None:
     acts = [r for c in day.universe.instruments.code for r in day.store.get("corporate_actions", c)]
+    acts = [a for a in acts if int(a["date"]) > 20261002]  # with a day before it in the window
+    assert acts
     e = day.pre  # nothing traded today: every row is a stored one
     for a in acts:
         code = str(a["code"])

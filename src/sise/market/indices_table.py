@@ -21,8 +21,12 @@ Choices where the references are silent or unverified (all "(inferred)"):
   1000; KOSDAQ industry indices share KOSDAQ's 1996-07-01 = 1000; KOSDAQ150 2010-01-04 = 1000;
   KRX100 2001-01-02 = 1000.
 - ``default_level`` is only the level a fresh simulation starts from; users override it at run time.
-  KOSPI 6,836 and KOSPI200 1,086 come from one 2026-07-16 log (unverified); the others are set to
-  keep plausible ratios to those two.
+  KOSPI200 1,244.14 and KOSDAQ 848.26 are the levels of the 2026-07-07 snapshot the universe's
+  prices come from (``data/README.md``), so levels and prices describe the same moment. KOSPI
+  7,772.3 is inferred: KOSPI200 × that day's closing KOSPI / KOSPI200 ratio (7,656.31 / 1,225.57,
+  ``data/index_month_end.csv``'s source). KOSPI100, KOSPI50, KRX100 and KOSDAQ150 keep their
+  earlier plausible ratios to KOSPI200 and KOSDAQ; size and industry levels are plausible values
+  (each index's level is independent of the others: its base cap is set from it).
 """
 
 from __future__ import annotations
@@ -53,8 +57,7 @@ class IndexDef:
     krx_code: str
     kiwoom_code: str | None  # 3-digit inds_cd; None if Kiwoom has no code for it
     kiwoom_mrkt_tp: str | None  # ka10101 mrkt_tp group: "0","1","2","4","7"
-    kiwoom_name: str | None  # name in ka20003/ka10101 (legacy names)
-    kiwoom_name_new: str | None  # name in ka10051 (2024-12 names)
+    kiwoom_name: str | None  # name in ka10101, ka20001/ka20003 and ka10051 (one name per index)
     koscom_code: str | None
     koscom_market: str | None  # "kospi" | "kosdaq" | "sector" | "etc"
 
@@ -121,8 +124,6 @@ def _kospi_industry(
     kiwoom: str,
     name_ko: str,
     name_en: str,
-    kiwoom_name: str,
-    kiwoom_name_new: str,
     level: float,
     *,
     industries: tuple[str, ...] | None = None,
@@ -145,15 +146,15 @@ def _kospi_industry(
         krx_code=f"1{sub:03d}",
         kiwoom_code=kiwoom,
         kiwoom_mrkt_tp="0",
-        kiwoom_name=kiwoom_name,
-        kiwoom_name_new=kiwoom_name_new,
+        kiwoom_name=_kiwoom_name(name_ko),
         koscom_code=f"K{sub}",  # (inferred) K<n> = KRX 10<nn>
         koscom_market="kospi",
     )
 
 
-def _ka10051_name(name_ko: str) -> str:
-    """ka10051 spells the 2024-12 names with "/" for "·", and 전기전자 as 전기/전자 (as for KOSPI)."""
+def _kiwoom_name(name_ko: str) -> str:
+    """Kiwoom spells the 2024-12 sector names with "/" for "·", and 전기전자 as 전기/전자 (ka10051;
+    ka10101 030 오락/문화 in a 2026 probe)."""
     return "전기/전자" if name_ko == "전기전자" else name_ko.replace("·", "/")
 
 
@@ -162,7 +163,6 @@ def _kosdaq_industry(
     kiwoom: str,
     name_ko: str,
     name_en: str,
-    kiwoom_name: str,
     level: float,
     *,
     industries: tuple[str, ...] | None = None,
@@ -185,8 +185,7 @@ def _kosdaq_industry(
         krx_code=f"2{sub:03d}",
         kiwoom_code=kiwoom,  # (inferred) NH "100 +" rule
         kiwoom_mrkt_tp="1",
-        kiwoom_name=kiwoom_name,
-        kiwoom_name_new=_ka10051_name(name_ko),
+        kiwoom_name=_kiwoom_name(name_ko),
         koscom_code=f"Q{sub}",  # (inferred) Q<n> = KRX 2<nnn>
         koscom_market="kosdaq",
     )
@@ -222,7 +221,6 @@ def _size(
         kiwoom_code=kiwoom,
         kiwoom_mrkt_tp=mrkt_tp,
         kiwoom_name=kiwoom_name,
-        kiwoom_name_new=kiwoom_name,
         koscom_code=koscom,
         koscom_market=universe.lower(),
     )
@@ -242,12 +240,11 @@ INDEX_DEFINITIONS: Final[tuple[IndexDef, ...]] = (
         cadence_s=10,
         base_date=_KOSPI_BASE,
         base_value=100.0,
-        default_level=6836.0,
+        default_level=7772.3,
         krx_code="1001",
         kiwoom_code="001",
         kiwoom_mrkt_tp="0",
         kiwoom_name="종합(KOSPI)",
-        kiwoom_name_new="종합(KOSPI)",
         koscom_code="K1",
         koscom_market="kospi",
     ),
@@ -291,58 +288,46 @@ INDEX_DEFINITIONS: Final[tuple[IndexDef, ...]] = (
         3150.0,
     ),
     # --- KOSPI industry indices (Kiwoom 005–030; 022 은행 was discontinued in 2024-12) ---------------
-    _kospi_industry(5, "005", "음식료·담배", "Food & Beverage, Tobacco", "음식료업", "음식료/담배", 4900.0),
-    _kospi_industry(6, "006", "섬유·의류", "Textiles & Apparel", "섬유의복", "섬유/의류", 480.0),
-    _kospi_industry(7, "007", "종이·목재", "Paper & Wood", "종이목재", "종이/목재", 430.0),
-    _kospi_industry(8, "008", "화학", "Chemicals", "화학", "화학", 8900.0),
-    _kospi_industry(9, "009", "제약", "Pharmaceuticals", "의약품", "제약", 27500.0),
-    _kospi_industry(10, "010", "비금속", "Non-metallic Minerals", "비금속광물", "비금속", 2900.0),
-    _kospi_industry(11, "011", "금속", "Metals", "철강금속", "금속", 11800.0),
-    _kospi_industry(12, "012", "기계·장비", "Machinery & Equipment", "기계", "기계/장비", 3600.0),
-    _kospi_industry(13, "013", "전기전자", "Electrical & Electronics", "전기전자", "전기/전자", 29800.0),
+    _kospi_industry(5, "005", "음식료·담배", "Food & Beverage, Tobacco", 4900.0),
+    _kospi_industry(6, "006", "섬유·의류", "Textiles & Apparel", 480.0),
+    _kospi_industry(7, "007", "종이·목재", "Paper & Wood", 430.0),
+    _kospi_industry(8, "008", "화학", "Chemicals", 8900.0),
+    _kospi_industry(9, "009", "제약", "Pharmaceuticals", 27500.0),
+    _kospi_industry(10, "010", "비금속", "Non-metallic Minerals", 2900.0),
+    _kospi_industry(11, "011", "금속", "Metals", 11800.0),
+    _kospi_industry(12, "012", "기계·장비", "Machinery & Equipment", 3600.0),
+    _kospi_industry(13, "013", "전기전자", "Electrical & Electronics", 29800.0),
     _kospi_industry(
         14,
         "014",
         "의료·정밀기기",
         "Medical & Precision Instruments",
-        "의료정밀",
-        "의료/정밀기기",
         5900.0,
         y2000=True,
     ),
-    _kospi_industry(
-        15, "015", "운송장비·부품", "Transport Equipment & Parts", "운수장비", "운송장비/부품", 6200.0
-    ),
-    _kospi_industry(16, "016", "유통", "Distribution", "유통업", "유통", 720.0),
-    _kospi_industry(
-        17, "017", "전기·가스", "Electricity & Gas", "전기가스업", "전기/가스", 2400.0, y2000=True
-    ),
-    _kospi_industry(18, "018", "건설", "Construction", "건설업", "건설", 310.0),
-    _kospi_industry(19, "019", "운송·창고", "Transportation & Storage", "운수창고업", "운송/창고", 3100.0),
-    _kospi_industry(20, "020", "통신", "Telecommunication", "통신업", "통신", 1050.0, y2000=True),
-    _kospi_industry(21, "021", "금융", "Finance", "금융업", "금융", 1450.0, industries=FINANCE_INDUSTRIES),
-    _kospi_industry(24, "024", "증권", "Securities", "증권", "증권", 5200.0),
-    _kospi_industry(25, "025", "보험", "Insurance", "보험", "보험", 24000.0),
-    _kospi_industry(
-        26, "026", "일반서비스", "General Services", "서비스업", "일반서비스", 3300.0, y2000=True
-    ),
+    _kospi_industry(15, "015", "운송장비·부품", "Transport Equipment & Parts", 6200.0),
+    _kospi_industry(16, "016", "유통", "Distribution", 720.0),
+    _kospi_industry(17, "017", "전기·가스", "Electricity & Gas", 2400.0, y2000=True),
+    _kospi_industry(18, "018", "건설", "Construction", 310.0),
+    _kospi_industry(19, "019", "운송·창고", "Transportation & Storage", 3100.0),
+    _kospi_industry(20, "020", "통신", "Telecommunication", 1050.0, y2000=True),
+    _kospi_industry(21, "021", "금융", "Finance", 1450.0, industries=FINANCE_INDUSTRIES),
+    _kospi_industry(24, "024", "증권", "Securities", 5200.0),
+    _kospi_industry(25, "025", "보험", "Insurance", 24000.0),
+    _kospi_industry(26, "026", "일반서비스", "General Services", 3300.0, y2000=True),
     _kospi_industry(
         27,
         "027",
         "제조",
         "Manufacturing",
-        "제조업",
-        "제조",
         12500.0,
         industries=MANUFACTURING_INDUSTRIES,
         rule="manufacturing",
     ),
     # 2024-12 additions: KRX 1045–1047, Kiwoom 028–030 (names from a 2026 ka10101 probe).
-    _kospi_industry(45, "028", "부동산", "Real Estate", "부동산", "부동산", 1050.0, y2000=True),
-    _kospi_industry(46, "029", "IT 서비스", "IT Services", "IT 서비스", "IT 서비스", 1850.0, y2000=True),
-    _kospi_industry(
-        47, "030", "오락·문화", "Entertainment & Culture", "오락/문화", "오락/문화", 1400.0, y2000=True
-    ),
+    _kospi_industry(45, "028", "부동산", "Real Estate", 1050.0, y2000=True),
+    _kospi_industry(46, "029", "IT 서비스", "IT Services", 1850.0, y2000=True),
+    _kospi_industry(47, "030", "오락·문화", "Entertainment & Culture", 1400.0, y2000=True),
     # --- KOSPI large-cap indices -----------------------------------------------------------------------
     IndexDef(
         key="KOSPI200",
@@ -356,12 +341,11 @@ INDEX_DEFINITIONS: Final[tuple[IndexDef, ...]] = (
         cadence_s=1,
         base_date=date(1990, 1, 3),
         base_value=100.0,
-        default_level=1086.0,
+        default_level=1244.14,
         krx_code="1028",
         kiwoom_code="201",
         kiwoom_mrkt_tp="2",
         kiwoom_name="KOSPI200",
-        kiwoom_name_new="KOSPI200",
         koscom_code="K51",
         koscom_market="kospi",
     ),
@@ -377,12 +361,11 @@ INDEX_DEFINITIONS: Final[tuple[IndexDef, ...]] = (
         cadence_s=10,
         base_date=_Y2000_BASE,
         base_value=1000.0,
-        default_level=8200.0,
+        default_level=9390.0,
         krx_code="1034",
         kiwoom_code="401",  # (inferred)
         kiwoom_mrkt_tp="4",
         kiwoom_name="KOSPI100",
-        kiwoom_name_new="KOSPI100",
         koscom_code="K61",
         koscom_market="kospi",
     ),
@@ -398,12 +381,11 @@ INDEX_DEFINITIONS: Final[tuple[IndexDef, ...]] = (
         cadence_s=10,
         base_date=_Y2000_BASE,
         base_value=1000.0,
-        default_level=8700.0,
+        default_level=9970.0,
         krx_code="1035",
         kiwoom_code="402",  # (inferred)
         kiwoom_mrkt_tp="4",
         kiwoom_name="KOSPI50",
-        kiwoom_name_new="KOSPI50",
         koscom_code="K62",
         koscom_market="kospi",
     ),
@@ -420,12 +402,11 @@ INDEX_DEFINITIONS: Final[tuple[IndexDef, ...]] = (
         cadence_s=10,
         base_date=_KOSDAQ_BASE,
         base_value=1000.0,
-        default_level=950.0,
+        default_level=848.26,
         krx_code="2001",
         kiwoom_code="101",
         kiwoom_mrkt_tp="1",
         kiwoom_name="종합(KOSDAQ)",
-        kiwoom_name_new="종합(KOSDAQ)",
         koscom_code="Q1",
         koscom_market="kosdaq",
     ),
@@ -469,37 +450,36 @@ INDEX_DEFINITIONS: Final[tuple[IndexDef, ...]] = (
         2400.0,
     ),
     # --- KOSDAQ industry indices (Kiwoom codes inferred, see the module docstring) ----------------------
-    _kosdaq_industry(12, "103", "일반서비스", "General Services", "기타서비스", 2150.0),
+    _kosdaq_industry(12, "103", "일반서비스", "General Services", 2150.0),
     _kosdaq_industry(
         24,
         "106",
         "제조",
         "Manufacturing",
-        "제조",
         2600.0,
         industries=MANUFACTURING_INDUSTRIES,
         rule="manufacturing",
     ),
-    _kosdaq_industry(26, "107", "건설", "Construction", "건설", 380.0),
-    _kosdaq_industry(27, "108", "유통", "Distribution", "유통", 850.0),
-    _kosdaq_industry(29, "110", "운송·창고", "Transportation & Storage", "운송", 1350.0),
-    _kosdaq_industry(31, "111", "금융", "Finance", "금융", 6300.0, industries=FINANCE_INDUSTRIES),
-    _kosdaq_industry(37, "144", "오락·문화", "Entertainment & Culture", "오락·문화", 940.0),
-    _kosdaq_industry(56, "115", "음식료·담배", "Food & Beverage, Tobacco", "음식료·담배", 8400.0),
-    _kosdaq_industry(58, "116", "섬유·의류", "Textiles & Apparel", "섬유·의류", 320.0),
-    _kosdaq_industry(62, "117", "종이·목재", "Paper & Wood", "종이·목재", 1650.0),
-    _kosdaq_industry(63, "118", "출판·매체복제", "Publishing & Media Reproduction", "출판·매체복제", 5200.0),
-    _kosdaq_industry(65, "119", "화학", "Chemicals", "화학", 3900.0),
-    _kosdaq_industry(66, "120", "제약", "Pharmaceuticals", "제약", 12600.0),
-    _kosdaq_industry(67, "121", "비금속", "Non-metallic Minerals", "비금속", 1900.0),
-    _kosdaq_industry(68, "122", "금속", "Metals", "금속", 4300.0),
-    _kosdaq_industry(70, "123", "기계·장비", "Machinery & Equipment", "기계·장비", 1150.0),
-    _kosdaq_industry(72, "124", "전기전자", "Electrical & Electronics", "일반전기전자", 2800.0),
-    _kosdaq_industry(74, "125", "의료·정밀기기", "Medical & Precision Instruments", "의료·정밀기기", 2300.0),
-    _kosdaq_industry(75, "126", "운송장비·부품", "Transport Equipment & Parts", "운송장비·부품", 1750.0),
-    _kosdaq_industry(77, "127", "기타제조", "Other Manufacturing", "기타 제조", 2050.0),
-    _kosdaq_industry(114, "128", "통신", "Telecommunication", "통신", 1150.0, new_2024=True),
-    _kosdaq_industry(118, "113", "IT 서비스", "IT Services", "IT 서비스", 1300.0, new_2024=True),
+    _kosdaq_industry(26, "107", "건설", "Construction", 380.0),
+    _kosdaq_industry(27, "108", "유통", "Distribution", 850.0),
+    _kosdaq_industry(29, "110", "운송·창고", "Transportation & Storage", 1350.0),
+    _kosdaq_industry(31, "111", "금융", "Finance", 6300.0, industries=FINANCE_INDUSTRIES),
+    _kosdaq_industry(37, "144", "오락·문화", "Entertainment & Culture", 940.0),
+    _kosdaq_industry(56, "115", "음식료·담배", "Food & Beverage, Tobacco", 8400.0),
+    _kosdaq_industry(58, "116", "섬유·의류", "Textiles & Apparel", 320.0),
+    _kosdaq_industry(62, "117", "종이·목재", "Paper & Wood", 1650.0),
+    _kosdaq_industry(63, "118", "출판·매체복제", "Publishing & Media Reproduction", 5200.0),
+    _kosdaq_industry(65, "119", "화학", "Chemicals", 3900.0),
+    _kosdaq_industry(66, "120", "제약", "Pharmaceuticals", 12600.0),
+    _kosdaq_industry(67, "121", "비금속", "Non-metallic Minerals", 1900.0),
+    _kosdaq_industry(68, "122", "금속", "Metals", 4300.0),
+    _kosdaq_industry(70, "123", "기계·장비", "Machinery & Equipment", 1150.0),
+    _kosdaq_industry(72, "124", "전기전자", "Electrical & Electronics", 2800.0),
+    _kosdaq_industry(74, "125", "의료·정밀기기", "Medical & Precision Instruments", 2300.0),
+    _kosdaq_industry(75, "126", "운송장비·부품", "Transport Equipment & Parts", 1750.0),
+    _kosdaq_industry(77, "127", "기타제조", "Other Manufacturing", 2050.0),
+    _kosdaq_industry(114, "128", "통신", "Telecommunication", 1150.0, new_2024=True),
+    _kosdaq_industry(118, "113", "IT 서비스", "IT Services", 1300.0, new_2024=True),
     # --- KOSDAQ150 ----------------------------------------------------------------------------------
     IndexDef(
         key="KOSDAQ150",
@@ -513,12 +493,11 @@ INDEX_DEFINITIONS: Final[tuple[IndexDef, ...]] = (
         cadence_s=1,
         base_date=date(2010, 1, 4),
         base_value=1000.0,
-        default_level=1500.0,
+        default_level=1339.0,
         krx_code="2203",
         kiwoom_code=None,
         kiwoom_mrkt_tp=None,
         kiwoom_name=None,
-        kiwoom_name_new=None,
         koscom_code="Q203",
         koscom_market="kosdaq",
     ),
@@ -535,12 +514,11 @@ INDEX_DEFINITIONS: Final[tuple[IndexDef, ...]] = (
         cadence_s=10,
         base_date=date(2001, 1, 2),
         base_value=1000.0,
-        default_level=15600.0,
+        default_level=17870.0,
         krx_code="5042",
         kiwoom_code="701",
         kiwoom_mrkt_tp="7",
         kiwoom_name="KRX100",
-        kiwoom_name_new="KRX100",
         koscom_code="S50",
         koscom_market="sector",
     ),

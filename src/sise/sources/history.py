@@ -12,10 +12,11 @@ ending at ``end`` (the last trading day before the simulated one):
 * **Indices** are not a random series of their own: each level is (Σ constituent close × shares)
   / base cap × base value, exactly as the engine computes it, with the base cap chosen so the last
   day's level is the universe's starting level and rescaled across corporate actions.
-* **Corporate actions**: a few splits and rights issues. The universe's share counts are the state
-  after them; before the ex-date there were fewer shares. The ex-date's base price is the
-  theoretical ex-price, ``adj_factor`` accumulates the price factor, and index base caps are
-  rescaled so levels stay continuous.
+* **Corporate actions**: each day's ex-dates are those a simulated day on that date has
+  (``sise.sources.actions.actions_on``, same seed): splits, bonus and rights issues. The
+  universe's share counts are the state after them; before the ex-date there were fewer
+  shares. The ex-date's base price is the theoretical ex-price, ``adj_factor`` accumulates the
+  price factor, and index base caps are rescaled so levels stay continuous.
 * **Flows** balance exactly: per row Σ investor buys = Σ sells = volume (and value), program cells
   never exceed volume, short volume ≤ volume, foreign holdings move by the foreign net buy and never
   exceed the foreign limit.
@@ -27,7 +28,7 @@ per-action fix-ups loop over days. Same seed, same tables, byte for byte.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, Final
@@ -35,7 +36,7 @@ from typing import Any, Final
 import numpy as np
 import numpy.typing as npt
 
-from sise.market import calendar
+from sise.market import calendar, index_history
 from sise.market.instruments import foreign_limit_qty
 from sise.market.limits import LIMIT_30_DATE, limit_rate_pct, price_limits, price_limits_array, sign_codes
 from sise.market.short_selling import COVER_RATE, next_short_balance, short_sale_ban, shortable
@@ -51,8 +52,10 @@ from sise.market.ticks import (
 from sise.market.timeutil import yyyymmdd, yyyymmdd_array
 from sise.market.types import FOREIGNERS, INSTITUTIONS, N_INVESTORS, InstrumentKind, Investor, Market, Sign
 from sise.market.universe import Universe
+from sise.sources.actions import ActionKind, actions_on
 from sise.sources.factors import FactorModel
 from sise.store.base import (
+    ACTION_BONUS,
     ACTION_RIGHTS,
     ACTION_SPLIT,
     CORPORATE_ACTIONS,
@@ -133,6 +136,7 @@ def backfill(
     splits: int | None = None,
     rights: int | None = None,
     keep: Collection[str] = (),
+    anchors: Mapping[str, Sequence[tuple[date, float]]] | None = None,
 ) -> BackfillResult:
     """Write daily history for the trading days of [end − years, end] (or the last ``days``
     trading days up to ``end``) into ``store``.
@@ -142,9 +146,15 @@ def backfill(
     imported ones stand alone rather than joined to a simulated past.
 
     ``end`` is the last trading day before the simulated day; history ends on the last trading
-    day on or before it. ``splits`` / ``rights`` fix the number of corporate actions (default:
-    about 0.15 % / 0.3 % of stocks a year, at least one each). ``progress`` receives the fraction
-    done, 0 … 1.
+    day on or before it. Corporate actions are by default the ex-dates a simulated day on
+    each date has (``sise.sources.actions.actions_on`` with the same seed), so ``simulate``,
+    ``demo`` and ``serve`` never tell different stories about a day; ``splits`` / ``rights``
+    instead draw that many splits and rights issues at random (at most one per stock).
+    ``progress`` receives the fraction done, 0 … 1.
+
+    ``anchors`` maps index keys to (date, close) levels the history passes through (default: the
+    real month-end closes of ``sise.market.index_history``); anchors outside the window, on
+    non-trading days or for indices the universe lacks are ignored. ``{}`` turns anchoring off.
     """
     report = progress or (lambda _f: None)
     dates = history_window(end, years, days)
@@ -166,25 +176,43 @@ def backfill(
 
     draw = model.draw(n_days, streams["returns"])
     tables, rates = _regimes(universe, [_day_before(dates[0]), *dates])
-    actions = _choose_actions(universe, n_days, streams["actions"], splits, rights)
+    if splits is None and rights is None:
+        actions = _scheduled_actions(universe, dates, seed)
+    else:
+        actions = _choose_actions(universe, n_days, streams["actions"], splits, rights)
     shares = np.broadcast_to(ins.listed_shares, (n_days, n)).copy()
-    for a in actions:
+    for a in reversed(actions):  # latest first: a stock's earlier action sets its earlier days
         shares[: a.day, a.inst] = a.shares_before
     float_shares = np.round(shares * ins.float_ratio).astype(np.int64)
     report(0.1)
 
-    px = _prices(
-        universe,
-        model,
-        draw.returns,
-        draw.underlying,
-        draw.tracking,
-        tables,
-        rates,
-        shares,
-        float_shares,
-        actions,
-    )
+    def prices(returns: F64) -> _Prices:
+        return _prices(
+            universe,
+            model,
+            returns,
+            draw.underlying,
+            draw.tracking,
+            tables,
+            rates,
+            shares,
+            float_shares,
+            actions,
+        )
+
+    targets = _anchors_in(universe, dates, index_history.anchors() if anchors is None else anchors)
+    returns = draw.returns
+    if targets:
+        # The tick grid and the limits drift the path by up to ~1 % over two years; one second
+        # pass aims the bridge past the anchors by the drift the first pass showed.
+        returns = draw.returns.copy()
+        _anchor_returns(universe, returns, targets)
+        px = prices(returns)
+        got = _index_levels(universe, px, shares, float_shares, targets)
+        aimed = {k: [(t, c * c / got[k][t]) for t, c in v] for k, v in targets.items()}
+        returns = draw.returns.copy()
+        _anchor_returns(universe, returns, aimed)
+    px = prices(returns)
     report(0.3)
     bars = _bars(model, px, tables, rates, streams["ohlc"])
     volume, value = _volume(universe, model, px, bars, float_shares, draw.market_scale, streams["volume"])
@@ -357,6 +385,130 @@ def _choose_actions(
     return sorted(out, key=lambda a: (a.day, a.inst))
 
 
+def _scheduled_actions(universe: Universe, dates: list[date], seed: int) -> list[_Action]:
+    """Every day's ex-dates as a simulated day on that date has them (``actions_on``): the same
+    stocks, kinds and ratios. Share counts are walked back from the universe's (the state after
+    every action): each action's "after" is the later action's "before"."""
+    listed = universe.instruments.listed_shares
+    found = [(t, a) for t in range(1, len(dates)) for a in actions_on(universe, dates[t], seed)]
+    after: dict[int, int] = {}
+    out: list[_Action] = []
+    for t, a in sorted(found, key=lambda x: (-x[0], x[1].inst)):
+        shares_after = after.get(a.inst, int(listed[a.inst]))
+        shares_before = round(shares_after / (1.0 + a.ratio))
+        if not 0 < shares_before < shares_after:
+            continue
+        kind = {ActionKind.SPLIT: ACTION_SPLIT, ActionKind.BONUS: ACTION_BONUS}.get(a.kind, ACTION_RIGHTS)
+        discount = 1.0 - a.issue_price / a.price_before if kind == ACTION_RIGHTS else 0.0
+        out.append(_Action(a.inst, t, kind, shares_before, shares_after, discount))
+        after[a.inst] = shares_before
+    return sorted(out, key=lambda a: (a.day, a.inst))
+
+
+# ---------------------------------------------------------------------------------------------------
+# Anchors: the real month-end closes
+# ---------------------------------------------------------------------------------------------------
+
+_ANCHOR_SWEEPS: Final = 200
+_ANCHOR_TOL: Final = 1e-6  # log level
+
+
+def _anchors_in(
+    universe: Universe, dates: list[date], anchors: Mapping[str, Sequence[tuple[date, float]]]
+) -> dict[str, list[tuple[int, float]]]:
+    """The anchors that apply: indices of the universe, trading days of the window before its
+    last day (which is the universe's own level), as {key: [(day index, close), …]}."""
+    day_pos = {d: i for i, d in enumerate(dates)}
+    last = len(dates) - 1
+    keys = {d.key for d in universe.indices}
+    out: dict[str, list[tuple[int, float]]] = {}
+    for key in sorted(anchors):
+        points = sorted((day_pos[d], c) for d, c in anchors[key] if c > 0 and day_pos.get(d, last) < last)
+        if key in keys and points and len(universe.index_members(key)):
+            out[key] = points
+    return out
+
+
+def _anchor_returns(
+    universe: Universe, returns: F64, anchors: Mapping[str, Sequence[tuple[int, float]]]
+) -> None:
+    """Bend the stocks' drawn returns (in place) so every anchored index passes through its
+    (day index, close) anchors, keeping the last day at the universe's level.
+
+    An index is its members' cap over a base, so adding x to every member's log price on a day
+    adds x to the index's log level. Per index, the log error at each anchor day is spread linearly
+    over the days up to the next anchor (and held before the first), and its day-to-day
+    differences are added to the members' returns: the model's own path, bridged between the
+    anchors (a Brownian bridge when the path is a random walk). The seed changes the days between
+    anchors, never the anchors. Nested indices (KOSPI ⊃ KOSPI200) share members, so the
+    corrections are solved together by Gauss-Seidel sweeps evaluated on the anchor days only.
+    """
+    last = returns.shape[0] - 1
+    ins = universe.instruments
+    defs = {d.key: (d, float(v)) for d, v in zip(universe.indices, universe.levels, strict=True)}
+    targets: list[tuple[Idx, F64, Idx, F64]] = []  # members, cap weights, anchor days, log targets
+    for key, points in anchors.items():
+        definition, level0 = defs[key]
+        members = universe.index_members(key)
+        shares = ins.float_shares if definition.float_adjusted else ins.listed_shares
+        days = np.array([p for p, _ in points], np.intp)
+        logs = np.log(np.array([c for _, c in points]) / level0)
+        targets.append((members, shares[members].astype(np.float64), days, logs))
+    if not targets:
+        return
+
+    rows = np.unique(np.concatenate([t[2] for t in targets] + [np.array([last], np.intp)]))
+    # Log close on each anchor row: the last close undone by the returns after that row.
+    after = np.cumsum(returns[::-1], axis=0)[::-1] - returns  # after[t] = Σ_{s > t} r[s]
+    logp = np.log(np.maximum(ins.prev_close, 1).astype(np.float64))[None, :] - after[rows]
+    knots = [np.append(t[2], last) for t in targets]
+    at = [np.searchsorted(rows, t[2]) for t in targets]
+    total = [np.zeros(len(t[2])) for t in targets]
+    for _ in range(_ANCHOR_SWEEPS):
+        worst = 0.0
+        for k, (members, weights, _days, target) in enumerate(targets):
+            sub = logp[:, members]
+            top = sub.max()
+            level = np.log(np.exp(sub - top) @ weights)
+            err = target - (level[at[k]] - level[-1])
+            worst = max(worst, float(np.abs(err).max()))
+            total[k] += err
+            logp[:, members] += np.interp(rows, knots[k], np.append(err, 0.0))[:, None]
+        if worst < _ANCHOR_TOL:
+            break
+    span = np.arange(last + 1)
+    for k, (members, _w, _d, _t) in enumerate(targets):
+        shift = np.interp(span, knots[k], np.append(total[k], 0.0))
+        returns[1:, members] += np.diff(shift)[:, None]
+
+
+def _index_levels(
+    universe: Universe,
+    px: _Prices,
+    shares: I64,
+    float_shares: I64,
+    anchors: Mapping[str, Sequence[tuple[int, float]]],
+) -> dict[str, dict[int, float]]:
+    """Close levels of the anchored indices on their anchor days, computed from ``px`` as
+    ``_index_history`` does (the last day at the universe's level, bases rescaled across
+    corporate actions)."""
+    defs = {d.key: (d, float(v)) for d, v in zip(universe.indices, universe.levels, strict=True)}
+    out: dict[str, dict[int, float]] = {}
+    for key, points in anchors.items():
+        definition, level0 = defs[key]
+        m = universe.index_members(key)
+        sh = (float_shares if definition.float_adjusted else shares)[:, m].astype(np.float64)
+        cap = (sh * px.close[1:, m]).sum(axis=1)
+        after = (sh * px.base[:, m]).sum(axis=1)
+        before = after.copy()
+        before[1:] = (sh[:-1] * px.close[1:-1, m]).sum(axis=1)
+        rescale = np.log(after / before)
+        later = np.cumsum(rescale[::-1])[::-1] - rescale  # Σ over the days after each day
+        rel = np.log(cap / cap[-1]) + later
+        out[key] = {t: level0 * math.exp(float(rel[t])) for t, _c in points}
+    return out
+
+
 # ---------------------------------------------------------------------------------------------------
 # Prices
 # ---------------------------------------------------------------------------------------------------
@@ -503,12 +655,12 @@ def _action_step(a: _Action, close: int, log_ret: float, tp: int, td: int, rate:
         return max(q, TICK_TABLES[table].ticks[0])
 
     def ex_price(prev: int) -> tuple[int, int]:
-        if a.kind == ACTION_SPLIT:
+        if a.kind != ACTION_RIGHTS:  # a split or bonus issue: the same cap over more shares
             return nearest(prev * n_old / a.shares_after, t_day), 0
         issue = nearest(prev * (1.0 - a.discount), t_prev)
         return nearest((prev * n_old + issue * n_new) / a.shares_after, t_day), issue
 
-    if a.kind == ACTION_SPLIT:
+    if a.kind != ACTION_RIGHTS:
         prev = nearest(target * a.shares_after / n_old, t_prev)
     else:
         prev = nearest(target * a.shares_after / (n_old + (1.0 - a.discount) * n_new), t_prev)

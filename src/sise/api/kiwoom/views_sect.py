@@ -208,7 +208,12 @@ DAY_ROW: Final = Record(
 ALL_INDEX_ROW: Final = Record(
     (
         Field("stk_cd", "종목코드", TEXT, "sector code"),
-        Field("stk_nm", "종목명", TEXT, "sector name (Kiwoom's legacy names, e.g. `음식료업`)"),
+        Field(
+            "stk_nm",
+            "종목명",
+            TEXT,
+            "sector name (the 2024-12 KRX name as Kiwoom spells it, e.g. `음식료/담배`)",
+        ),
         Field("cur_prc", "현재가", LEVEL, "as ka20001", "지수"),
         Field("pre_sig", "대비기호", SIGN_CODE, "as ka20001"),
         Field("pred_pre", "전일대비", SIGNED_DEC2, "as ka20001", "지수"),
@@ -606,7 +611,7 @@ def ka10051(ctx: KiwoomContext, req: Request) -> Answer:
             len(kept),
             {
                 "inds_cd": [s.code + sfx for s, _ in kept],
-                "inds_nm": [s.d.kiwoom_name_new or "" for s, _ in kept],
+                "inds_nm": [s.d.kiwoom_name or "" for s, _ in kept],
                 "cur_prc": Directed(level, sign),
                 "pre_smbol": index_sign(sign),
                 "pred_pre": change,

@@ -18,7 +18,7 @@ SECTOR_CODE_ROW: Final = Record(
     (
         Field("marketCode", "시장구분코드", TEXT, "the requested `mrkt_tp`"),
         Field("code", "코드", TEXT, "sector code"),
-        Field("name", "업종명", TEXT, "Kiwoom's legacy name"),
+        Field("name", "업종명", TEXT, "the 2024-12 KRX sector name as Kiwoom spells it (`·` as `/`)"),
         Field(
             "group",
             "그룹",

@@ -1,0 +1,85 @@
+"""The back-filled past follows the real one: the main indices pass through their real month-end
+closes (``data/index_month_end.csv``) in the back-fill and in a served answer; the seed changes only
+the days between."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from served import served
+from sise.market import calendar
+from sise.market.index_history import anchors, month_end_closes
+from sise.market.indices_table import INDEX_DEFINITIONS
+from sise.market.universe import build_universe
+from sise.sources.history import backfill
+from sise.store import MemoryStore
+
+END = date(2026, 11, 27)  # the last trading day before 2026-11-30
+TOLERANCE = 0.01
+
+
+def closes(seed: int, **kw: object) -> dict[tuple[str, int], float]:
+    store = MemoryStore()
+    universe = build_universe(n_kospi=120, n_kosdaq=150, n_etf=20, n_etn=5)
+    backfill(universe, store, end=END, years=2, seed=seed, **kw)  # type: ignore[arg-type]
+    rows = store.get_range("index_daily", 20241101, 20261130)
+    return {(str(r["code"]), int(r["date"])): float(r["close"]) for r in rows}
+
+
+@pytest.fixture(scope="module")
+def seeded() -> tuple[dict[tuple[str, int], float], dict[tuple[str, int], float]]:
+    return closes(1), closes(2)
+
+
+def test_every_row_is_sourced_and_on_a_trading_day() -> None:
+    keys = {d.key for d in INDEX_DEFINITIONS}
+    rows = month_end_closes()
+    assert {"KOSPI", "KOSDAQ"} <= {r.index for r in rows}
+    for r in rows:
+        assert r.index in keys and r.close > 0 and r.source.strip()
+        assert calendar.is_trading_day(r.day), r
+        # A month's last trading day: the next trading day is in another month.
+        assert calendar.next_trading_day(r.day).month != r.day.month, r
+
+
+def test_backfill_passes_through_the_real_month_end_closes(seeded: tuple[dict, dict]) -> None:
+    checked = 0
+    for got in seeded:
+        for key, points in anchors().items():
+            for d, close in points:
+                level = got[(key, int(d.strftime("%Y%m%d")))]
+                assert abs(level / close - 1) < TOLERANCE, (key, d, close, level)
+                checked += 1
+    assert checked >= 2 * 15
+
+
+def test_the_seed_changes_the_days_between_not_the_shape(seeded: tuple[dict, dict]) -> None:
+    a, b = seeded
+    between = [k for k in a if k[0] == "KOSPI" and 20250401 <= k[1] <= 20250531]
+    diff = np.array([a[k] / b[k] - 1 for k in between])
+    assert np.abs(diff).max() > 0.002  # the daily detail differs …
+    assert np.abs(diff).max() < 0.25  # … around the same path
+
+
+def test_anchoring_can_be_turned_off() -> None:
+    got = closes(1, anchors={})
+    # The unanchored past is a random walk back from today's level, nowhere near the real one.
+    assert abs(got[("KOSPI", 20241230)] / 2399.49 - 1) > TOLERANCE
+
+
+def test_a_served_index_history_passes_through_the_month_end_closes(tmp_path: Path) -> None:
+    args = ["--mock-port", "0", "--history-years", "1", "--scale", "0.02", "--date", "2026-11-30"]
+    with served(tmp_path, args) as s:
+        inside = [(d, c) for d, c in anchors()["KOSPI"] if d > date(2025, 11, 30)]
+        assert len(inside) >= 7
+        for d, close in inside:
+            day = d.strftime("%Y%m%d")
+            r = s.koscom("index/kospi/K1/history", trnsmCycleTpCd="D", inqStrtDd=day, inqEndDd=day)
+            assert r.status_code == 200, r.text
+            (row,) = r.json()["result"]["hisLists"]
+            assert str(row["trdDd"]) == day
+            assert abs(row["trdPrc"] / close - 1) < TOLERANCE, (day, close, row["trdPrc"])
