@@ -43,14 +43,21 @@ def koscom(s: Served, path: str, **query: str) -> dict[str, Any]:
     return out
 
 
+def closed(s: Served) -> dict[str, Any]:
+    """005930's closeprice, checked to be the finished day's (its close in the daily history)."""
+    close: dict[str, Any] = koscom(s, "stocks/kospi/005930/closeprice")["result"]
+    day = koscom(s, "stocks/kospi/005930/history", trnsmCycleTpCd="D", inqStrtDd=DAY, inqEndDd=DAY)
+    assert [(r["trdDd"], r["trdPrc"]) for r in day["result"]["hisLists"]] == [(int(DAY), close["trdPrc"])]
+    return close
+
+
 def test_start_at_the_close_then_in_the_night(tmp_path: Any) -> None:
     # At ×30 a build of a few seconds was minutes of market time before the market was ready.
     with served(tmp_path, [*ARGS, "--start", "15:40", "--speed", "30"]) as s:
         line = next(x for x in s.output().splitlines() if "is ready in" in x)
         ready = datetime.fromisoformat(line.split("market time ")[1][:19])
         assert datetime(2026, 11, 20, 15, 40) <= ready < datetime(2026, 11, 20, 15, 41), line
-        close = koscom(s, "stocks/kospi/005930/closeprice")["result"]
-        assert str(close["trdDd"]) == DAY, close
+        closed(s)
     # The same day in the night, on the history stored: the finished day is still the market's.
     (tmp_path / "serve.log").rename(tmp_path / "serve-close.log")
     with served(tmp_path, [*ARGS, "--start", "23:30"]) as s:
@@ -82,10 +89,10 @@ def night(s: Served) -> list[Any]:
     assert nets == dated and moved
     chart = kiwoom(s, "/api/dostk/chart", "ka20006", {"inds_cd": "001", "base_dt": DAY})
     bars = chart["inds_dt_pole_qry"]
-    assert [b["dt"] for b in bars[:2]] == [DAY, BEFORE] and bars[0]["cur_prc"] == now["cur_prc"].lstrip("+-")
+    level = now["cur_prc"].lstrip("+-").replace(".", "")  # the charts print hundredths of a point
+    assert [b["dt"] for b in bars[:2]] == [DAY, BEFORE] and bars[0]["cur_prc"] == level
     # Koscom: the day's close and its intraday bars.
-    close = koscom(s, "stocks/kospi/005930/closeprice")["result"]
-    assert str(close["trdDd"]) == DAY, close
+    close = closed(s)
     bars = koscom(s, "stocks/kospi/005930/intraday", inddCycleTpCd="600", strtTm="0800", endTm="2000")
-    assert len(bars["result"]["hisLists"]) > 50
+    assert len(bars["result"]["hisLists"]) > 30  # 10-minute bars of the day's KRX trading
     return [now, daily, nets, chart, close, bars]
