@@ -311,9 +311,12 @@ class Market:
         finished, e = self.day, self.engine
         serving = {name: getattr(e, name) for name in _END_DAY_MOVES}  # end_day replaces, never edits
         e.end_day()
-        rows = record_day(self.store, e, self.universe, finished)
-        log.info("closed %s (%d rows of history in %d tables)", finished, sum(rows.values()), len(rows))
-        record_bars(self.store, e, finished, keep_days=self.settings.bar_days)
+        if self.store.get_meta("closed") != finished.isoformat():  # else a restart in the night
+            rows = record_day(self.store, e, self.universe, finished)
+            log.info("closed %s (%d rows of history in %d tables)", finished, sum(rows.values()), len(rows))
+            record_bars(self.store, e, finished, keep_days=self.settings.bar_days)
+            # After the rows: the store commits in order, so a day marked closed has them all.
+            self.store.set_meta("closed", finished.isoformat())
         day = next_trading_day(finished)
         if self.settings.history_years > 0 and getattr(self.store, "thread_safe", False):
             # A year of the whole market is read on a thread; the day opens on the running highs
