@@ -66,7 +66,7 @@ def served(data: Path, args: list[str], keys: dict[str, Any] | None = None) -> I
                 try:
                     if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
                         break
-                except requests.ConnectionError:
+                except (requests.ConnectionError, requests.Timeout):  # not up yet, or busy a moment
                     pass
                 if proc.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(f"sise serve did not start: {log_path.read_text()}")

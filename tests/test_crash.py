@@ -25,8 +25,10 @@ def served_history(s: Served) -> list[bytes]:
 
 
 def started_at(s: Served) -> str:
-    line = next(x for x in s.output().splitlines() if "is ready in" in x)
-    return line.split("market time ")[1][:19]
+    """Where the market started: the position it resumed at (the clock stands there until the
+    market is ready), else the ``--start`` of the first round."""
+    line = next((x for x in s.output().splitlines() if "resuming the market of" in x), None)
+    return line.split(" at ")[-1][:19] if line is not None else "2026-11-20 19:59:00"
 
 
 def test_kill_9_at_random_moments_never_corrupts_or_loses_history(tmp_path: Path) -> None:

@@ -329,7 +329,9 @@ def test_a_recording_across_the_close_replays_the_next_day_too(
     thin = Settings(day=DAY, history_years=0, scale=0.002)
     m = Market(thin, clock=Clock.fast(late), source=recorder)
     m.catch_up()
-    target = m.start_ns + 14 * 3600 * NS  # through NXT's close at 20:00 into Monday's morning
+    # Through NXT's close at 20:00 and the night (Friday is served until Monday's pre-market) into
+    # Monday's morning.
+    target = int(datetime(2026, 11, 23, 8, 30, tzinfo=KST).timestamp()) * NS
     m.clock.advance_to(target)
     m.advance(target)
     assert m.day == date(2026, 11, 23)

@@ -37,7 +37,7 @@ from sise.engine.engine import Engine
 from sise.market.derivatives import continuous_code, value_krw
 from sise.market.instruments import foreign_limit_qty
 from sise.market.short_selling import COVER_RATE, next_short_balance, shortable
-from sise.market.timeutil import KST, NS, kst_ns
+from sise.market.timeutil import KST, kst_ns
 from sise.market.types import FOREIGNERS, InstrumentKind, Venue
 from sise.market.types import Market as Board
 from sise.market.universe import Universe, build_universe, write_universe_csv
@@ -236,9 +236,14 @@ def rolled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rolled]:
             )
             live = answers(m, EVENING, stock, etf)
             live_bars = intraday(m, EVENING, stock)
-            target = m.start_ns + 12 * 3600 * NS  # past NXT's 20:00 close: the day rolls over
-            clock.advance_to(target)
-            m.advance(target)
+            # Friday is served through the night, its rows recorded at the close; Monday's first
+            # session (NXT's pre-market) rolls the day over.
+            night = kst_ns(NEXT, time(7, 59, 59))
+            clock.advance_to(night)
+            m.advance(night)
+            assert m.day == DAY and m.engine.day == DAY and seen.rows  # recorded at the close
+            clock.advance_to(MONDAY_EARLY)
+            m.advance(MONDAY_EARLY)
         assert m.day == NEXT and seen.rows
         yield Rolled(m, live, live_bars, seen, stock, etf)
     finally:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import time as time_module
 from datetime import date, datetime, time
 
-from sise.market.timeutil import KST, NS
+from sise.market.timeutil import KST, NS, kst_ns
 from sise.server.runtime import Market, Settings
 from sise.sources.clock import Clock
 
@@ -59,11 +60,22 @@ def test_a_finished_day_is_appended_to_history_and_the_next_day_opens() -> None:
         m.catch_up()
         kospi_before = m.store.get("index_daily", "KOSPI")
         assert kospi_before["date"][-1] == 20261119
-        # Run through the rest of the day (NXT closes at 20:00) into the next trading day.
-        target = m.start_ns + 12 * 3600 * NS
+        # Run through the rest of the day (NXT closes at 20:00) into the night: Friday stays the
+        # market's day, as it closed, and is not history yet.
+        night = m.start_ns + 15 * 3600 * NS
+        clock.advance_to(night)
+        m.advance(night)
+        closed = m.engine.digest()
+        assert m.day == DAY and m.engine.day == DAY and m.rolls_at == kst_ns(date(2026, 11, 23), time(8))
+        assert len(m.store.get("index_daily", "KOSPI", 20261120, 20261120)) == 1  # recorded at the close
+        sunday = kst_ns(date(2026, 11, 22), time(23, 59, 59))
+        clock.advance_to(sunday)
+        assert m.advance(sunday) == 0 and m.engine.digest() == closed
+        # Monday's first session (NXT's pre-market at 08:00) opens Monday.
+        target = m.rolls_at
         clock.advance_to(target)
         m.advance(target)
-        assert m.day == date(2026, 11, 23)  # Friday's day rolled into Monday
+        assert m.day == date(2026, 11, 23) and m.rolls_at is None
         rows = m.store.get("index_daily", "KOSPI", 20261120, 20261120)
         assert len(rows) == 1
         # The recorded close is the level the engine published at the close, and the new
@@ -85,6 +97,11 @@ def test_the_market_starts_at_the_time_asked_for() -> None:
     m = Market(Settings(day=DAY, start=time(9, 0, 30), history_years=0, scale=0.01))
     try:
         asked = int(datetime(2026, 11, 20, 9, 0, 30, tzinfo=KST).timestamp()) * NS
-        assert 0 <= m.start_ns - asked < 10 * NS  # the clock runs from there while the market builds
+        # The clock stands there while the market builds and catches up, and runs from there.
+        time_module.sleep(0.05)
+        assert m.start_ns == asked and m.clock.now_ns() == asked and m.clock.paused
+        m.catch_up()
+        assert m.engine.last_time <= asked and not m.clock.paused
+        assert asked < m.clock.now_ns() < asked + 5 * NS
     finally:
         m.close()

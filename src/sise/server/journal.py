@@ -4,7 +4,8 @@
 ``sise.sources.recording``, each batch flushed as it is written, so a killed server leaves a
 readable prefix) and snapshots of the simulator (``MarketSimulator.snapshot``), with how many
 batches and bytes of the journal each follows: one where the catch-up to the start time ends, then
-one about every ``SNAPSHOT_EVERY_S`` of wall time, taken between two live batches. The last two
+one about every ``SNAPSHOT_EVERY_S`` of wall time, taken between two live batches, and one at the
+day's end (the market serves the finished day until the next one's pre-market). The last two
 snapshots are kept, each written to a temporary file and renamed into place.
 
 A server resuming the day (``Market.resumed``) applies the journal's batches up to the latest
@@ -233,6 +234,9 @@ class Journal:
             if not market.ready and sim.cursor_ns == market.start_ns and sim.step_ns == market.live_step_ns:
                 journal.snapshot(sim)
                 self._drop_other_days(market)
+        # The day's end: a restart in the evening or the night finds the day whole, simulating
+        # none of it again.
+        journal.snapshot(sim)
 
     def _resume(self, market: Market, opened: OpenedDay, opening: str) -> _DayJournal | None:
         """Bring the engine and the simulator to the latest usable snapshot; ``None`` (nothing

@@ -2,9 +2,14 @@
 
 ``Market`` builds everything from ``Settings`` and keeps the engine in step with the clock: a
 batch is applied only once market time has passed its end, so the APIs never see the future.
-At start-up the day is caught up to the clock in large steps; live, each batch covers about a
-quarter of a second of wall time (one second of market time at 1×), so a live server spends its
-time serving rather than simulating.
+At start-up the day is caught up to the clock in large steps, on a clock that stands still until
+the market is ready (building takes no market time); live, each batch covers about a quarter of a
+second of wall time (one second of market time at 1×), so a live server spends its time serving
+rather than simulating.
+
+After its last session (NXT's after-market) a day stays the market's day through the evening and
+the night, as the vendors serve it: the next trading day opens, and the finished one becomes
+history, when the next day's first session (its pre-market) begins.
 """
 
 from __future__ import annotations
@@ -43,8 +48,8 @@ from sise.server.history import (
     restore_carry,
     week52_text,
 )
-from sise.sources.clock import Clock
-from sise.sources.day import OpenedDay, build_market, open_day, week52_before
+from sise.sources.clock import Clock, simulation_start
+from sise.sources.day import OpenedDay, build_market, first_session_ns, open_day, week52_before
 from sise.sources.futures_history import backfill_futures
 from sise.sources.history import backfill
 from sise.sources.simulator import MarketSimulator, SimConfig
@@ -61,6 +66,10 @@ CATCH_UP_STEP_S = 60
 LIVE_WALL_STEP_S = 0.25
 #: Wall seconds between records of the market time reached (what a restart resumes from).
 POSITION_EVERY_S = 1.0
+
+#: What ``Engine.end_day`` replaces (the closing values it carries into the next day): put back
+#: after the close's rows are recorded, so that the finished day is served as it closed.
+_END_DAY_MOVES = ("prev_close", "nav_prev", "foreign_start", "high52", "low52")
 
 #: Where a day's batches come from, asked each time a day opens with the market and the day just
 #: opened on its engine. The default is the day's simulator; ``sise.server.recorder`` writes them
@@ -114,18 +123,24 @@ class Market:
         self.from_settings = not reused and self.imported is None
         #: Where an earlier run on this data directory stood, when this run resumes there.
         self.resumed: Position | None = None
+        #: The clock is this market's own: it stands at the start until the catch-up is done.
+        self._own_clock = clock is None
         if clock is None:
             stood = Position.parse(self.store.get_meta("position")) if reused else None
             if stood is not None and settings.day is None and settings.start is None:
-                # The very market time reached; the open day may already be the next one (a
-                # roll-over opens it the evening before).
+                # The very market time reached (after the close, the finished day until the next
+                # day's first session).
                 self.resumed = stood
-                clock = Clock(stood.time_ns, speed=settings.speed)
+                start = stood.time_ns
             else:
                 day = settings.day
                 if day is None and self.imported is not None and not reused:
                     day = next_trading_day(self.imported.last)
-                clock = Clock.for_simulation(day=day, at=settings.start, speed=settings.speed)
+                start = simulation_start(day, settings.start)
+            # Standing at the start until ``catch_up`` is done: building takes no market time.
+            clock = Clock(start, speed=settings.speed)
+            clock.pause()
+            clock.jump(start)
         self.clock = clock
         self.day = self.resumed.day if self.resumed is not None else self.clock.today()
         if self.imported is not None and not reused and self.day <= self.imported.last:
@@ -144,6 +159,7 @@ class Market:
         self._week52: dict[date, Week52] = {}  # read ahead for the day ``_open`` opens next
         # The exact 52-week highs and lows of the day opened at a roll-over, read on a thread.
         self._week52_job: Future[Week52] | None = None
+        self._week52_next: Future[Week52] | None = None  # the next day's, read after the close
         self._reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sise-week52")
         if reused and restore_carry(self.store.get_meta("carry"), self.engine, self.day):
             week52 = parse_week52(self.store.get_meta("week52"), self.day)
@@ -163,6 +179,9 @@ class Market:
         self.live_step_ns = CATCH_UP_STEP_S * NS
         self._producer: _Producer | None = None
         self._catch_up_to: int | None = None
+        #: Set once the day's last batch has been applied: when the next day opens (its first
+        #: session); until then the finished day is served as it closed.
+        self.rolls_at: int | None = None
         #: Set when the day resumes from a journal (``sise.server.journal``): catch-up keeps the
         #: simulator's restored step, so the batches made again are those made before.
         self.steps_kept = False
@@ -199,7 +218,9 @@ class Market:
         last = self.store.last_date("stock_daily")
         want = yyyymmdd(previous_trading_day(self.day))
         where = self.settings.data_dir
-        if last is not None and last != want:
+        # Resumed in the evening or the night, the day served has closed and is history already.
+        closed = self.resumed is not None and last == yyyymmdd(self.day)
+        if last is not None and last != want and not closed:
             stood = Position.parse(self.store.get_meta("position"))
             at = f"; it stood at {kst_datetime(stood.time_ns):%Y-%m-%d %H:%M:%S} KST" if stood else ""
             raise StoreError(
@@ -243,19 +264,23 @@ class Market:
     def advance(self, now_ns: int) -> int:
         """Apply every batch that ends at or before ``now_ns``; returns how many were applied.
 
-        When the day's last batch has been applied the day closes and the next trading day opens
-        (its first batch starts at the next pre-market)."""
+        After the day's last batch the market keeps the finished day until the next trading day's
+        first session begins (``rolls_at``); then the day closes and the next one opens."""
         applied = 0
         while True:
-            if self._pending is None:
+            if self._pending is None and self.rolls_at is None:
                 self._pending = self._next_batch()
-                if self._pending is None:
-                    self._roll_day()
-                    continue
-            end = self._pending.end_time or 0
-            if end > now_ns:
+                if self._pending is None:  # the day's last session is over
+                    self._close_day()
+            batch = self._pending
+            if batch is None:
+                if self.rolls_at is not None and now_ns < self.rolls_at:
+                    return applied
+                self._roll_day()
+                continue
+            if (batch.end_time or 0) > now_ns:
                 return applied
-            batch, self._pending = self._pending, None
+            self._pending = None
             if self._week52_job is not None:
                 self._week52_ready(self._week52_job.result())
             self.engine.apply(batch)
@@ -279,25 +304,45 @@ class Market:
             self.sim.step_ns = int(min(gap, CATCH_UP_STEP_S * NS)) if gap > 0 else self.live_step_ns
         return next(self._batches, None)
 
-    def _roll_day(self) -> None:
-        finished = self.day
-        self.engine.end_day()
-        # Keep history current: the finished day becomes rows of every history table.
-        rows = record_day(self.store, self.engine, self.universe, finished)
-        log.info("closed %s (%d rows of history in %d tables)", finished, sum(rows.values()), len(rows))
-        record_bars(self.store, self.engine, finished, keep_days=self.settings.bar_days)
-        self._stop_producer()
+    def _close_day(self) -> None:
+        """The day's last session is over. Its rows become history now (durable at once, and what
+        the next day's 52-week highs and lows are read from, on a thread, through the night),
+        while the engine keeps serving the day as it closed until the next one opens."""
+        finished, e = self.day, self.engine
+        serving = {name: getattr(e, name) for name in _END_DAY_MOVES}  # end_day replaces, never edits
+        e.end_day()
+        if self.store.get_meta("closed") != finished.isoformat():  # else a restart in the night
+            rows = record_day(self.store, e, self.universe, finished)
+            log.info("closed %s (%d rows of history in %d tables)", finished, sum(rows.values()), len(rows))
+            record_bars(self.store, e, finished, keep_days=self.settings.bar_days)
+            # After the rows: the store commits in order, so a day marked closed has them all.
+            self.store.set_meta("closed", finished.isoformat())
         day = next_trading_day(finished)
-        self.store.set_meta("carry", carry_text(self.engine, day))
         if self.settings.history_years > 0 and getattr(self.store, "thread_safe", False):
             # A year of the whole market is read on a thread; the day opens on the running highs
             # and lows, replaced by the exact ones before its first event (``_week52_ready``).
             # (A store in memory reads it in milliseconds, when the day opens.)
-            job = self._reader.submit(week52_before, self.store, self.universe, day, self.engine.n)
-            # Kept as soon as read, so that a restart in the night before ``day`` need not read it.
+            job = self._reader.submit(week52_before, self.store, self.universe, day, e.n)
+            # Kept as soon as read, so that a restart in the night need not read it again.
             job.add_done_callback(lambda done: self._keep_week52(day, done))
-            self._week52_job = job
-            self._week52[day] = (self.engine.high52.copy(), self.engine.low52.copy())
+            self._week52_next = job
+            self._week52[day] = (e.high52.copy(), e.low52.copy())
+        for name, value in serving.items():
+            setattr(e, name, value)
+        e.day = finished
+        e.version += 1
+        self.rolls_at = first_session_ns(day)
+
+    def _roll_day(self) -> None:
+        """The next day's first session begins: the finished day ends (``end_day`` again, to the
+        same closing values: nothing traded since the close) and the next one opens."""
+        finished = self.day
+        self.engine.end_day()
+        self._stop_producer()
+        day = next_trading_day(finished)
+        self.store.set_meta("carry", carry_text(self.engine, day))
+        self._week52_job, self._week52_next = self._week52_next, None
+        self.rolls_at = None
         self._open(day)
         if self.ready:
             self._start_producer()
@@ -307,7 +352,7 @@ class Market:
         ``batches`` from that time on: a replay seeking backwards."""
         self._stop_producer()
         self.engine = engine
-        self._batches, self._pending = batches, None
+        self._batches, self._pending, self.rolls_at = batches, None, None
         if self.ready:
             self._start_producer()
 
@@ -328,8 +373,11 @@ class Market:
         # wait for it, so that a server killed after this loses no history and resumes from here.
         self.save_position(self.start_ns)
         self.store.flush()
-        self._start_producer()
+        if self.rolls_at is None:
+            self._start_producer()
         self.ready = True
+        if self._own_clock:
+            self.clock.resume()
 
     def _start_producer(self) -> None:
         self._producer = _Producer(self._batches)
@@ -359,7 +407,7 @@ class Market:
                 if monotonic() - self._position_saved >= POSITION_EVERY_S:
                     self._position_saved = monotonic()
                     self.save_position(now)
-                pending = self._pending.end_time if self._pending is not None else None
+                pending = self._pending.end_time if self._pending is not None else self.rolls_at
                 if pending is None:
                     await asyncio.sleep(0.05)
                     continue

@@ -18,13 +18,16 @@ import numpy.typing as npt
 
 from sise.engine.engine import Engine
 from sise.market.derivatives import extend_universe
+from sise.market.sessions import schedule_for
+from sise.market.timeutil import kst_ns
+from sise.market.types import Venue
 from sise.market.universe import Universe
 from sise.sources.actions import CorporateAction, action_rows, actions_on, apply_actions
 from sise.sources.history import week52
 from sise.sources.simulator import MarketSimulator, SimConfig
 from sise.store.base import HistoryStore
 
-__all__ = ["OpenedDay", "build_market", "open_day", "week52_before"]
+__all__ = ["OpenedDay", "build_market", "first_session_ns", "open_day", "week52_before"]
 
 
 def build_market(base: Universe, day: date, *, derivatives: bool = True) -> tuple[Universe, Engine]:
@@ -35,6 +38,12 @@ def build_market(base: Universe, day: date, *, derivatives: bool = True) -> tupl
     """
     universe = extend_universe(base, day, {}) if derivatives else base
     return universe, Engine.from_universe(universe)
+
+
+def first_session_ns(day: date) -> int:
+    """Market ns at which ``day``'s first session begins (NXT's pre-market, else KRX's): where its
+    simulated day starts, and until when a market serves the trading day before it."""
+    return min(kst_ns(day, w.start) for v in (Venue.KRX, Venue.NXT) for w in schedule_for(day, v).windows)
 
 
 @dataclass(frozen=True, slots=True)
