@@ -15,7 +15,6 @@ import pytest
 
 from sise.engine.engine import Engine
 from sise.market.timeutil import NS, kst_ns
-from sise.market.types import Venue
 from sise.market.universe import build_universe
 from sise.sources.simulator import MarketSimulator, SimConfig
 
