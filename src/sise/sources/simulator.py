@@ -9,9 +9,11 @@ The model, in short:
 
 - **Prices.** Each instrument has a latent log price driven by a market factor, an industry
   factor and Student-t idiosyncratic noise (betas, volatilities and jump rates from
-  ``SimParams``), with a U-shaped volatility profile, Poisson jumps and an overnight gap realised
-  through the pre-open. Trades print at the touch around the latent price, on the tick grid and
-  inside the day's limits; at a limit the book locks (heavy resting size, few trades).
+  ``SimParams``), with a U-shaped volatility profile (extra variance at the open), a market-wide
+  stochastic-volatility state (clustering), Poisson jumps and an overnight gap realised through
+  the pre-open. Trades print at the touch around the latent price, on the tick grid and inside
+  the day's limits; a latent price reaching a limit locks there behind a resting queue (trades at
+  the limit only, few of them) until the queue is taken or the lock breaks.
 - **Arrivals.** Trades arrive as a discretised Hawkes process per instrument: a baseline that
   follows the intraday U-profile plus self-excitation decaying with the step, so activity
   clusters. Trade sizes are heavy-tailed in KRW.
@@ -188,7 +190,7 @@ class _Latent:
     static_ref: I64  # static-VI reference: the last auction price
     vi_until: I64  # ns; 0 when no VI auction runs
     close: I64  # today's closing price, once printed
-    sv: F64  # (1,) log-volatility state of the market factor (OU, stationary σ _SV_SIGMA)
+    sv: F64  # (1,) market-wide log-volatility state (OU, stationary σ _SV_SIGMA)
     lock: npt.NDArray[np.int8]  # +1 locked at the upper limit, −1 at the lower, 0 free
     queue: I64  # shares resting at the locked limit
 
