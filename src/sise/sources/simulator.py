@@ -89,13 +89,15 @@ _MIX = {
 }
 _FOREIGN = np.array([Investor.FOREIGN, Investor.OTHER_FOREIGN])
 
-# Volatility clustering (inferred): every diffusive innovation's σ (market, industry, own) is multiplied by
-# exp(x − s²), x an Ornstein-Uhlenbeck log-volatility with stationary σ ``s`` and time constant
-# ``τ``, so the mean variance stays on target while calm and stressed stretches last tens of
-# minutes. x is clipped at ±3 s: bounded, no explosions.
-_SV_SIGMA = 0.5
+# Volatility clustering (inferred): the variance of every diffusive move of the regular session
+# (market, industry, own) is multiplied by exp(2x), x an Ornstein-Uhlenbeck log-volatility with
+# stationary σ ``s`` and time constant ``τ`` drawn once per day on a grid of slots, clipped at ±3 s
+# (bounded) and normalised to a mean of 1 over the session: calm and stressed stretches last tens
+# of minutes while the day's variance stays on target (day-to-day variation is the factor model's).
+_SV_SIGMA = 0.7
 _SV_TAU_S = 1200.0
 _SV_CLIP = 3.0
+_SV_SLOT_S = 10
 # Extra variance at the open (inferred): 1 + A·exp(−t/τ) times the activity profile, so the
 # composite's first 30 minutes move about twice as much per minute as midday (KRX: 1.5–3×).
 _OPEN_EXTRA_VAR = 0.6
@@ -190,7 +192,6 @@ class _Latent:
     static_ref: I64  # static-VI reference: the last auction price
     vi_until: I64  # ns; 0 when no VI auction runs
     close: I64  # today's closing price, once printed
-    sv: F64  # (1,) market-wide log-volatility state (OU, stationary σ _SV_SIGMA)
     lock: npt.NDArray[np.int8]  # +1 locked at the upper limit, −1 at the lower, 0 free
     queue: I64  # shares resting at the locked limit
 
@@ -238,7 +239,6 @@ class MarketSimulator:
             static_ref=base.copy(),
             vi_until=np.zeros(n, np.int64),
             close=np.zeros(n, np.int64),
-            sv=np.array([self.rng_price.normal(0.0, _SV_SIGMA)]),
             lock=np.zeros(n, np.int8),
             queue=np.zeros(n, np.int64),
         )
@@ -259,6 +259,7 @@ class MarketSimulator:
         self.total_trades = FULL_SCALE_TRADES * config.scale
         self.reg_s = self._seconds(self.open_time, self.close_time)
         self.profile = u_profile(self.reg_s)
+        self.vol_state = _vol_state(np.random.default_rng(streams[6]), self.reg_s)
         # Variance follows activity (the U-shape), with extra variance while the open digests the
         # night's news (krx_rules §8.2); normalised so the day's variance stays on target.
         open_var = 1.0 + _OPEN_EXTRA_VAR * np.exp(-np.arange(self.reg_s) / _OPEN_TAU_S)
@@ -477,14 +478,14 @@ class MarketSimulator:
         if in_session:
             k = int(min(max((t - self.t_open) // NS, 0), self.reg_s - 1))
             vp = float(self.vol_profile[k])
+            # The volatility state over the slots this step covers.
+            k1 = max(int(min((t1 - self.t_open) // NS, self.reg_s)), k + 1)
+            state = float(self.vol_state[k // _SV_SLOT_S : -(-k1 // _SV_SLOT_S)].mean())
         else:
             vp = 0.25  # quiet after-hours drift (NXT after-market, single-price calls)
+            state = 1.0
         scale = np.sqrt(dt / self.reg_s) * vp
-        # Volatility clustering: the OU log-volatility state steps exactly over dt.
-        a = np.exp(-dt / _SV_TAU_S)
-        sv = a * lat.sv + _SV_SIGMA * np.sqrt(1.0 - a * a) * rng.standard_normal(1)
-        lat.sv = np.clip(sv, -_SV_CLIP * _SV_SIGMA, _SV_CLIP * _SV_SIGMA)
-        factor_scale = scale * float(np.exp(lat.sv[0] - _SV_SIGMA**2))
+        factor_scale = scale * np.sqrt(state)
         z_m = rng.standard_normal()
         n_ind = int(p.industry.max()) + 1
         z_i = rng.standard_normal(n_ind)
@@ -971,3 +972,18 @@ class MarketSimulator:
         bk["bid_count"][:, 0] = np.where(at_up, orders, bk["bid_count"][:, 0])
         bk["ask_count"][:, 0] = np.where(at_lo, orders, bk["ask_count"][:, 0])
         return bk
+
+
+def _vol_state(rng: np.random.Generator, seconds: int) -> F64:
+    """The day's variance multiplier per ``_SV_SLOT_S`` slot of the regular session: exp(2x) of an
+    Ornstein-Uhlenbeck x (exact steps), clipped, normalised to a mean of 1."""
+    n = -(-seconds // _SV_SLOT_S)
+    a = float(np.exp(-_SV_SLOT_S / _SV_TAU_S))
+    z = rng.standard_normal(n) * _SV_SIGMA
+    x = np.empty(n)
+    x[0] = z[0]
+    sd = np.sqrt(1.0 - a * a)
+    for i in range(1, n):
+        x[i] = a * x[i - 1] + sd * z[i]
+    v = np.exp(2.0 * np.clip(x, -_SV_CLIP * _SV_SIGMA, _SV_CLIP * _SV_SIGMA))
+    return np.asarray(v / v.mean(), np.float64)
