@@ -163,6 +163,12 @@ def test_a_stock_at_its_limit_locks_there(day: Day) -> None:
     # KRX: a large majority of the stocks that touch a limit close locked at it.
     closed = (up & (e.index_price >= e.upper)) | (lo & (e.index_price <= e.lower))
     assert closed[touched].mean() >= 0.6
+    # The book shows the lock: the queue at the limit dwarfs the next level (limit-down: the offer).
+    book = e.books[Venue.KRX]
+    for i in np.flatnonzero(closed):
+        price, qty = (book.bid_price, book.bid_qty) if up[i] else (book.ask_price, book.ask_qty)
+        limit = e.upper[i] if up[i] else e.lower[i]
+        assert price[i, 0] == limit and qty[i, 0] > 5 * max(qty[i, 1], 1)
     # Once locked, trades print at the limit only (sellers hitting the bid queue), and few of them.
     tr, open_ns, close_ns = krx_regular(day)
     tr = tr[(tr["time"] > open_ns) & (tr["time"] < close_ns - 10 * 60 * NS)]
