@@ -46,12 +46,9 @@ def test_kill_9_at_random_moments_never_corrupts_or_loses_history(tmp_path: Path
             time.sleep(rng.uniform(0.0, 2.5))  # the market runs, rolls over, saves its position
             s.proc.kill()
             s.proc.wait()
-            if round_ == 3:
-                # Resumed on the day the roll-over opened (the evening before it): the finished
-                # day's journal is gone, the new day's was usable.
-                assert "opened 2026-11-23" in s.output(), s.output()
-                assert "opening differs" not in s.output(), s.output()
-                assert sorted({p.name[:10] for p in (tmp_path / "journal").iterdir()}) == ["2026-11-23"]
+            if round_:
+                # Resumed from the day's journal, through the close and into the night.
+                assert "from its journal" in s.output(), s.output()
         db = sqlite3.connect(tmp_path / "history.sqlite")
         try:
             assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"

@@ -153,6 +153,43 @@ def test_vi_and_limit_hits_happen_at_plausible_rates(day: Day) -> None:
     assert at_limit <= 60  # a handful of limit hits on a normal day, not hundreds
 
 
+def test_a_stock_at_its_limit_locks_there(day: Day) -> None:
+    e = day.engine
+    st = e.state(Venue.KRX)
+    traded = st.count > 0
+    up, lo = traded & (st.high >= e.upper), traded & (st.low <= e.lower)
+    touched = np.flatnonzero(up | lo)
+    assert len(touched) >= 2
+    # KRX: a large majority of the stocks that touch a limit close locked at it.
+    closed = (up & (e.index_price >= e.upper)) | (lo & (e.index_price <= e.lower))
+    assert closed[touched].mean() >= 0.6
+    # The book shows the lock: the queue at the limit dwarfs the next level (limit-down: the offer).
+    book = e.books[Venue.KRX]
+    for i in np.flatnonzero(closed):
+        price, qty = (book.bid_price, book.bid_qty) if up[i] else (book.ask_price, book.ask_qty)
+        limit = e.upper[i] if up[i] else e.lower[i]
+        assert price[i, 0] == limit and qty[i, 0] > 5 * max(qty[i, 1], 1)
+    # Once locked, trades print at the limit only (sellers hitting the bid queue), and few of them.
+    tr, open_ns, close_ns = krx_regular(day)
+    tr = tr[(tr["time"] > open_ns) & (tr["time"] < close_ns - 10 * 60 * NS)]
+    at_limit = before = after = 0
+    minutes_before = minutes_after = 0.0
+    for i in np.flatnonzero(closed):
+        mine = tr[tr["inst"] == i]
+        limit = e.upper[i] if up[i] else e.lower[i]
+        if not np.any(mine["price"] == limit):
+            continue  # locked in the last minutes or by the closing auction
+        locked_at = int(mine["time"][mine["price"] == limit].min())
+        later = mine[mine["time"] > locked_at]
+        at_limit += int((later["price"] == limit).sum())
+        after += len(later)
+        before += int((mine["time"] < locked_at).sum())
+        minutes_before += (locked_at - open_ns) / NS / 60
+        minutes_after += (close_ns - 10 * 60 * NS - locked_at) / NS / 60
+    assert after > 0 and at_limit >= 0.9 * after
+    assert after / minutes_after < 0.5 * before / minutes_before
+
+
 def test_investor_mix_and_balance(day: Day) -> None:
     tr = day.trades[day.trades["venue"] == Venue.KRX]
     ins = day.universe.instruments

@@ -9,9 +9,11 @@ The model, in short:
 
 - **Prices.** Each instrument has a latent log price driven by a market factor, an industry
   factor and Student-t idiosyncratic noise (betas, volatilities and jump rates from
-  ``SimParams``), with a U-shaped volatility profile, Poisson jumps and an overnight gap realised
-  through the pre-open. Trades print at the touch around the latent price, on the tick grid and
-  inside the day's limits; at a limit the book locks (heavy resting size, few trades).
+  ``SimParams``), with a U-shaped volatility profile (extra variance at the open), a market-wide
+  stochastic-volatility state (clustering), Poisson jumps and an overnight gap realised through
+  the pre-open. Trades print at the touch around the latent price, on the tick grid and inside
+  the day's limits; a latent price reaching a limit locks there behind a resting queue (trades at
+  the limit only, few of them) until the queue is taken or the lock breaks.
 - **Arrivals.** Trades arrive as a discretised Hawkes process per instrument: a baseline that
   follows the intraday U-profile plus self-excitation decaying with the step, so activity
   clusters. Trade sizes are heavy-tailed in KRW.
@@ -76,7 +78,7 @@ F64 = npt.NDArray[np.float64]
 B = npt.NDArray[np.bool_]
 
 #: Bumped when ``MarketSimulator.snapshot``'s content changes (an older snapshot is refused).
-SNAPSHOT_VERSION = 1
+SNAPSHOT_VERSION = 2
 #: Trades in a whole-market day at scale 1.0 (KRX + NXT).
 FULL_SCALE_TRADES = 10_000_000
 
@@ -86,6 +88,29 @@ _MIX = {
     Market.KOSDAQ: [3.0, 0.5, 1.5, 1.5, 0.2, 0.3, 2.0, 0.2, 5.0, 68.0, 16.5, 0.8],
 }
 _FOREIGN = np.array([Investor.FOREIGN, Investor.OTHER_FOREIGN])
+
+# Volatility clustering (inferred): the variance of every diffusive move of the regular session
+# (market, industry, own) is multiplied by exp(2x), x an Ornstein-Uhlenbeck log-volatility with
+# stationary σ ``s`` and time constant ``τ`` drawn once per day on a grid of slots, clipped at ±3 s
+# (bounded) and normalised to a mean of 1 over the session: calm and stressed stretches last tens
+# of minutes while the day's variance stays on target (day-to-day variation is the factor model's).
+_SV_SIGMA = 0.7
+_SV_TAU_S = 1200.0
+_SV_CLIP = 3.0
+_SV_SLOT_S = 10
+# Extra variance at the open (inferred): 1 + A·exp(−t/τ) times the activity profile, so the
+# composite's first 30 minutes move about twice as much per minute as midday (KRX: 1.5–3×).
+_OPEN_EXTRA_VAR = 0.6
+_OPEN_TAU_S = 900.0
+# Per-trade noise of the trade price around the latent price (log), small next to a tick.
+_TRADE_NOISE = 0.0003
+# Limit locks (inferred): a stock whose latent price reaches a limit locks there behind a resting
+# queue of this share of its expected daily value (uniform), and breaks free at this hazard per
+# hour of regular session, or when sellers (buyers) exhaust the queue; a broken lock falls back
+# by a uniform 1–5 %.
+_LOCK_QUEUE = (0.3, 1.5)
+_LOCK_BREAK_PER_H = 0.05
+_LOCK_FALLBACK = (0.01, 0.05)
 _INST = np.array([int(i) for i in INSTITUTIONS])
 
 
@@ -167,6 +192,8 @@ class _Latent:
     static_ref: I64  # static-VI reference: the last auction price
     vi_until: I64  # ns; 0 when no VI auction runs
     close: I64  # today's closing price, once printed
+    lock: npt.NDArray[np.int8]  # +1 locked at the upper limit, −1 at the lower, 0 free
+    queue: I64  # shares resting at the locked limit
 
 
 class MarketSimulator:
@@ -212,8 +239,13 @@ class MarketSimulator:
             static_ref=base.copy(),
             vi_until=np.zeros(n, np.int64),
             close=np.zeros(n, np.int64),
+            lock=np.zeros(n, np.int8),
+            queue=np.zeros(n, np.int64),
         )
         self.tables = self.t.tick_table
+        # The last free prices inside the limits: a latent price beyond them locks at the limit.
+        self.up_edge = np.maximum(upper - tick_sizes(np.maximum(upper - 1, 1), self.tables), 1)
+        self.lo_edge = lower + tick_sizes(np.maximum(lower, 1), self.tables)
         self.step_ns = config.step_s * NS  # batch length; may be changed between batches
         self.cursor_ns = 0  # start of the next batch once ``batches()`` runs
         # The simulated day: from the first pre-market to the end of the last after-market.
@@ -227,7 +259,12 @@ class MarketSimulator:
         self.total_trades = FULL_SCALE_TRADES * config.scale
         self.reg_s = self._seconds(self.open_time, self.close_time)
         self.profile = u_profile(self.reg_s)
-        self.vol_profile = np.sqrt(self.profile * self.reg_s)
+        self.vol_state = _vol_state(np.random.default_rng(streams[6]), self.reg_s)
+        # Variance follows activity (the U-shape), with extra variance while the open digests the
+        # night's news (krx_rules §8.2); normalised so the day's variance stays on target.
+        open_var = 1.0 + _OPEN_EXTRA_VAR * np.exp(-np.arange(self.reg_s) / _OPEN_TAU_S)
+        var = self.profile * open_var
+        self.vol_profile = np.sqrt(var / var.mean())
         self.mix = {m: np.asarray(v, np.float64) / sum(v) for m, v in _MIX.items()}
         self.members_foreign = np.array([m.foreign for m in universe.members], np.bool_)
         w = np.array([m.weight for m in universe.members], np.float64)
@@ -441,17 +478,22 @@ class MarketSimulator:
         if in_session:
             k = int(min(max((t - self.t_open) // NS, 0), self.reg_s - 1))
             vp = float(self.vol_profile[k])
+            # The volatility state over the slots this step covers.
+            k1 = max(int(min((t1 - self.t_open) // NS, self.reg_s)), k + 1)
+            state = float(self.vol_state[k // _SV_SLOT_S : -(-k1 // _SV_SLOT_S)].mean())
         else:
             vp = 0.25  # quiet after-hours drift (NXT after-market, single-price calls)
+            state = 1.0
         scale = np.sqrt(dt / self.reg_s) * vp
+        factor_scale = scale * np.sqrt(state)
         z_m = rng.standard_normal()
         n_ind = int(p.industry.max()) + 1
         z_i = rng.standard_normal(n_ind)
         eps = rng.standard_t(4, n) / np.sqrt(2.0)
         m_vol = 0.011
-        ret = p.beta * m_vol * scale * z_m + 0.006 * scale * z_i[p.industry]
+        ret = p.beta * m_vol * factor_scale * z_m + 0.006 * factor_scale * z_i[p.industry]
         idio = np.sqrt(np.maximum(p.vol_day**2 - (p.beta * m_vol) ** 2 - 0.006**2, 1e-6))
-        ret += idio * scale * eps
+        ret += idio * factor_scale * eps
         if self.shock_at is not None and t <= self.shock_at < t1 and self.cfg.shock is not None:
             ret += self.cfg.shock[1] * np.where(self.t.kind == InstrumentKind.STOCK, p.beta, 0.0)
         if in_session:
@@ -465,9 +507,45 @@ class MarketSimulator:
                 k = int(news.sum())
                 ret[news] += rng.uniform(0.22, 0.40, k) * np.where(rng.random(k) < 0.7, 1.0, -1.0)
         ret = self._track_indices(ret, 0.0003 * scale)
-        # Keep the latent price within the limits' log band (a locked stock stays pinned).
-        lat.logp = np.clip(lat.logp + np.where(p.tradable, ret, 0.0), np.log(self.lower), np.log(self.upper))
+        if in_session:
+            self._break_locks(dt)
+        # A locked stock stays pinned at its limit; a free one that reaches a limit locks there.
+        free = p.tradable & (lat.lock == 0)
+        logp = np.where(free, lat.logp + ret, lat.logp)
+        price = np.exp(logp)
+        self._lock(np.flatnonzero(free & (price >= self.up_edge)), 1)
+        self._lock(np.flatnonzero(free & (price < self.lo_edge + 0.5)), -1)
+        lat.logp = np.where(lat.lock == 0, logp, lat.logp)
         self.basis = 0.9 * self.basis + rng.normal(0.0, 0.05)
+
+    def _lock(self, insts: npt.NDArray[np.intp], side: int) -> None:
+        """Lock ``insts`` at their upper (``side`` 1) or lower (−1) limit behind a resting queue."""
+        if not len(insts):
+            return
+        lat = self.lat
+        limit = self.upper[insts] if side > 0 else self.lower[insts]
+        lat.lock[insts] = side
+        lat.logp[insts] = np.log(limit)
+        share = self.rng_price.uniform(*_LOCK_QUEUE, len(insts))
+        value = self.total_trades * self.p.activity[insts] * 2.0e6 * share
+        lat.queue[insts] = np.maximum(1, (value / limit).astype(np.int64))
+
+    def _break_locks(self, dt: float) -> None:
+        """Locks break at a constant hazard (a large order on the other side takes the queue)."""
+        locked = np.flatnonzero(self.lat.lock != 0)
+        if len(locked):
+            hit = self.rng_price.random(len(locked)) < -np.expm1(-_LOCK_BREAK_PER_H * dt / 3600.0)
+            self._unlock(locked[hit])
+
+    def _unlock(self, insts: npt.NDArray[np.intp]) -> None:
+        """Free ``insts`` from their lock: the price falls back inside the limits."""
+        if not len(insts):
+            return
+        lat = self.lat
+        back = self.rng_price.uniform(*_LOCK_FALLBACK, len(insts))
+        lat.logp[insts] -= lat.lock[insts] * back
+        lat.lock[insts] = 0
+        lat.queue[insts] = 0
 
     def _track_indices(self, ret: F64, noise: float) -> F64:
         """ETFs/ETNs on a domestic index move with it (times their leverage), plus tracking noise."""
@@ -531,14 +609,16 @@ class MarketSimulator:
         return [b, Batch(statuses=st[np.argsort(at, kind="stable")])]
 
     def _touch_price(self, logp: F64, insts: npt.NDArray[np.intp], buy: B) -> I64:
-        """Trade prices at the touch around the latent price: the ask for buys, the bid for sells."""
+        """Trade prices at the touch around the latent price: the ask for buys, the bid for sells;
+        a locked instrument trades at its limit."""
         m = np.exp(logp)
         tab = self.tables[insts]
         raw = np.floor(m).astype(np.int64)
         bid = raw - raw % tick_sizes(raw, tab)
         ask = bid + tick_sizes(bid, tab)
-        px = np.where(buy, ask, bid)
-        return np.clip(px, self.lower[insts], self.upper[insts])
+        px = np.clip(np.where(buy, ask, bid), self.lower[insts], self.upper[insts])
+        lock = self.lat.lock[insts]
+        return np.where(lock > 0, self.upper[insts], np.where(lock < 0, self.lower[insts], px))
 
     # -- continuous trading ------------------------------------------------------------------------
 
@@ -563,9 +643,7 @@ class MarketSimulator:
         base_rate = rate * p.activity * ((1 - self.cfg.branching) if venue == Venue.KRX else 1.0)
         mu = np.where(ok, base_rate, 0.0)
         # At a limit the book is locked: few trades.
-        price_now = np.exp(lat.logp)
-        locked = (price_now >= self.upper) | (price_now <= self.lower)
-        mu = np.where(locked, mu * 0.05, mu)
+        mu = np.where(lat.lock != 0, mu * 0.05, mu)
         # Nothing trades continuously while its VI auction runs, excitation or not.
         lam = np.where(ok, mu + (lat.exc if venue == Venue.KRX else 0.0), 0.0)
         counts = rng.poisson(lam * dt)
@@ -583,10 +661,23 @@ class MarketSimulator:
         insts = insts[order]
         order = np.argsort(times, kind="stable")
         times = times[order]
-        # Price path within the step: small noise around the latent price, trades at the touch.
-        noise = rng.normal(0.0, 0.0008, k_tot)
-        buy = rng.random(k_tot) < 0.5 + np.clip(noise * 150, -0.2, 0.2)
-        logp = lat.logp[insts] + noise
+        # Price path within the step: small noise around the latent price, trades at the touch; a
+        # free price stays off the limits (reaching one locks it, in ``_move``). A trade prints at
+        # the tick nearer its price (a buy when it sits in the upper half of the spread): where
+        # the tick is wide next to the noise, the last price follows the latent one instead of
+        # bouncing between bid and ask at random.
+        noise = rng.normal(0.0, _TRADE_NOISE, k_tot)
+        logp = np.clip(
+            lat.logp[insts] + noise, np.log(self.lo_edge[insts] + 0.5), np.log(self.up_edge[insts] - 0.5)
+        )
+        m = np.exp(logp)
+        raw = np.floor(m).astype(np.int64)
+        tab = self.tables[insts]
+        bid = raw - raw % tick_sizes(raw, tab)
+        buy = (m - bid) >= 0.5 * tick_sizes(bid, tab)
+        # At a locked limit sellers hit the bid queue (limit-up) or buyers lift the offer (limit-down).
+        lock = lat.lock[insts]
+        buy = np.where(lock > 0, False, np.where(lock < 0, True, buy))
         px = self._touch_price(logp, insts, buy)
         tr = self._trades(insts, times, px, buy, venue)
         vi = empty_statuses()
@@ -595,7 +686,18 @@ class MarketSimulator:
             if len(tr):
                 rows = last_rows(tr["inst"], self.n)
                 lat.last[tr["inst"][rows]] = tr["price"][rows]
+                self._take_queues(tr)
         return Batch(trades=tr, books=self._books(tr), statuses=vi)
+
+    def _take_queues(self, tr: npt.NDArray[np.void]) -> None:
+        """Trades at a locked limit take from its queue; an exhausted queue breaks the lock."""
+        lat = self.lat
+        at_lock = lat.lock[tr["inst"]] != 0
+        if not at_lock.any():
+            return
+        taken = np.bincount(tr["inst"][at_lock], weights=tr["qty"][at_lock], minlength=self.n)
+        lat.queue -= taken.astype(np.int64)
+        self._unlock(np.flatnonzero((lat.lock != 0) & (lat.queue <= 0)))
 
     def _vi_check(self, tr: npt.NDArray[np.void]) -> tuple[npt.NDArray[np.void], npt.NDArray[np.void]]:
         """Start VI where a trade would trigger it (``sise.market.stabilisers``; a trade at a price
@@ -862,8 +964,26 @@ class MarketSimulator:
             bk["bid_count"][:, lvl] = np.where(ok_b, 1 + qb // np.maximum(scale // 2, 1), 0)
             ask = np.where(ask > 0, ask + tick_sizes(ask, tab), 0)
             bid = np.where(bid > 1, bid - tick_sizes(np.maximum(bid - 1, 1), tab), 0)
-        # A locked limit shows the queue: heavy resting size at the limit price.
-        heavy = np.maximum(1, self.t.listed_shares[inst] // 500)
+        # A locked limit shows its queue: heavy resting size at the limit price.
+        heavy = np.maximum(self.lat.queue[inst], scale)
         bk["bid_qty"][:, 0] = np.where(at_up, heavy, bk["bid_qty"][:, 0])
         bk["ask_qty"][:, 0] = np.where(at_lo, heavy, bk["ask_qty"][:, 0])
+        orders = np.minimum(1 + heavy // np.maximum(scale // 2, 1), 99_999).astype(np.int32)
+        bk["bid_count"][:, 0] = np.where(at_up, orders, bk["bid_count"][:, 0])
+        bk["ask_count"][:, 0] = np.where(at_lo, orders, bk["ask_count"][:, 0])
         return bk
+
+
+def _vol_state(rng: np.random.Generator, seconds: int) -> F64:
+    """The day's variance multiplier per ``_SV_SLOT_S`` slot of the regular session: exp(2x) of an
+    Ornstein-Uhlenbeck x (exact steps), clipped, normalised to a mean of 1."""
+    n = -(-seconds // _SV_SLOT_S)
+    a = float(np.exp(-_SV_SLOT_S / _SV_TAU_S))
+    z = rng.standard_normal(n) * _SV_SIGMA
+    x = np.empty(n)
+    x[0] = z[0]
+    sd = np.sqrt(1.0 - a * a)
+    for i in range(1, n):
+        x[i] = a * x[i - 1] + sd * z[i]
+    v = np.exp(2.0 * np.clip(x, -_SV_CLIP * _SV_SIGMA, _SV_CLIP * _SV_SIGMA))
+    return np.asarray(v / v.mean(), np.float64)
