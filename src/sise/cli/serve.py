@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import os
 import signal
 import socket
 import sys
@@ -65,15 +66,21 @@ def serve(settings: Settings, options: ServeOptions, replay: Replay | None = Non
     previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
         return _serve(settings, options, replay, recorder)
-    except KeyboardInterrupt:  # during the build: nothing serves yet, nothing to wind down
-        print("sise: stopped", file=sys.stderr)
-        return 0
+    except KeyboardInterrupt:  # before serving: during the build
+        pass
     finally:
         signal.signal(signal.SIGTERM, previous)
         if recorder is not None:
             recorder.close()
         if replay is not None:
             replay.close()
+    # The build's worker threads (history writes, day preparation) would keep the interpreter
+    # from exiting until they finish, for up to a minute. Nothing serves yet and everything on
+    # disk is crash-safe (a history is marked complete only after its rows; journal and
+    # recording are readable at any cut), so the process ends here.
+    print("sise: stopped", file=sys.stderr, flush=True)
+    sys.stdout.flush()
+    os._exit(0)
 
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:
