@@ -22,11 +22,11 @@ def bind_port(host: str, port: int, option: str) -> socket.socket:
     """A TCP socket bound to ``host:port`` (not listening); ``option`` names the flag to change
     in the error (``--port``)."""
     try:
-        family, kind, proto, _, address = socket.getaddrinfo(
-            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
-        )[0]
+        found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
     except socket.gaierror as e:
         raise PortError(f"cannot listen on {host!r}: {e.strerror}; give another --host") from None
+    # One address: IPv4 when the name has one (``localhost`` is 127.0.0.1 to every client).
+    family, kind, proto, _, address = min(found, key=lambda a: a[0] != socket.AF_INET)
     sock = socket.socket(family, kind, proto)
     try:
         # As uvicorn does: a restart may take the port while the last run's connections linger.
