@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import signal
 import socket
 import stat
@@ -18,6 +19,7 @@ import pytest
 import requests
 
 from served import SISE, free_port, served
+from sise.cli.main import main
 from sise.cli.options import Count, Number
 from sise.server.datadir import default_data_dir
 
@@ -140,3 +142,16 @@ def test_ranges() -> None:
             Number(0.0)(bad)
     with pytest.raises(argparse.ArgumentTypeError, match=r"must be a whole number from 1 to 3, got '1\.5'"):
         Count(1, 3)("1.5")
+
+
+def test_serve_help_gives_every_option_its_default(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "1000")
+    with pytest.raises(SystemExit):
+        main(["serve", "--help"])
+    text = capsys.readouterr().out
+    entries = re.split(r"\n  (?=-)", text[text.index("options:") :])[1:]  # one per option
+    assert len(entries) > 20
+    for entry in entries:
+        assert "default" in entry or entry.startswith("-h, --help"), entry

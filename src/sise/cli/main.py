@@ -122,8 +122,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--speed",
         type=SPEED,
         default=None,
-        help=f"market-time speed, {SPEED.describe()} (inf: as fast as the engine goes); default 1, "
-        "a replay: the recorded one",
+        help=f"market-time speed, {SPEED.describe()} (inf: as fast as the engine goes; default 1, "
+        "a replay: the recorded one)",
     )
     srv.add_argument("--date", type=_date, default=None, help="trading day to simulate (default: today's)")
     srv.add_argument(
