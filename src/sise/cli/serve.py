@@ -190,15 +190,23 @@ def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
 
 
 class _Server(uvicorn.Server):
-    """A uvicorn server that leaves the signals to ``_run``: each server would otherwise take
-    SIGINT and SIGTERM for itself, the last one started winning them."""
+    """A uvicorn server that leaves the signals to ``_run`` (each server would otherwise take
+    SIGINT and SIGTERM for itself, the last one started winning them) and calls ``on_started``
+    the moment it listens, before the event loop can answer anyone on it."""
+
+    on_started: Callable[[], None] | None = None
 
     @contextlib.contextmanager
     def capture_signals(self) -> Generator[None, None, None]:
         yield
 
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets=sockets)
+        if self.started and not self.should_exit and self.on_started is not None:
+            self.on_started()
 
-def _server(app: OnePort, options: ServeOptions) -> uvicorn.Server:
+
+def _server(app: OnePort, options: ServeOptions) -> _Server:
     config = uvicorn.Config(
         app,
         log_level=options.log_level,
@@ -212,7 +220,7 @@ def _server(app: OnePort, options: ServeOptions) -> uvicorn.Server:
 
 
 async def _run(
-    market: Market, servers: list[uvicorn.Server], sockets: list[socket.socket], ready: Callable[[], None]
+    market: Market, servers: list[_Server], sockets: list[socket.socket], ready: Callable[[], None]
 ) -> None:
     loop = asyncio.get_running_loop()
     loop_task = asyncio.create_task(market.run())
@@ -236,15 +244,18 @@ async def _run(
 
     loop_task.add_done_callback(market_stopped)
     try:
-        pairs = zip(servers, sockets, strict=True)
-        tasks = [asyncio.create_task(s.serve(sockets=[sock])) for s, sock in pairs]
-        for task in tasks:  # one server ending (stopped, or failed to listen) ends them all
-            task.add_done_callback(lambda _: stop())
-        # Ready once every port listens: uvicorn sets ``started`` after it has.
-        while not all(s.started for s in servers) and not any(t.done() for t in tasks):
-            await asyncio.sleep(0.01)
-        if all(s.started for s in servers):
-            ready()
+        # The real port last, "ready" printed as it listens: by the time its /healthz can
+        # answer, every port listens and the banner is out.
+        servers[0].on_started = ready
+        tasks = []
+        for server, sock in reversed(list(zip(servers, sockets, strict=True))):
+            task = asyncio.create_task(server.serve(sockets=[sock]))
+            task.add_done_callback(lambda _: stop())  # one server ending ends them all
+            tasks.append(task)
+            while not server.started and not task.done():
+                await asyncio.sleep(0.005)
+            if not server.started:  # it could not listen: the others stop, the error is raised
+                break
         for outcome in await asyncio.gather(*tasks, return_exceptions=True):
             if isinstance(outcome, BaseException):
                 raise outcome
