@@ -45,7 +45,7 @@ def run_serve(
         (["--scale", "nan"], {}, "argument --scale: must be a number > 0 and ≤ 10, got 'nan'"),
         (["--history-years", "-1"], {}, "argument --history-years: must be a whole number from 0 to"),
         (["--speed", "0.01"], {}, "argument --speed: must be a number ≥ 0.1, or inf, got '0.01'"),
-        (["--port", "70000"], {}, "argument --port: must be a whole number from 1 to 65535"),
+        (["--port", "70000"], {}, "argument --port: must be a whole number from 0 to 65535"),
         (["--mock-port", "-1"], {}, "argument --mock-port: must be a whole number from 0 to 65535"),
         (["--date", "2031-01-02"], {}, "outside the supported KRX calendar range"),
         ([], {"SISE_KIWOOM_APPKEY": "abc"}, "set both SISE_KIWOOM_APPKEY and SISE_KIWOOM_SECRETKEY"),

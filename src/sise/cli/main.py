@@ -37,7 +37,7 @@ from sise.store.intraday import DEFAULT_BAR_DAYS
 
 WS_DEFAULTS = WsOptions()
 KOSCOM_WS_DEFAULTS = KoscomWsOptions()
-PORT = port()
+PORT = port(low=0)
 MOCK_PORT = port(low=0)
 SPEED = Number(MIN_SPEED, allow_inf=True)
 SCALE = Number(0.0, 10.0, low_open=True)  # the simulator's calibrated range
@@ -107,7 +107,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     srv.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     srv.add_argument(
-        "--port", type=PORT, default=8000, help="real (실전) personality: Kiwoom and Koscom (default 8000)"
+        "--port",
+        type=PORT,
+        default=8000,
+        help="real (실전) personality: Kiwoom and Koscom; 0 for any free port (default 8000)",
     )
     srv.add_argument(
         "--mock-port",
@@ -292,7 +295,7 @@ def _serve(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     from sise.server.replay import Replay
     from sise.server.runtime import Settings
 
-    if args.mock_port == args.port:
+    if args.mock_port == args.port != 0:
         raise ValueError(f"--port and --mock-port are both {args.port}; give them different ports")
     if args.date is not None:
         is_trading_day(args.date)  # a date outside the KRX calendar is refused here, not after the build

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import gc
 import os
 import signal
@@ -105,6 +106,9 @@ def _serve(
         sockets = [bind_port(options.host, options.port, "--port")]
         if options.mock_port:
             sockets.append(bind_port(options.host, options.mock_port, "--mock-port"))
+        # The ports taken (``--port 0``: the one the system chose), for the banner.
+        bound = [int(sock.getsockname()[1]) for sock in sockets]
+        options = dataclasses.replace(options, port=bound[0], mock_port=bound[1] if options.mock_port else 0)
     except (ValueError, PortError) as e:
         lock.close()
         print(f"sise: error: {e}", file=sys.stderr)
