@@ -4,6 +4,7 @@ nobody drains), ready once ``/healthz`` answers, stopped with Ctrl-C at the end.
 from __future__ import annotations
 
 import json
+import os
 import signal
 import socket
 import subprocess
@@ -48,9 +49,19 @@ class Served:
 
 
 @contextmanager
-def served(data: Path, args: list[str], keys: dict[str, Any] | None = None) -> Iterator[Served]:
+def served(
+    data: Path,
+    args: list[str],
+    keys: dict[str, Any] | None = None,
+    *,
+    env: dict[str, str] | None = None,
+    data_dir_option: bool = True,
+) -> Iterator[Served]:
     """``sise serve --port P --data-dir DATA`` plus ``args`` (``keys`` written to the data
-    directory first, mode 0600); the server is interrupted on exit if it still runs."""
+    directory first, mode 0600); the server is interrupted on exit if it still runs. ``env`` is
+    added to the environment; without ``data_dir_option`` no ``--data-dir`` is given (``env``
+    should then make ``data`` the default one)."""
+    data.mkdir(parents=True, exist_ok=True)
     if keys is not None:
         path = data / "keys.json"
         path.write_text(json.dumps(keys), encoding="utf-8")
@@ -58,8 +69,10 @@ def served(data: Path, args: list[str], keys: dict[str, Any] | None = None) -> I
     port = free_port()
     log_path = data / "serve.log"
     with log_path.open("wb") as log:
-        command = [str(SISE), "serve", "--port", str(port), "--data-dir", str(data), *args]
-        proc = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+        where = ["--data-dir", str(data)] if data_dir_option else []
+        command = [str(SISE), "serve", "--port", str(port), *where, *args]
+        environ = None if env is None else {**os.environ, **env}
+        proc = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=environ)
         try:
             deadline = time.monotonic() + 120
             while True:

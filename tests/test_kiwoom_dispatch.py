@@ -23,8 +23,10 @@ with warnings.catch_warnings():  # Starlette ≥ 1.x prefers httpx2; plain httpx
 
 from sise.api.kiwoom.app import create_kiwoom_app
 from sise.api.kiwoom.auth import KeyPair, KeyStore
+from sise.api.kiwoom.known import KIWOOM_API_IDS
 from sise.api.kiwoom.paging import NEXT_KEY_LENGTH, Paginator
 from sise.api.kiwoom.tr import Answer, KiwoomContext, Tr, TrResult, TrView
+from sise.api.kiwoom.views import KIWOOM_TRS
 from sise.api.ratelimit import RateLimiter
 from sise.api.wire import Body, Param, Record, Request
 
@@ -186,6 +188,19 @@ def test_unknown_api_id_is_1505_after_auth(api: Api) -> None:
     assert r.headers["api-id"] == "ka00000" and r.headers["cont-yn"] == "N" and r.headers["next-key"] == ""
     no_auth = api.post("ka00000", headers={"authorization": ""}).json()
     assert "[1513:" in no_auth["return_msg"]  # auth is checked before the api-id is looked up
+
+
+def test_an_api_id_kiwoom_has_and_sise_does_not_serve_says_so(api: Api) -> None:
+    for api_id, category in (("ka10081", "chart"), ("ka10001", "stkinfo"), ("kt10000", "ordr")):
+        r = api.post(api_id, category=category)
+        text = f"sise에서 제공하지 않는 키움 API ID입니다. API ID={api_id}"
+        assert r.status_code == 200
+        assert r.json() == {"return_code": 1, "return_msg": f"잘못된 요청입니다[1505:{text}]"}
+
+
+def test_every_served_api_id_is_a_known_one_on_its_uri() -> None:
+    for tr in KIWOOM_TRS:
+        assert KIWOOM_API_IDS.get(tr.api_id) == tr.category, tr.api_id
 
 
 def test_api_id_on_the_wrong_uri_is_1504(api: Api) -> None:

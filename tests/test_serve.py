@@ -270,6 +270,20 @@ def test_koscom_websocket_init_subscribe_ack_and_snapshot(server: Any) -> None:
         assert isinstance(snapshot["result"]["trdPrc"], int) and snapshot["result"]["trdPrc"] > 0
 
 
+def test_the_root_says_what_each_port_serves(server: Any) -> None:
+    base, mock_base, _, _ = server
+    real = requests.get(base + "/", timeout=10)
+    assert real.status_code == 200 and real.headers["content-type"] == "application/json"
+    index = real.json()
+    assert index["service"] == "sise" and index["personality"] == "real"
+    assert "ka20001" in index["kiwoom"]["rest"]["/api/dostk/sect"]
+    assert index["kiwoom"]["websocket"] == "/api/dostk/websocket"
+    assert "/v2/market/stocks/{market}/{code}/price" in index["koscom"]["rest"]
+    assert index["docs"]["kiwoom"] == "docs/kiwoom.md"
+    mock = requests.get(mock_base + "/", timeout=10).json()
+    assert mock["personality"] == "mock" and "koscom" not in mock
+
+
 def test_ctrl_c_stops_the_server_cleanly(server: Any) -> None:
     _, _, _, s = server
     s.proc.send_signal(signal.SIGINT)

@@ -6,7 +6,9 @@ import argparse
 import sqlite3
 import sys
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
+
+from sise.server.datadir import DATA_DIR_ENV, default_data_dir
 
 #: Exit status when the files cannot be imported as they are (nothing was written).
 EXIT_BAD_INPUT: Final = 2
@@ -16,7 +18,7 @@ EXIT_STORE: Final = 3
 MAX_SHOWN: Final = 50
 
 
-def add_import_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add_import_parser(sub: argparse._SubParsersAction[Any]) -> None:
     imp = sub.add_parser("import", help="import real history into the data directory")
     what = imp.add_subparsers(dest="what", required=True, metavar="WHAT")
     daily = what.add_parser(
@@ -31,7 +33,12 @@ def add_import_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
     daily.add_argument(
         "--code", help="instrument code or index key of files without a code column (default: the file name)"
     )
-    daily.add_argument("--data-dir", type=Path, default=Path(".sise"), help="data directory (default .sise)")
+    daily.add_argument(
+        "--data-dir",
+        type=Path,
+        default=None,
+        help=f"data directory (default ${DATA_DIR_ENV}, else the per-user one, here {default_data_dir()})",
+    )
     daily.add_argument("--csv", type=Path, help="universe CSV to use instead of the built-in one")
     daily.add_argument("--seed", type=int, default=0, help="seed of the built-in universe (default 0)")
     daily.add_argument(
@@ -50,6 +57,8 @@ def run_import(args: argparse.Namespace) -> int:
     from sise.store.importer import BadInput, load_daily, write_daily
     from sise.store.sqlite import SqliteStore
 
+    if args.data_dir is None:
+        args.data_dir = default_data_dir()
     universe = load_universe_csv(args.csv) if args.csv else build_universe(seed=args.seed)
     try:
         loaded = load_daily(

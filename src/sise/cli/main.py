@@ -9,10 +9,12 @@ import time
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
+from typing import NoReturn
 
 import numpy as np
 
 from sise import __version__
+from sise.api.kiwoom.app import MOCK_RATE, REAL_RATE
 from sise.api.kiwoom.auth import DEFAULT_TOKEN_LIFETIME_S
 from sise.api.kiwoom.ws import WsOptions
 from sise.api.koscom.quota import DEFAULT_DAILY_QUOTA
@@ -20,19 +22,33 @@ from sise.api.koscom.ws import KoscomWsOptions
 from sise.api.stream import DEFAULT_MAX_PENDING_BYTES
 from sise.cli.imports import add_import_parser, run_import
 from sise.cli.logs import LEVELS, configure_logging, uvicorn_level
+from sise.cli.options import Count, Number, port, seconds
 from sise.cli.progress import Progress
 from sise.engine.engine import Engine
-from sise.market.calendar import is_trading_day, previous_trading_day
+from sise.market.calendar import FIRST_DATE, LAST_DATE, is_trading_day, previous_trading_day
 from sise.market.codes import AGGREGATES
 from sise.market.types import Investor, Market, Venue
 from sise.market.universe import build_universe, load_universe_csv, write_universe_csv
+from sise.server.datadir import DATA_DIR_ENV, default_data_dir
 from sise.server.history import BACKENDS, HISTORY_FILE
-from sise.sources.clock import kst_today
+from sise.sources.clock import MIN_SPEED, kst_today
 from sise.sources.simulator import FULL_SCALE_TRADES
 from sise.store.intraday import DEFAULT_BAR_DAYS
 
 WS_DEFAULTS = WsOptions()
 KOSCOM_WS_DEFAULTS = KoscomWsOptions()
+PORT = port(low=0)
+MOCK_PORT = port(low=0)
+SPEED = Number(MIN_SPEED, allow_inf=True)
+SCALE = Number(0.0, 10.0, low_open=True)  # the simulator's calibrated range
+HISTORY_YEARS = Count(0, LAST_DATE.year - FIRST_DATE.year)  # the KRX calendar's span
+
+
+class _Parser(argparse.ArgumentParser):
+    """Refusals on one line (the usage is one ``--help`` away)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
 def _date(text: str) -> date:
@@ -50,9 +66,7 @@ def _time(text: str) -> datetime.time:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="sise", description="sise (시세): a local Korean market-data service."
-    )
+    parser = _Parser(prog="sise", description="sise (시세): a local Korean market-data service.")
     parser.add_argument("--version", action="version", version=f"sise {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -77,24 +91,42 @@ def main(argv: Sequence[str] | None = None) -> int:
     sim.add_argument("--seed", type=int, default=0)
     sim.add_argument("--date", type=_date, required=True, help="trading day, YYYY-MM-DD")
     sim.add_argument("--out", type=Path, help="output directory for the Parquet files")
-    sim.add_argument("--scale", type=float, default=1.0, help="1.0 ≈ 10 M trades (default 1.0)")
+    sim.add_argument(
+        "--scale", type=SCALE, default=1.0, help=f"1 ≈ 10 M trades: {SCALE.describe()} (default 1)"
+    )
     sim.add_argument("--csv", type=Path, help="universe CSV to use instead of the built-in one")
     sim.add_argument(
         "--record", type=Path, help="also write the day's engine batches to this new recording file"
     )
 
-    srv = sub.add_parser("serve", help="run the market and serve the vendor APIs")
-    srv.add_argument("--host", default="127.0.0.1")
-    srv.add_argument("--port", type=int, default=8000, help="real (실전) personality (default 8000)")
-    srv.add_argument(
-        "--mock-port", type=int, default=8001, help="모의투자 personality; 0 to disable (default 8001)"
+    srv = sub.add_parser(
+        "serve",
+        help="run the market and serve the vendor APIs",
+        description="Run the market and serve Kiwoom's and Koscom's APIs on it. Every option is "
+        "checked before the market is built; the ports are taken before it too.",
     )
-    srv.add_argument("--seed", type=int, default=0)
+    srv.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    srv.add_argument(
+        "--port",
+        type=PORT,
+        default=8000,
+        help="real (실전) personality: Kiwoom and Koscom; 0 for any free port (default 8000)",
+    )
+    srv.add_argument(
+        "--mock-port",
+        type=MOCK_PORT,
+        default=8001,
+        help="Kiwoom 모의투자 personality; 0 to disable (default 8001)",
+    )
+    srv.add_argument(
+        "--seed", type=int, default=0, help="seed of the simulated market and its universe (default 0)"
+    )
     srv.add_argument(
         "--speed",
-        type=float,
+        type=SPEED,
         default=None,
-        help="market-time speed (default 1.0; a replay: the recorded one)",
+        help=f"market-time speed, {SPEED.describe()} (inf: as fast as the engine goes; default 1, "
+        "a replay: the recorded one)",
     )
     srv.add_argument("--date", type=_date, default=None, help="trading day to simulate (default: today's)")
     srv.add_argument(
@@ -103,9 +135,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=None,
         help="KST market time to start at, HH:MM[:SS] (default: the regular open + 5 min, 09:05)",
     )
-    srv.add_argument("--data-dir", type=Path, default=Path(".sise"), help="keys and data (default .sise)")
-    srv.add_argument("--scale", type=float, default=1.0, help="order flow, 1.0 ≈ 10 M trades/day")
-    srv.add_argument("--history-years", type=int, default=2, help="years of back-filled history (default 2)")
+    srv.add_argument(
+        "--data-dir",
+        type=Path,
+        default=None,
+        help=f"keys, history and journal (default ${DATA_DIR_ENV}, else the per-user data directory,"
+        f" here {default_data_dir()})",
+    )
+    srv.add_argument(
+        "--scale",
+        type=SCALE,
+        default=1.0,
+        help=f"order flow, 1 ≈ 10 M trades/day: {SCALE.describe()} (default 1)",
+    )
+    srv.add_argument(
+        "--history-years",
+        type=HISTORY_YEARS,
+        default=2,
+        help=f"years of back-filled history, {HISTORY_YEARS.describe()} (default 2)",
+    )
     srv.add_argument(
         "--history",
         choices=BACKENDS,
@@ -115,53 +163,60 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     srv.add_argument(
         "--bar-days",
-        type=int,
+        type=Count(0),
         default=DEFAULT_BAR_DAYS,
         help="trading days whose intraday bars (10 s, 1 min, 10 min) history keeps, for the "
         f"intraday answers of past days; 0 = none (default {DEFAULT_BAR_DAYS})",
     )
     srv.add_argument(
         "--token-lifetime",
-        type=float,
+        type=seconds(),
         default=None,
-        help=f"access-token lifetime, seconds (default {DEFAULT_TOKEN_LIFETIME_S:g})",
+        help=f"access-token lifetime, seconds > 0 (default {DEFAULT_TOKEN_LIFETIME_S:g})",
     )
-    srv.add_argument("--rate-limit", type=float, default=None, help="requests/s per key and api-id; 0 = off")
+    srv.add_argument(
+        "--rate-limit",
+        type=Number(0.0),
+        default=None,
+        help=f"Kiwoom requests/s per app key and api-id on both ports; 0 = off (default Kiwoom's: "
+        f"{REAL_RATE:g}/s real, {MOCK_RATE:g}/s 모의투자)",
+    )
     srv.add_argument(
         "--koscom-quota",
-        type=int,
+        type=Count(0),
         default=DEFAULT_DAILY_QUOTA,
         help=f"Koscom calls per API key per day; 0 = no quota (default {DEFAULT_DAILY_QUOTA:,})",
     )
     srv.add_argument(
         "--ws-ping-interval",
-        type=float,
+        type=seconds(),
         default=WS_DEFAULTS.ping_interval_s,
         help=f"seconds between WebSocket PINGs (default {WS_DEFAULTS.ping_interval_s:g})",
     )
     srv.add_argument(
         "--ws-login-timeout",
-        type=float,
+        type=seconds(),
         default=WS_DEFAULTS.login_timeout_s,
         help="seconds a WebSocket may wait before Kiwoom's LOGIN or Koscom's init"
         f" (default {WS_DEFAULTS.login_timeout_s:g})",
     )
     srv.add_argument(
         "--koscom-ws-max-subscriptions",
-        type=int,
+        type=Count(1),
         default=KOSCOM_WS_DEFAULTS.max_subscriptions,
         help="Koscom /ws subscriptions (issue × preset) per session"
         f" (default {KOSCOM_WS_DEFAULTS.max_subscriptions})",
     )
     srv.add_argument(
         "--koscom-ws-heartbeat",
-        type=float,
+        type=seconds(low_open=False),
         default=KOSCOM_WS_DEFAULTS.heartbeat_interval_s,
-        help="seconds between Koscom /ws server heartbeats; 0 = none (default 0)",
+        help="seconds between Koscom /ws server heartbeats; 0 = none"
+        f" (default {KOSCOM_WS_DEFAULTS.heartbeat_interval_s:g})",
     )
     srv.add_argument(
         "--ws-max-backlog",
-        type=int,
+        type=Count(1),
         default=DEFAULT_MAX_PENDING_BYTES,
         help="bytes queued for a WebSocket client that does not keep up before it is disconnected"
         f" (default {DEFAULT_MAX_PENDING_BYTES:,})",
@@ -171,9 +226,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="store_true",
         help="offer permessage-deflate on WebSockets (default off: it compresses each frame once per client)",
     )
-    srv.add_argument("--csv", type=Path, help="universe CSV to use instead of the built-in one")
     srv.add_argument(
-        "--record", type=Path, help="write the market's engine batches to this new recording file"
+        "--csv", type=Path, help="universe CSV to use instead of the built-in one (default: the built-in one)"
+    )
+    srv.add_argument(
+        "--record",
+        type=Path,
+        help="write the market's engine batches to this new recording file (default: no recording)",
     )
     srv.add_argument(
         "--journal",
@@ -185,7 +244,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     srv.add_argument(
         "--replay",
         type=Path,
-        help="serve a recording instead of simulating (its settings are the recording's)",
+        help="serve a recording instead of simulating (its settings are the recording's; default: simulate)",
     )
     srv.add_argument(
         "--log-level", choices=LEVELS, default="info", help="sise's log lines on stderr (default info)"
@@ -236,6 +295,12 @@ def _serve(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     from sise.server.replay import Replay
     from sise.server.runtime import Settings
 
+    if args.mock_port == args.port != 0:
+        raise ValueError(f"--port and --mock-port are both {args.port}; give them different ports")
+    if args.date is not None:
+        is_trading_day(args.date)  # a date outside the KRX calendar is refused here, not after the build
+    if args.data_dir is None:
+        args.data_dir = default_data_dir()
     configure_logging(args.log_level)
     replay: Replay | None = None
     if args.replay is not None:
@@ -293,8 +358,6 @@ def _simulate(args: argparse.Namespace) -> int:
         raise ValueError(
             f"{args.date} is not a KRX trading day (the previous one is {previous_trading_day(args.date)})"
         )
-    if not 0 < args.scale <= 10:
-        raise ValueError(f"--scale must be in (0, 10], got {args.scale}")
     if args.out is None and args.record is None:
         raise ValueError("give --out DIR (Parquet files), --record FILE (a recording) or both")
     u = load_universe_csv(args.csv) if args.csv else build_universe(seed=args.seed)

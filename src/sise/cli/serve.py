@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import gc
+import os
+import signal
+import socket
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import FrameType
 
 import uvicorn
 
@@ -28,6 +33,7 @@ from sise.server.datadir import DataDirBusy, DataDirError, lock_data_dir
 from sise.server.http import http_protocol
 from sise.server.journal import Journal
 from sise.server.memory import trim_periodically
+from sise.server.ports import PortError, bind_port
 from sise.server.recorder import MarketRecorder
 from sise.server.replay import Replay
 from sise.server.runtime import DaySource, Market, Settings, simulated
@@ -54,15 +60,33 @@ class ServeOptions:
 
 
 def serve(settings: Settings, options: ServeOptions, replay: Replay | None = None) -> int:
-    """Serve ``settings``' market, or the recording ``replay`` (whose ``settings()`` these are)."""
+    """Serve ``settings``' market, or the recording ``replay`` (whose ``settings()`` these are).
+
+    Ctrl-C or SIGTERM stops it at any moment, during the build too, with one line."""
     recorder = MarketRecorder(options.record) if options.record else None
+    previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
         return _serve(settings, options, replay, recorder)
+    except KeyboardInterrupt:  # before serving: during the build
+        pass
     finally:
+        signal.signal(signal.SIGTERM, previous)
         if recorder is not None:
             recorder.close()
         if replay is not None:
             replay.close()
+    # The build's worker threads (history writes, day preparation) would keep the interpreter
+    # from exiting until they finish, for up to a minute. Nothing serves yet and everything on
+    # disk is crash-safe (a history is marked complete only after its rows; journal and
+    # recording are readable at any cut), so the process ends here.
+    print("sise: stopped", file=sys.stderr, flush=True)
+    sys.stdout.flush()
+    os._exit(0)
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    """SIGTERM outside the event loop: stop as Ctrl-C does (while serving, ``_run`` takes both)."""
+    raise KeyboardInterrupt
 
 
 def _serve(
@@ -75,6 +99,20 @@ def _serve(
     except (DataDirBusy, DataDirError) as e:
         print(f"sise: {e}", file=sys.stderr)
         return 1
+    try:
+        # Everything that can be refused is, before the build: the keys (environment and file)
+        # and the ports.
+        keys = KeyStore.load_or_create(settings.data_dir)
+        sockets = [bind_port(options.host, options.port, "--port")]
+        if options.mock_port:
+            sockets.append(bind_port(options.host, options.mock_port, "--mock-port"))
+        # The ports taken (``--port 0``: the one the system chose), for the banner.
+        bound = [int(sock.getsockname()[1]) for sock in sockets]
+        options = dataclasses.replace(options, port=bound[0], mock_port=bound[1] if options.mock_port else 0)
+    except (ValueError, PortError) as e:
+        lock.close()
+        print(f"sise: error: {e}", file=sys.stderr)
+        return 2 if isinstance(e, ValueError) else 1
     print("sise: building the market (universe, history, engine) …", file=sys.stderr, flush=True)
     source: DaySource = replay if replay is not None else recorder if recorder is not None else simulated
     journal = None
@@ -93,7 +131,6 @@ def _serve(
     # Universe, history and engine live for the whole process: keep the collector off them.
     gc.collect()
     gc.freeze()
-    keys = KeyStore.load_or_create(settings.data_dir)
     notes = [f"  recording to:       {options.record}"] if options.record else []
     admin = None
     if replay is not None:
@@ -113,7 +150,7 @@ def _serve(
         koscom_ws=options.koscom_ws,
         admin=admin,
     )
-    servers = [_server(real, options.host, options.port, options)]
+    servers = [_server(real, options)]
     if options.mock_port:
         mock = create_app(
             market,
@@ -124,11 +161,14 @@ def _serve(
             hub=hub,
             ws=options.ws,
         )
-        servers.append(_server(mock, options.host, options.mock_port, options))
-    _banner(market, keys, options, time.perf_counter() - started, notes)
+        servers.append(_server(mock, options))
+
+    def ready() -> None:
+        _banner(market, keys, options, time.perf_counter() - started, notes)
+
     try:
-        with contextlib.suppress(KeyboardInterrupt), asyncio.Runner(loop_factory=_loop_factory()) as runner:
-            runner.run(_run(market, servers))
+        with asyncio.Runner(loop_factory=_loop_factory()) as runner:
+            runner.run(_run(market, servers, sockets, ready))
         market.close()
         if journal is not None:
             journal.close()
@@ -153,11 +193,26 @@ def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
     return uvloop.new_event_loop
 
 
-def _server(app: OnePort, host: str, port: int, options: ServeOptions) -> uvicorn.Server:
+class _Server(uvicorn.Server):
+    """A uvicorn server that leaves the signals to ``_run`` (each server would otherwise take
+    SIGINT and SIGTERM for itself, the last one started winning them) and calls ``on_started``
+    the moment it listens, before the event loop can answer anyone on it."""
+
+    on_started: Callable[[], None] | None = None
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Generator[None, None, None]:
+        yield
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets=sockets)
+        if self.started and not self.should_exit and self.on_started is not None:
+            self.on_started()
+
+
+def _server(app: OnePort, options: ServeOptions) -> _Server:
     config = uvicorn.Config(
         app,
-        host=host,
-        port=port,
         log_level=options.log_level,
         lifespan="off",
         access_log=False,
@@ -165,28 +220,53 @@ def _server(app: OnePort, host: str, port: int, options: ServeOptions) -> uvicor
         ws=SiseWebSocketProtocol,
         ws_per_message_deflate=options.ws_deflate,
     )
-    return uvicorn.Server(config)
+    return _Server(config)
 
 
-async def _run(market: Market, servers: list[uvicorn.Server]) -> None:
+async def _run(
+    market: Market, servers: list[_Server], sockets: list[socket.socket], ready: Callable[[], None]
+) -> None:
+    loop = asyncio.get_running_loop()
     loop_task = asyncio.create_task(market.run())
     trim_task = asyncio.create_task(trim_periodically())
 
+    def stop() -> None:
+        for s in servers:
+            s.should_exit = True
+
+    def signalled() -> None:
+        for s in servers:  # a second Ctrl-C does not wait for open connections
+            s.force_exit = s.should_exit
+        stop()
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, signalled)
+
     def market_stopped(task: asyncio.Task[None]) -> None:
         if not task.cancelled() and task.exception() is not None:
-            for s in servers:
-                s.should_exit = True
+            stop()
 
     loop_task.add_done_callback(market_stopped)
     try:
-        # The first server handles Ctrl-C; when it exits, the others are told to exit too.
-        first = asyncio.create_task(servers[0].serve())
-        others = [asyncio.create_task(s.serve()) for s in servers[1:]]
-        await first
-        for s in servers[1:]:
-            s.should_exit = True
-        await asyncio.gather(*others, return_exceptions=True)
+        # The real port last, "ready" printed as it listens: by the time its /healthz can
+        # answer, every port listens and the banner is out.
+        servers[0].on_started = ready
+        tasks = []
+        for server, sock in reversed(list(zip(servers, sockets, strict=True))):
+            task = asyncio.create_task(server.serve(sockets=[sock]))
+            task.add_done_callback(lambda _: stop())  # one server ending ends them all
+            tasks.append(task)
+            while not server.started and not task.done():
+                await asyncio.sleep(0.005)
+            if not server.started:  # it could not listen: the others stop, the error is raised
+                break
+        for outcome in await asyncio.gather(*tasks, return_exceptions=True):
+            if isinstance(outcome, BaseException):
+                raise outcome
     finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+        signal.signal(signal.SIGTERM, _interrupt)  # the loop's removal left the default (death)
         for task in (trim_task, loop_task):
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -8,7 +8,7 @@ own vendor's shape."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Final
+from typing import Any, Final
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -16,10 +16,12 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from sise import __version__
 from sise.api.kiwoom.app import create_kiwoom_app
 from sise.api.kiwoom.auth import DEFAULT_TOKEN_LIFETIME_S, KeyStore
 from sise.api.kiwoom.tr import KiwoomContext
 from sise.api.kiwoom.views import KIWOOM_TRS
+from sise.api.kiwoom.ws import PATH as KIWOOM_WS_PATH
 from sise.api.kiwoom.ws import WsOptions
 from sise.api.koscom.app import create_koscom_app
 from sise.api.koscom.endpoint import KoscomContext
@@ -102,6 +104,7 @@ def create_app(
     # One router for everything (no Mount): a routing layer less on every request; health last,
     # after the routes that take the traffic.
     kiwoom.router.routes.append(Route("/healthz", _healthz(market, mock)))
+    kiwoom.router.routes.append(Route("/", _index(mock)))
     if mock:  # Koscom has no 모의투자
         return OnePort(kiwoom, None)
 
@@ -125,6 +128,51 @@ def market_hub(market: Market, max_pending_bytes: int = DEFAULT_MAX_PENDING_BYTE
     hub = StreamHub(max_pending_bytes)
     market.listeners.append(hub.publish)
     return hub
+
+
+#: Where each part is documented, in sise's source tree.
+DOCS: Final = {
+    "readme": "README.md",
+    "kiwoom": "docs/kiwoom.md",
+    "kiwoom_auth": "docs/kiwoom-auth.md",
+    "kiwoom_ws": "docs/kiwoom-ws.md",
+    "koscom": "docs/koscom.md",
+    "koscom_ws": "docs/koscom-ws.md",
+}
+
+
+def index(mock: bool) -> dict[str, Any]:
+    """What ``GET /`` answers: what this personality serves, where, and where it is documented."""
+    by_uri: dict[str, list[str]] = {}
+    for tr in KIWOOM_TRS:
+        by_uri.setdefault(f"/api/dostk/{tr.category}", []).append(tr.api_id)
+    out: dict[str, Any] = {
+        "service": "sise",
+        "version": __version__,
+        "personality": "mock" if mock else "real",
+        "health": "/healthz",
+        "kiwoom": {
+            "oauth": ["/oauth2/token", "/oauth2/revoke"],
+            "rest": by_uri,
+            "websocket": KIWOOM_WS_PATH,
+        },
+    }
+    if not mock:
+        out["koscom"] = {
+            "rest": [f"/v2/market{e.path}" for e in KOSCOM_ENDPOINTS],
+            "websocket": list(KOSCOM_WS_PATHS),
+        }
+    out["docs"] = DOCS
+    return out
+
+
+def _index(mock: bool) -> Callable[[Request], Awaitable[Response]]:
+    body = JSONResponse(index(mock)).body  # the same for the life of the process
+
+    async def root(request: Request) -> Response:
+        return Response(body, media_type="application/json")
+
+    return root
 
 
 def _healthz(market: Market, mock: bool) -> Callable[[Request], Awaitable[Response]]:

@@ -1,4 +1,4 @@
-"""The data directory's lock: one ``sise serve`` per directory.
+"""The data directory: where it is by default, and its lock (one ``sise serve`` per directory).
 
 An advisory ``flock`` on ``<data-dir>/lock``, held for the life of the process: the kernel
 releases it when the process ends, however it ends (``kill -9`` included), so there is nothing to
@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import fcntl
 import os
+import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Final, TextIO
 
@@ -48,3 +50,22 @@ def lock_data_dir(data_dir: Path) -> TextIO:
     handle.write(f"{os.getpid()}\n")
     handle.flush()
     return handle
+
+
+#: Overrides the per-user default data directory (``--data-dir`` overrides both).
+DATA_DIR_ENV: Final = "SISE_DATA_DIR"
+
+
+def default_data_dir(environ: Mapping[str, str] | None = None) -> Path:
+    """``$SISE_DATA_DIR``, else the platform's per-user data directory for sise: on Linux and
+    other Unixes ``$XDG_DATA_HOME/sise``, ``~/.local/share/sise`` when that is unset or not
+    absolute (the XDG Base Directory rule); on macOS ``~/Library/Application Support/sise``."""
+    env = os.environ if environ is None else environ
+    given = env.get(DATA_DIR_ENV, "").strip()
+    if given:
+        return Path(given).expanduser()
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Application Support" / "sise"
+    xdg = env.get("XDG_DATA_HOME", "").strip()
+    base = Path(xdg) if xdg and Path(xdg).is_absolute() else Path.home() / ".local" / "share"
+    return base / "sise"

@@ -37,6 +37,7 @@ from sise.api.kiwoom.auth import DEFAULT_TOKEN_LIFETIME_S, TOKEN_TYPE, KeyStore,
 from sise.api.kiwoom.errors import (
     API_ID_MALFORMED,
     API_ID_MISSING,
+    API_ID_NOT_SERVED,
     API_ID_UNKNOWN,
     API_ID_WRONG_URI,
     BODY_CHARSET,
@@ -55,6 +56,7 @@ from sise.api.kiwoom.errors import (
     ErrorDef,
     KiwoomError,
 )
+from sise.api.kiwoom.known import KIWOOM_API_IDS
 from sise.api.kiwoom.paging import Page, Paginator
 from sise.api.kiwoom.tr import KiwoomContext, Tr
 from sise.api.kiwoom.ws import PATH as WS_PATH
@@ -224,6 +226,8 @@ class _KiwoomApi:
             )
             entry = self.trs.get(api_id)
             if entry is None:
+                if api_id in KIWOOM_API_IDS:
+                    raise API_ID_NOT_SERVED(api_id=api_id)
                 raise API_ID_UNKNOWN(api_id=api_id)
             if entry.category != category:
                 raise API_ID_WRONG_URI(api_id=api_id, uri=_echo_uri(scope["path"]))

@@ -109,7 +109,17 @@ API_ID_UNKNOWN = ErrorDef(
     template="해당 API ID는 존재하지 않습니다. API ID={api_id}",
     source=VENDOR,
     why=f"{_OFFICIAL}; category 1 as 1504, observed under 1",
-    when="api-id sise does not serve",
+    when="api-id Kiwoom does not have either (as far as the reference knows)",
+)
+API_ID_NOT_SERVED = ErrorDef(
+    return_code=1,
+    code=1505,
+    template="sise에서 제공하지 않는 키움 API ID입니다. API ID={api_id}",
+    source=SISE,
+    why="sise's wording: Kiwoom has this api-id and sise does not serve it, which Kiwoom's own"
+    " 1505 text (does not exist) would deny; code and category of 1505, the answer Kiwoom's"
+    " clients already handle for an api-id the server does not take",
+    when="an api-id of Kiwoom's (`sise.api.kiwoom.known`) that sise does not serve",
 )
 MISSING_FIELD = ErrorDef(
     return_code=2,
