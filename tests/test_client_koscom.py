@@ -33,9 +33,8 @@ def url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     # Market open (09:05): close-type endpoints are outside their window.
     args = ["--mock-port", "0", "--history-years", "0", "--scale", "0.02", "--date", "2026-11-20"]
     args += ["--koscom-quota", str(QUOTA)]
-    # Kiwoom keys too: sise serve's banner fails on a keys.json without them.
-    kiwoom = [{"appkey": c * 43, "secretkey": c.upper() * 43} for c in "ab"]
-    keys = {"real": kiwoom[:1], "mock": kiwoom[1:], "koscom": [{"apikey": KEY}, {"apikey": SPENT}]}
+    # Koscom keys only: Kiwoom's ports then admit nobody, and the banner says so.
+    keys: dict[str, list[dict[str, str]]] = {"koscom": [{"apikey": KEY}, {"apikey": SPENT}]}
     with served(tmp_path_factory.mktemp("sise"), args, keys=keys) as s:
         yield f"http://127.0.0.1:{s.port}"
 

@@ -283,18 +283,21 @@ def _replay_lines(replay: Replay, options: ServeOptions, key: str, where: str) -
 
 
 def _banner(market: Market, keys: KeyStore, options: ServeOptions, seconds: float, notes: list[str]) -> None:
-    real, mock = keys.real[0], keys.mock[0]
     host = options.host
+    # A keys file may hold no key of a kind (edited by hand): that kind then admits nobody.
+    none = "      no keys: add them to keys.json or set the SISE_* key variables"
+    real = [f"      appkey={k.appkey}  secretkey={k.secretkey}" for k in keys.real[:1]] or [none]
+    mock = [f"      appkey={k.appkey}  secretkey={k.secretkey}" for k in keys.mock[:1]] or [none]
     lines = [
         f"sise is ready in {seconds:.1f} s — market time {market.clock.now_kst():%Y-%m-%d %H:%M:%S} KST"
         f" (speed ×{market.clock.speed:g})",
         f"  Kiwoom REST (실전):  http://{host}:{options.port}",
         f"  Kiwoom WebSocket:   ws://{host}:{options.port}{KIWOOM_WS_PATH}",
-        f"      appkey={real.appkey}  secretkey={real.secretkey}",
+        *real,
     ]
     if options.mock_port:
         lines.append(f"  Kiwoom REST (모의):  http://{host}:{options.mock_port}")
-        lines.append(f"      appkey={mock.appkey}  secretkey={mock.secretkey}")
+        lines.extend(mock)
     if keys.koscom:
         lines.append(f"  Koscom REST:        http://{host}:{options.port}/v2/market")
         wide = ", ".join(MARKET_WS_PATHS)
