@@ -34,18 +34,8 @@ M = TypeVar("M", bound=m.KiwoomModel)
 
 
 class AsyncKiwoomClient:
-    """A Kiwoom REST client for asyncio; the arguments are ``KiwoomClient``'s.
-
-    ``base_url``: ``KIWOOM_REAL_URL``, ``KIWOOM_MOCK_URL``, ``SISE_KIWOOM_URL`` or any other host;
-    by default ``SISE_BASE_URL`` from the environment, else ``SISE_KIWOOM_URL`` (a local sise).
-    ``appkey`` / ``secretkey`` default to ``SISE_KIWOOM_APPKEY`` / ``SISE_KIWOOM_SECRETKEY`` (on
-    모의투자 ``SISE_KIWOOM_MOCK_APPKEY`` / ``SISE_KIWOOM_MOCK_SECRETKEY`` first, the names ``sise
-    serve`` reads). ``mock`` (default: guessed from the host) selects 모의투자's 1 request/s per
-    api-id instead of 5; ``rate_limit`` sets it explicitly (0 = no pacing). ``refresh_margin``:
-    seconds before ``expires_dt`` a token is renewed.
-    ``max_retries``: retries after a rate-limit answer. ``max_pages``: ``all()``'s page cap.
-    ``http``: an ``httpx.AsyncClient`` of your own (proxies, event hooks); it is not closed here.
-    """
+    """A Kiwoom REST client for asyncio. The arguments are ``KiwoomClient``'s, but ``http`` is an
+    ``httpx.AsyncClient`` of your own (not closed here)."""
 
     def __init__(
         self,

@@ -49,6 +49,10 @@ SNAPSHOT_EVERY_S = 10.0
 ORIGIN = "journal"
 _SNAPSHOT_FORMAT = "sise-journal-snapshot"
 _KEEP = ("snapshot", "snapshot.prev")  # newest first
+#: The day's last snapshot, kept apart: it comes seconds after a live one at high speeds, and
+#: rotating it in could push out the last snapshot at or before a restart's resume point (the
+#: producer's snapshots run ahead of the position saved).
+_END = "snapshot.end"
 #: State a journal's opening leaves out, which a day opened by a roll-over and the same day opened
 #: by a restart hold differently although the same batches follow: the 52-week highs and lows
 #: (the roll-over's exact ones come from a thread before the day's first event,
@@ -144,16 +148,16 @@ class _DayJournal:
     def write(self, batch: Batch, opening: str | None) -> None:
         self.writer.write(self.day, batch, opening)
 
-    def snapshot(self, sim: MarketSimulator) -> None:
+    def snapshot(self, sim: MarketSimulator, *, end: bool = False) -> None:
         if self.failed or self.writer.failed is not None:
             return
         self._snapshot_at = monotonic()
         snap = Snapshot(self.day, self.writer.batches, self._sink.tell(), sim.cursor_ns, sim.snapshot())
-        path = _path(self.directory, self.day, _KEEP[0])
+        path = _path(self.directory, self.day, _END if end else _KEEP[0])
         try:
             tmp = path.with_suffix(".tmp")
             tmp.write_bytes(snap.encode())
-            if path.exists():
+            if path.exists() and not end:
                 os.replace(path, _path(self.directory, self.day, _KEEP[1]))
             os.replace(tmp, path)
         except OSError as e:
@@ -201,7 +205,7 @@ class Journal:
         return self._journaled(market, journal, opened.simulator, self.inner(market, opened), opening or None)
 
     def _create(self, market: Market, day: date) -> _DayJournal:
-        for kind in ("batches", *_KEEP):
+        for kind in ("batches", *_KEEP, _END):
             _path(self.directory, day, kind).unlink(missing_ok=True)
         path = _path(self.directory, day, "batches")
         sink = path.open("xb")
@@ -236,7 +240,7 @@ class Journal:
                 self._drop_other_days(market)
         # The day's end: a restart in the evening or the night finds the day whole, simulating
         # none of it again.
-        journal.snapshot(sim)
+        journal.snapshot(sim, end=True)
 
     def _resume(self, market: Market, opened: OpenedDay, opening: str) -> _DayJournal | None:
         """Bring the engine and the simulator to the latest usable snapshot; ``None`` (nothing
@@ -263,7 +267,14 @@ class Journal:
             raise StoreError(f"{path}: damaged ({reader.problem}); delete {self.directory} and restart")
         # The journal goes on from the snapshot: the batches after it are made again.
         os.truncate(path, snap.offset)
-        _path(self.directory, day, _KEEP[1]).unlink(missing_ok=True)
+        for kind in (*_KEEP, _END):  # snapshots past the cut go (an unreadable one too)
+            other = _path(self.directory, day, kind)
+            try:
+                past = Snapshot.decode(other.read_bytes()).batches > snap.batches
+            except (OSError, ValueError):
+                past = True
+            if past:
+                other.unlink(missing_ok=True)
         sink = _Appending(path)
         writer = RecordingWriter(cast(BinaryIO, sink), header, str(path))
         writer.batches = snap.batches
@@ -294,7 +305,7 @@ class Journal:
         finally:
             reader.close()
         best: Snapshot | None = None
-        for kind in _KEEP:
+        for kind in (*_KEEP, _END):
             try:
                 snap = Snapshot.decode(_path(self.directory, day, kind).read_bytes())
             except (OSError, ValueError):
