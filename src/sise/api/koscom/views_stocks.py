@@ -652,9 +652,7 @@ def _today_bar(ctx: KoscomContext, i: int) -> _Day:
 
 
 def _stored_bar(r: np.void) -> _Day:
-    return _Day(
-        *(int(r[k]) for k in ("date", "base", "open", "high", "low", "close", "sign", "volume", "value"))
-    )
+    return _Day(*(int(r[k]) for k in _Day._fields))
 
 
 def closeprice(ctx: KoscomContext, path: Path, req: Request) -> Result:
@@ -1279,10 +1277,6 @@ HISTORY_ROW: Final = Record(
 )
 
 
-#: The columns of a daily bar, as ``stock_daily`` names them.
-_BAR_FIELDS: Final = ("date", "base", "open", "high", "low", "close", "sign", "volume", "value")
-
-
 def daily_bars(ctx: KoscomContext, i: int, end: date, newest: int | None = None) -> Rows:
     """Unadjusted daily bars up to ``end``, by date, with their ``adj_factor``: stored
     ``stock_daily`` rows, and today's from the engine once ``i`` traded today (its factor the last
@@ -1307,7 +1301,7 @@ def daily_bars(ctx: KoscomContext, i: int, end: date, newest: int | None = None)
         factor *= int(a["price"]) / int(a["prev_close"])
     now = np.zeros(1, stored.dtype)
     now["code"] = code
-    for name, value in zip(_BAR_FIELDS, _today_bar(ctx, i), strict=True):
+    for name, value in zip(_Day._fields, _today_bar(ctx, i), strict=True):
         now[name] = value
     now["adj_factor"] = factor
     return np.concatenate([stored, now])
