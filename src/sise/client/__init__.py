@@ -6,8 +6,11 @@ vendors or a local sise.
     with KiwoomClient(SISE_KIWOOM_URL, appkey, secretkey) as kiwoom:
         kospi = kiwoom.sector_price("001")
 
+Real-time data comes from ``KiwoomStream`` (``sise.client.kiwoom_stream``), an async iterator of
+parsed messages that reconnects by itself.
+
 It imports nothing of the server side (an import-linter contract in pyproject.toml holds it to
-that), so it can ship as a light install: httpx and msgspec. See docs/sdk.md.
+that), so it can ship as a light install: httpx, msgspec and websockets. See docs/sdk.md.
 """
 
 from __future__ import annotations
@@ -31,9 +34,11 @@ from sise.client.kiwoom_errors import (
     KiwoomRateLimitError,
     KiwoomRequestError,
     KiwoomServerError,
+    KiwoomSessionTakenError,
     KiwoomTokenError,
     KiwoomTransportError,
 )
+from sise.client.kiwoom_stream import KIWOOM_MOCK_WS_URL, KIWOOM_WS_URL, KiwoomStream, Real, kiwoom_ws_url
 from sise.client.koscom import AsyncKoscomClient, KoscomClient
 from sise.client.koscom_core import (
     KOSCOM_SANDBOX_URL,
@@ -53,7 +58,9 @@ from sise.client.values import Directed, Direction, Sign, directed, direction, h
 
 __all__ = [
     "KIWOOM_MOCK_URL",
+    "KIWOOM_MOCK_WS_URL",
     "KIWOOM_REAL_URL",
+    "KIWOOM_WS_URL",
     "KOSCOM_SANDBOX_URL",
     "KOSCOM_URL",
     "SISE_KIWOOM_MOCK_URL",
@@ -72,6 +79,8 @@ __all__ = [
     "KiwoomRateLimitError",
     "KiwoomRequestError",
     "KiwoomServerError",
+    "KiwoomSessionTakenError",
+    "KiwoomStream",
     "KiwoomTokenError",
     "KiwoomTransportError",
     "KoscomAuthError",
@@ -85,11 +94,13 @@ __all__ = [
     "KoscomTransportError",
     "Page",
     "Quota",
+    "Real",
     "Sign",
     "Token",
     "directed",
     "direction",
     "hundredths",
     "integer",
+    "kiwoom_ws_url",
     "number",
 ]
