@@ -10,7 +10,7 @@ import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 
@@ -28,10 +28,8 @@ from sise.client import (
     directed,
     kiwoom_ws_url,
 )
-from wsrelay import TO_CLIENT, TO_SERVER, Relay
+from wsrelay import TO_CLIENT, TO_SERVER, WAIT, Relay, decoded, eventually, until
 
-T = TypeVar("T")
-WAIT = 10.0  # seconds any expected message may take
 PING_S = 0.3  # sise's PING interval here: five unanswered ones would close within 1.5 s
 
 
@@ -72,32 +70,8 @@ async def relayed(kiwoom: AsyncKiwoomClient, relay: Relay, **options: Any) -> As
         yield s
 
 
-async def until(stream: KiwoomStream, ok: Callable[[Real], bool]) -> Real:
-    """The first message ``ok`` accepts."""
-    async with asyncio.timeout(WAIT):
-        async for real in stream:
-            if ok(real):
-                return real
-    raise AssertionError("the stream ended")
-
-
-async def eventually(check: Callable[[], T], seconds: float = WAIT) -> T:
-    async with asyncio.timeout(seconds):
-        while not (value := check()):
-            await asyncio.sleep(0.02)
-    return value
-
-
 def frames(relay: Relay, direction: str, trnm: str) -> list[dict[str, Any]]:
-    out = []
-    for text in relay.sent(direction):
-        try:
-            frame = json.loads(text)
-        except ValueError:
-            continue
-        if isinstance(frame, dict) and frame.get("trnm") == trnm:
-            out.append(frame)
-    return out
+    return [f for f in decoded(relay, direction) if isinstance(f, dict) and f.get("trnm") == trnm]
 
 
 def test_the_url_is_beside_the_rest_host() -> None:

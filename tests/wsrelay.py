@@ -1,18 +1,24 @@
 """A WebSocket relay for the stream tests: between a client and ``sise serve``, it records every
 frame both ways, can slip a frame of its own to the client, and can cut every connection the way
-a network failure does (no close frame), which sise itself never does to a healthy client."""
+a network failure does (no close frame), which sise itself never does to a healthy client. With
+the waits those tests share, each bounded."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
+from collections.abc import AsyncIterator, Callable
 from types import TracebackType
+from typing import Any, TypeVar
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 
 Connection = ServerConnection | ClientConnection
+T = TypeVar("T")
+WAIT = 10.0  # seconds any expected message may take
 
 TO_SERVER = ">"
 TO_CLIENT = "<"
@@ -80,3 +86,28 @@ class Relay:
                 self._live.remove(down)
                 for task in tasks:
                     task.cancel()
+
+
+async def until(stream: AsyncIterator[T], ok: Callable[[T], bool]) -> T:
+    """The first message ``ok`` accepts, within ``WAIT``."""
+    async with asyncio.timeout(WAIT):
+        async for message in stream:
+            if ok(message):
+                return message
+    raise AssertionError("the stream ended")
+
+
+async def eventually(check: Callable[[], T], seconds: float = WAIT) -> T:
+    async with asyncio.timeout(seconds):
+        while not (value := check()):
+            await asyncio.sleep(0.02)
+    return value
+
+
+def decoded(relay: Relay, direction: str) -> list[Any]:
+    """The JSON frames sent that way (the others left out)."""
+    out = []
+    for text in relay.sent(direction):
+        with contextlib.suppress(ValueError):
+            out.append(json.loads(text))
+    return out

@@ -6,8 +6,8 @@ vendors or a local sise.
     with KiwoomClient(SISE_KIWOOM_URL, appkey, secretkey) as kiwoom:
         kospi = kiwoom.sector_price("001")
 
-Real-time data comes from ``KiwoomStream`` (``sise.client.kiwoom_stream``), an async iterator of
-parsed messages that reconnects by itself.
+Real-time data comes from ``KiwoomStream`` (``sise.client.kiwoom_stream``) and ``KoscomStream``
+(``sise.client.koscom_stream``), async iterators of parsed messages that reconnect by themselves.
 
 It imports nothing of the server side (an import-linter contract in pyproject.toml holds it to
 that), so it can ship as a light install: httpx, msgspec and websockets. See docs/sdk.md.
@@ -54,6 +54,15 @@ from sise.client.koscom_core import (
     KoscomTransportError,
     Quota,
 )
+from sise.client.koscom_stream import (
+    KOSCOM_SANDBOX_WS_URL,
+    KoscomMessage,
+    KoscomPush,
+    KoscomSessionTakenError,
+    KoscomStream,
+    KoscomTrade,
+    koscom_ws_url,
+)
 from sise.client.values import Directed, Direction, Sign, directed, direction, hundredths, integer, number
 
 __all__ = [
@@ -62,6 +71,7 @@ __all__ = [
     "KIWOOM_REAL_URL",
     "KIWOOM_WS_URL",
     "KOSCOM_SANDBOX_URL",
+    "KOSCOM_SANDBOX_WS_URL",
     "KOSCOM_URL",
     "SISE_KIWOOM_MOCK_URL",
     "SISE_KIWOOM_URL",
@@ -88,9 +98,14 @@ __all__ = [
     "KoscomClosedError",
     "KoscomConnectionError",
     "KoscomError",
+    "KoscomMessage",
     "KoscomNotFoundError",
+    "KoscomPush",
     "KoscomQuotaError",
     "KoscomRequestError",
+    "KoscomSessionTakenError",
+    "KoscomStream",
+    "KoscomTrade",
     "KoscomTransportError",
     "Page",
     "Quota",
@@ -102,5 +117,6 @@ __all__ = [
     "hundredths",
     "integer",
     "kiwoom_ws_url",
+    "koscom_ws_url",
     "number",
 ]
