@@ -197,6 +197,21 @@ def test_a_dropped_connection_logs_in_and_registers_again(server: Server) -> Non
     run(server, body)
 
 
+def test_a_server_gone_for_good_ends_the_stream(server: Server) -> None:
+    async def body(kiwoom: AsyncKiwoomClient, relay: Relay) -> None:
+        async with relayed(kiwoom, relay, max_reconnects=3) as stream:
+            await stream.subscribe("0J", "001")
+            await until(stream, lambda r: True)
+            await relay.stop()
+            with pytest.raises(KiwoomConnectionError, match="3 reconnects failed"):
+                async with asyncio.timeout(WAIT):
+                    async for _ in stream:
+                        pass
+            assert stream.reconnects == 3 and relay.connections == 1
+
+    run(server, body)
+
+
 def test_a_session_taken_over_is_not_taken_back(server: Server) -> None:
     async def body(kiwoom: AsyncKiwoomClient, relay: Relay) -> None:
         async with relayed(kiwoom, relay) as first:

@@ -63,6 +63,13 @@ class Relay:
         for down in self._live:
             down.transport.abort()
 
+    async def stop(self) -> None:
+        """Cut every connection and take no more: the server looks gone."""
+        assert self._server is not None
+        self._server.close()
+        self.drop()
+        await self._server.wait_closed()
+
     async def _handle(self, down: ServerConnection) -> None:
         self.connections += 1
         path = down.request.path if down.request is not None else "/"

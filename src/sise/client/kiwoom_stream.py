@@ -58,6 +58,9 @@ WS_PATH: Final = "/api/dostk/websocket"
 #: Kiwoom serves the socket on its own port of the REST hosts (kiwoom.md §5.1).
 WS_PORT: Final = 10000
 SESSION_TAKEN: Final = "R10001"
+#: The requests answered with a ``return_code`` after LOGIN; ``""`` answers a frame Kiwoom could
+#: not read.
+ACKED: Final = ("REG", "REMOVE", "")
 
 
 def kiwoom_ws_url(base_url: str) -> str:
@@ -276,7 +279,7 @@ class KiwoomStream(Stream[Real]):
         if frame.trnm == "REAL":
             for real in frame.data or ():
                 await self.emit(real)
-        elif frame.return_code is not None and frame.trnm != "LOGIN":
+        elif frame.trnm in ACKED and frame.return_code is not None:
             self._acked(frame)
         else:
             await self._keepalive(ws, text, frame)

@@ -263,6 +263,7 @@ class KoscomStream(Stream[KoscomMessage]):
         elif frame.error is not None:
             error = self._as_error(frame.error)
             if isinstance(frame.id, int) and self.answer(frame.id, error=error):
+                self._ids.pop(frame.id, None)
                 return
             if isinstance(error, KoscomSessionTakenError):
                 raise error
@@ -285,7 +286,7 @@ class KoscomStream(Stream[KoscomMessage]):
         await self.emit(KoscomPush(str(preset), code, values))
 
     async def _snapshot(self, request: int, result: dict[str, Any], text: str) -> None:
-        sub = self._ids.get(request)
+        sub = self._ids.pop(request, None)
         code = result.get("isuSrtCd")
         if sub is None or not isinstance(code, str):
             self.skip(text, "a result no subscription asked for")

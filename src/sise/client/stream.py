@@ -7,9 +7,10 @@ says reconnecting would be wrong (the session was taken over) ends the stream wi
 instead. A full queue stops the reading, so a caller that does not keep up is cut by the server
 (its slow-consumer rule) rather than filling memory, and the stream then reconnects.
 
-Requests that expect an answer (a subscription's ack) are ``Pending`` futures, answered by the
-reader; a drop fails them with ``Dropped``. A caller's subscription is recorded before it is sent,
-so one interrupted by a drop is restored with the rest and the call then returns.
+A request that expects an answer (a subscription's ack) waits on a future under a key
+(``expect``), resolved by the reader (``answer``); a drop fails it with ``Dropped``. A caller's
+subscription is recorded before it is sent, so one interrupted by a drop is restored with the
+rest and the call then returns.
 """
 
 from __future__ import annotations
@@ -78,6 +79,7 @@ class Stream(Generic[M]):
         self._pending: dict[object, asyncio.Future[Any]] = {}
         self._error: BaseException | None = None
         self._closed = False
+        self._was_up = False  # the current connection got as far as restored
 
     # -- what a vendor supplies --------------------------------------------------------------------
 
@@ -228,15 +230,15 @@ class Stream(Generic[M]):
         failures = 0
         first = self._first
         while not self._closed:
+            self._was_up = False
             try:
                 await self._session()
-                failures = 0  # it was up; the next attempt starts from the shortest delay
             except (OSError, TimeoutError, InvalidHandshake, InvalidURI, ConnectionClosed, Dropped) as e:
                 reason = f"{type(e).__name__}: {e}"
                 if first is not None and not first.done():
                     self._fail(self.connection_error(reason))
                     return
-                failures += 1
+                failures = 1 if self._was_up else failures + 1  # a session that was up starts anew
                 if self.max_reconnects is not None and failures > self.max_reconnects:
                     self._fail(self.connection_error(f"{failures - 1} reconnects failed, last: {reason}"))
                     return
@@ -249,7 +251,7 @@ class Stream(Generic[M]):
                 if not self.retryable(e) or (first is not None and not first.done()):
                     self._fail(e)
                     return
-                failures += 1
+                failures = 1 if self._was_up else failures + 1
                 if self.max_reconnects is not None and failures > self.max_reconnects:
                     self._fail(e)
                     return
@@ -271,6 +273,7 @@ class Stream(Generic[M]):
             if beat is not None:
                 tasks.append(asyncio.create_task(beat(ws)))
             await self.restore()
+            self._was_up = True
             self._up.set()
             if self._first is not None and not self._first.done():
                 self._first.set_result(None)
