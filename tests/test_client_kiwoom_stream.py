@@ -197,6 +197,23 @@ def test_a_dropped_connection_logs_in_and_registers_again(server: Server) -> Non
     run(server, body)
 
 
+def test_a_stalled_reader_is_cut_by_sise_and_comes_back(server: Server) -> None:
+    async def body(kiwoom: AsyncKiwoomClient, relay: Relay) -> None:
+        # A queue of one and a loop that does not read: the stream stops reading the socket, so
+        # sise's PINGs go unanswered and sise itself closes the session (R10002).
+        async with relayed(kiwoom, relay, queue_size=1) as stream:
+            await stream.subscribe("0J", ["001", "101"])
+            await eventually(lambda: frames(relay, TO_CLIENT, "SYSTEM"))
+            assert frames(relay, TO_CLIENT, "SYSTEM")[0]["code"] == "R10002"
+            await until(stream, lambda r: stream.reconnects == 1 and r.item == "101")
+            assert len(frames(relay, TO_SERVER, "LOGIN")) == 2
+            assert [f["data"] for f in frames(relay, TO_SERVER, "REG")][1] == [
+                {"item": ["001", "101"], "type": ["0J"]}
+            ]
+
+    run(server, body)
+
+
 def test_a_server_gone_for_good_ends_the_stream(server: Server) -> None:
     async def body(kiwoom: AsyncKiwoomClient, relay: Relay) -> None:
         async with relayed(kiwoom, relay, max_reconnects=3) as stream:
