@@ -109,9 +109,9 @@ _OPEN_TAU_S = 900.0
 # Per-trade noise of the trade price around the latent price (log), small next to a tick.
 _TRADE_NOISE = 0.0003
 # Limit locks (inferred): a stock whose latent price reaches a limit locks there behind a resting
-# queue of this share of its expected full-size daily value (uniform), and breaks free at this hazard per
-# hour of regular session, or when sellers (buyers) exhaust the queue; a broken lock falls back
-# by a uniform 1–5 %.
+# queue of this share of its expected full-size daily value (uniform), and breaks free at this
+# hazard per hour of regular session, or when sellers (buyers) exhaust the queue; a broken lock
+# falls back by a uniform 1–5 %.
 _LOCK_QUEUE = (0.3, 1.5)
 _LOCK_BREAK_PER_H = 0.05
 _LOCK_FALLBACK = (0.01, 0.05)
