@@ -9,11 +9,12 @@ their real share of it.
   ≈ 10 trillion on KOSDAQ (KOSPI averaged 12.4 trillion a day in 2025 and 32.2 trillion in
   February 2026 as the index passed 6,000; KOSDAQ 11.5 trillion in December 2025).
 * **Names.** Within a market, value goes by cap^α times a name's own turnover rate (lognormal,
-  narrower for large caps, whose turnover is steadier): α = 0.75 on KOSPI puts Samsung
-  Electronics near 14 % of KOSPI stock value and the top ten near 40 % (KRX: Samsung Electronics,
-  its preferred share and SK hynix together took 28 % of KOSPI value in October 2025 and 33 % in
-  February 2026; the split between them and the top-ten figure are inferred). KOSDAQ's trading is
-  spread wider (retail themes): α = 0.6 (inferred).
+  narrower for large caps, whose turnover is steadier): α = 0.8 on KOSPI puts Samsung
+  Electronics near 17 % of KOSPI stock value (≈ 13 % of all KOSPI value, ETFs included) and the
+  ten busiest names near 45 % of it (KRX: Samsung Electronics, its preferred share and SK hynix
+  together took 28 % of KOSPI value in October 2025 and 33 % in February 2026; the split between
+  them and the top-ten figure are inferred). KOSDAQ's trading is spread wider (retail themes):
+  α = 0.6 (inferred).
 * **ETFs and ETNs** trade a share of their listed value a day: plain products 2–3 %, leveraged
   and inverse ones 15 % (inferred).
 
