@@ -9,7 +9,8 @@ rather than simulating.
 
 After its last session (NXT's after-market) a day stays the market's day through the evening and
 the night, as the vendors serve it: the next trading day opens, and the finished one becomes
-history, when the next day's first session (its pre-market) begins.
+history, when the next day's first session (its pre-market) begins. A market started before a
+day's first session likewise serves the trading day before, finished, until it begins.
 """
 
 from __future__ import annotations
@@ -142,7 +143,7 @@ class Market:
             clock.pause()
             clock.jump(start)
         self.clock = clock
-        self.day = self.resumed.day if self.resumed is not None else self.clock.today()
+        self.day = self.resumed.day if self.resumed is not None else self._served_day(reused)
         if self.imported is not None and not reused and self.day <= self.imported.last:
             raise StoreError(
                 f"{settings.data_dir} holds imported history up to {self.imported.last}; the "
@@ -194,6 +195,22 @@ class Market:
         self._position_saved = 0.0
         self._open(self.day)
         self.ready = False
+
+    def _served_day(self, reused: bool) -> date:
+        """The trading day the market serves at the clock's start. Before a day's first session
+        (its pre-market) that is the trading day before, simulated whole and served finished, as
+        a market running through the night serves it until the roll-over; unless that day is
+        already history (stored or imported), which the market cannot serve again."""
+        today = self.clock.today()
+        if self.clock.now_ns() >= first_session_ns(today):
+            return today
+        before = previous_trading_day(today)
+        last = self.store.last_date("stock_daily") if reused else None
+        if last is not None and last >= yyyymmdd(before):
+            return today
+        if self.imported is not None and before <= self.imported.last:
+            return today
+        return before
 
     def _backfill(
         self, base: Universe, ident: str
