@@ -90,6 +90,7 @@ class Replay:
             scale=h.scale,
             history_years=h.history_years,
             universe_csv=csv,
+            index_levels=h.index_levels,
             data_dir=data_dir,
             # Rebuilt in memory as the recording server built it; never a data directory's stored
             # history, which later days may have extended and which a replay must not write to.

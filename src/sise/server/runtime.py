@@ -94,9 +94,20 @@ class Settings:
     scale: float = 1.0  # order flow, 1.0 ≈ 10 M trades a day
     history_years: int = 2
     universe_csv: Path | None = None
+    #: Starting index levels asked for, (index key, level) pairs (``sise.market.levels``).
+    index_levels: tuple[tuple[str, float], ...] = ()
     data_dir: Path = field(default_factory=lambda: Path(".sise"))
     history: str = "memory"  # ``sise.server.history.BACKENDS``; ``sise serve`` defaults to sqlite
     bar_days: int = DEFAULT_BAR_DAYS  # trading days whose intraday bars history keeps (0: none)
+
+
+def base_universe(settings: Settings) -> Universe:
+    """The cash universe ``settings`` describe, at their index levels; ``ValueError`` for levels
+    it cannot take (checked by ``sise serve`` before anything else is built)."""
+    levels = dict(settings.index_levels)
+    if settings.universe_csv:
+        return load_universe_csv(settings.universe_csv, levels=levels)
+    return build_universe(seed=settings.seed, levels=levels)
 
 
 class Market:
@@ -107,11 +118,7 @@ class Market:
     ) -> None:
         self.settings = settings
         self.source = source
-        base = (
-            load_universe_csv(settings.universe_csv)
-            if settings.universe_csv
-            else build_universe(seed=settings.seed)
-        )
+        base = base_universe(settings)
         self.store: HistoryStore = open_store(settings.history, settings.data_dir)
         # Imported real history: its instruments and indices start from their imported closes,
         # and the market's first day is the trading day after it.
