@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 from served import Served, served
+from sise.cli.main import main
 from sise.client.kiwoom import KiwoomClient
 from sise.engine.engine import Engine
 from sise.market.indices_table import INDEX_DEFINITIONS
@@ -228,3 +229,13 @@ def test_a_level_is_part_of_the_markets_identity(tmp_path: Path) -> None:
     write_universe_csv(dataclasses.replace(u, levels=np.where(u.levels == 7772.3, 3000.0, u.levels)), path)
     labelled = load_universe_csv(path)
     assert level(labelled, "KOSPI") == 3000.0 and identity(labelled, 0) != identity(u, 0)
+
+
+def test_sise_universe_exports_the_market_at_its_levels(tmp_path: Path) -> None:
+    path = tmp_path / "u.csv"
+    assert (
+        main(["universe", "--index-level", "KOSPI=2650", "--index-level", "Q1=700", "--out", str(path)]) == 0
+    )
+    u = load_universe_csv(path)
+    assert (level(u, "KOSPI"), level(u, "KOSDAQ")) == (2650.0, 700.0)
+    np.testing.assert_array_equal(u.levels, build_universe(levels={"KOSPI": 2650.0, "KOSDAQ": 700.0}).levels)
