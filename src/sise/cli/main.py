@@ -450,7 +450,8 @@ def _demo(args: argparse.Namespace) -> int:
     base = _cash_universe(args)
     # The same market as ``sise serve`` (derivatives, ex-dates, index window), without history.
     universe, engine = build_market(base, day)
-    cfg = SimConfig(day, seed=args.seed, scale=args.trades / FULL_SCALE_TRADES)
+    # Minute steps, as a server catching up: a demo shows the day, not its seconds.
+    cfg = SimConfig(day, seed=args.seed, scale=args.trades / FULL_SCALE_TRADES, step_s=60)
     sim = open_day(engine, universe, cfg).simulator
     events = 0
     started = time.perf_counter()
