@@ -12,6 +12,7 @@ that), so it can ship as a light install: httpx and msgspec. See docs/sdk.md.
 
 from __future__ import annotations
 
+from sise.client.frames import to_frame
 from sise.client.kiwoom import KiwoomClient
 from sise.client.kiwoom_async import AsyncKiwoomClient
 from sise.client.kiwoom_core import (
@@ -92,4 +93,5 @@ __all__ = [
     "hundredths",
     "integer",
     "number",
+    "to_frame",
 ]
