@@ -24,14 +24,25 @@ from pathlib import Path
 from typing import Any, Final, NoReturn
 
 import httpx
-from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 from sise.cli.connect import EXIT_HELP, CommandError, Connection, Exit, connection, message_of, status_of
+from sise.cli.tables import (
+    clock,
+    colored,
+    console,
+    decimal,
+    hhmmss,
+    level_style,
+    rate,
+    sign_style,
+    signed,
+    table,
+    whole,
+    ymd,
+)
 from sise.client import (
-    Directed,
-    Direction,
     KiwoomClient,
     KiwoomError,
     KoscomClient,
@@ -51,11 +62,6 @@ STOCK_MARKETS: Final = ("kospi", "kosdaq", "konex")
 MAX_ROWS: Final = 100
 #: 시세 codes of a period without data: before the first day history keeps (koscom.md §1.5).
 NO_DATA: Final = frozenset({10010, 20020, 20110})
-#: Koscom sign codes (``cmpprevddTpCd``) and Kiwoom directions, in the Korean colours.
-UP_CODES: Final = frozenset({"1", "2"})
-DOWN_CODES: Final = frozenset({"4", "5"})
-#: Columns of text, left-aligned (numbers are right-aligned).
-_LEFT: Final = frozenset({"code", "name", "date", "time"})
 #: Intraday rows ``sise sector`` shows under the summary by default.
 SECTOR_ROWS: Final = 10
 
@@ -75,85 +81,6 @@ def _positive(text: str) -> int:
     if n < 1:
         raise argparse.ArgumentTypeError(f"not a whole number ≥ 1: {text!r}")
     return n
-
-
-# ---------------------------------------------------------------------------------- rendering
-
-
-def _style(up: bool, down: bool) -> str:
-    return "red" if up else "blue" if down else ""
-
-
-def _koscom_style(sign: object) -> str:
-    return _style(str(sign) in UP_CODES, str(sign) in DOWN_CODES)
-
-
-def _level_style(value: Directed | None) -> str:
-    d = Direction.FLAT if value is None else value.direction
-    return _style(d is Direction.UP, d is Direction.DOWN)
-
-
-def _int(value: object) -> str:
-    return f"{value:,}" if isinstance(value, int) else "" if value is None else str(value)
-
-
-def _num(value: object, signed: bool = False) -> str:
-    if isinstance(value, Directed):
-        value = value.value
-    if isinstance(value, int | float):
-        return f"{value:+,.2f}" if signed else f"{value:,.2f}"
-    return ""
-
-
-def _signed(value: object) -> str:
-    if isinstance(value, int):
-        return f"{value:+,}"
-    return _num(value, signed=True)
-
-
-def _rate(last: object, change: object) -> str:
-    """Change in % of the previous close (``last - change``), as Koscom's answers leave it out."""
-    if not isinstance(last, int | float) or not isinstance(change, int | float) or last == change:
-        return ""
-    return f"{change / (last - change) * 100:+.2f}"
-
-
-def _clock(hhmmssmm: object) -> str:
-    """Koscom's ``HHMMSSmm`` number (no leading zero) as ``HH:MM:SS``; empty before the first."""
-    if not isinstance(hhmmssmm, int) or hhmmssmm <= 0:
-        return ""
-    t = f"{hhmmssmm:08d}"
-    return f"{t[0:2]}:{t[2:4]}:{t[4:6]}"
-
-
-def _hhmmss(text: str) -> str:
-    return f"{text[0:2]}:{text[2:4]}:{text[4:6]}" if len(text) == 6 else text
-
-
-def _ymd(value: object) -> str:
-    t = str(value)
-    return f"{t[0:4]}-{t[4:6]}-{t[6:8]}" if len(t) == 8 else t
-
-
-def _table(title: str, columns: Sequence[str], rows: Sequence[Sequence[Text | str]]) -> Table:
-    table = Table(title=title, title_justify="left")
-    for name in columns:
-        table.add_column(name, justify="left" if name in _LEFT else "right", no_wrap=True)
-    for row in rows:
-        table.add_row(*row)
-    return table
-
-
-def _colored(text: str, style: str) -> Text:
-    return Text(text, style=style)
-
-
-def console() -> Console:
-    """Terminal width on a terminal; wide enough for every table when piped (no folded numbers)."""
-    out = Console(highlight=False)
-    if not out.is_terminal:
-        out = Console(highlight=False, width=200)
-    return out
 
 
 # ----------------------------------------------------------------------------------- commands
@@ -203,19 +130,19 @@ def quote(ctx: Context) -> None:
     with ctx.koscom() as koscom:
         market, price = _stock_market(koscom, code, ctx.args.market)
         master = koscom.stocks(market, "master", code)
-    style = _koscom_style(price.get("cmpprevddTpCd"))
+    style = sign_style(price.get("cmpprevddTpCd"))
     last, change = price.get("trdPrc"), price.get("cmpprevddPrc")
-    title = f"{code} {master.get('isuKorAbbrv', '')} · {market.upper()} · {_clock(price.get('trdTm'))}"
+    title = f"{code} {master.get('isuKorAbbrv', '')} · {market.upper()} · {clock(price.get('trdTm'))}"
     columns = ("price", "change", "%", "open", "high", "low", "volume", "value (원)", "bid", "ask")
     row: list[Text | str] = [
-        _colored(_int(last), style),
-        _colored(_signed(change), style),
-        _colored(_rate(last, change), style),
-        *(_int(price.get(k)) for k in ("opnprc", "hgprc", "lwprc", "accTrdvol", "accTrdval")),
-        _int(price.get("bidordPrc_1")),
-        _int(price.get("askordPrc_1")),
+        colored(whole(last), style),
+        colored(signed(change), style),
+        colored(rate(last, change), style),
+        *(whole(price.get(k)) for k in ("opnprc", "hgprc", "lwprc", "accTrdvol", "accTrdval")),
+        whole(price.get("bidordPrc_1")),
+        whole(price.get("askordPrc_1")),
     ]
-    ctx.emit({"market": market, "price": price, "master": master}, _table(title, columns, [row]))
+    ctx.emit({"market": market, "price": price, "master": master}, table(title, columns, [row]))
 
 
 def sector(ctx: Context) -> None:
@@ -225,34 +152,34 @@ def sector(ctx: Context) -> None:
     s = decode(SectorPrice, page.body)
     known = index_by_kiwoom(ctx.args.code)
     name = (known.kiwoom_name if known else None) or ""
-    style = _level_style(s.cur_prc)
-    summary = _table(
+    style = level_style(s.cur_prc)
+    summary = table(
         f"{ctx.args.code} {name} · {call.api_id}",
         ("level", "change", "%", "open", "high", "low", "volume (천주)", "value (백만원)", "up/flat/down"),
         [
             [
-                _colored(_num(s.cur_prc), style),
-                _colored(_signed(s.pred_pre), style),
-                _colored(_signed(s.flu_rt), style),
-                _num(s.open_pric),
-                _num(s.high_pric),
-                _num(s.low_pric),
-                _int(s.trde_qty),
-                _int(s.trde_prica),
-                f"{_int(s.rising)}/{_int(s.stdns)}/{_int(s.fall)}",
+                colored(decimal(s.cur_prc), style),
+                colored(signed(s.pred_pre), style),
+                colored(signed(s.flu_rt), style),
+                decimal(s.open_pric),
+                decimal(s.high_pric),
+                decimal(s.low_pric),
+                whole(s.trde_qty),
+                whole(s.trde_prica),
+                f"{whole(s.rising)}/{whole(s.stdns)}/{whole(s.fall)}",
             ]
         ],
     )
-    recent = _table(
+    recent = table(
         "newest publications",
         ("time", "level", "change", "%", "volume (천주)"),
         [
             [
-                _hhmmss(r.tm_n),
-                _colored(_num(r.cur_prc_n), _level_style(r.cur_prc_n)),
-                _signed(r.pred_pre_n),
-                _signed(r.flu_rt_n),
-                _int(r.trde_qty_n),
+                hhmmss(r.tm_n),
+                colored(decimal(r.cur_prc_n), level_style(r.cur_prc_n)),
+                signed(r.pred_pre_n),
+                signed(r.flu_rt_n),
+                whole(r.trde_qty_n),
             ]
             for r in s.inds_cur_prc_tm[: ctx.args.rows]
         ],
@@ -266,26 +193,26 @@ def sectors(ctx: Context) -> None:
     with ctx.kiwoom() as kiwoom:
         answer = kiwoom.all(call.api_id, call.body)
     rows = decode(AllSectors, answer).all_inds_idex
-    table = _table(
+    shown = table(
         f"{call.api_id} · mrkt_tp {ctx.args.market}",
         ("code", "name", "level", "change", "%", "volume (천주)", "value (백만원)", "up", "flat", "down"),
         [
             [
                 r.stk_cd,
                 r.stk_nm,
-                _colored(_num(r.cur_prc), _level_style(r.cur_prc)),
-                _signed(r.pred_pre),
-                _signed(r.flu_rt),
-                _int(r.trde_qty),
-                _int(r.trde_prica),
-                _int(r.rising),
-                _int(r.stdns),
-                _int(r.fall),
+                colored(decimal(r.cur_prc), level_style(r.cur_prc)),
+                signed(r.pred_pre),
+                signed(r.flu_rt),
+                whole(r.trde_qty),
+                whole(r.trde_prica),
+                whole(r.rising),
+                whole(r.stdns),
+                whole(r.fall),
             ]
             for r in rows
         ],
     )
-    ctx.emit(answer, table)
+    ctx.emit(answer, shown)
 
 
 def index(ctx: Context) -> None:
@@ -295,22 +222,22 @@ def index(ctx: Context) -> None:
         raise CommandError(Exit.NOT_FOUND, f"no index {code} (Koscom 업종 codes: K1, Q1, K51 …)")
     with ctx.koscom() as koscom:
         answer = koscom.index(known.koscom_market, code, "index")
-    style = _koscom_style(answer.get("cmpprevddTpCd"))
+    style = sign_style(answer.get("cmpprevddTpCd"))
     last, change = answer.get("trdPrc"), answer.get("cmpprevddPrc")
-    table = _table(
-        f"{code} {known.name_ko} · {_clock(answer.get('trdTm'))}",
+    shown = table(
+        f"{code} {known.name_ko} · {clock(answer.get('trdTm'))}",
         ("level", "change", "%", "volume (천주)", "value (백만원)"),
         [
             [
-                _colored(_num(last), style),
-                _colored(_signed(change), style),
-                _colored(_rate(last, change), style),
-                _int(answer.get("accTrdvol")),
-                _int(answer.get("accTrdval")),
+                colored(decimal(last), style),
+                colored(signed(change), style),
+                colored(rate(last, change), style),
+                whole(answer.get("accTrdvol")),
+                whole(answer.get("accTrdval")),
             ]
         ],
     )
-    ctx.emit(answer, table)
+    ctx.emit(answer, shown)
 
 
 def trading_day(base_url: str) -> date:
@@ -358,21 +285,21 @@ def history(ctx: Context) -> None:
     with ctx.koscom() as koscom:
         market, _ = _stock_market(koscom, code, ctx.args.market)
         rows = daily_rows(koscom, market, code, ctx.args.days, end)
-    table = _table(
+    shown = table(
         f"{code} · {market.upper()} · {len(rows)} trading days",
         ("date", "close", "change", "%", "open", "high", "low", "volume", "value (원)"),
         [
             [
-                _ymd(r.get("trdDd")),
-                _colored(_int(r.get("trdPrc")), _koscom_style(r.get("cmpprevddTpCd"))),
-                _signed(r.get("cmpprevddPrc")),
-                _rate(r.get("trdPrc"), r.get("cmpprevddPrc")),
-                *(_int(r.get(k)) for k in ("opnprc", "hgprc", "lwprc", "accTrdvol", "accTrdval")),
+                ymd(r.get("trdDd")),
+                colored(whole(r.get("trdPrc")), sign_style(r.get("cmpprevddTpCd"))),
+                signed(r.get("cmpprevddPrc")),
+                rate(r.get("trdPrc"), r.get("cmpprevddPrc")),
+                *(whole(r.get(k)) for k in ("opnprc", "hgprc", "lwprc", "accTrdvol", "accTrdval")),
             ]
             for r in rows
         ],
     )
-    ctx.emit({"isuSrtCd": code, "market": market, "hisLists": rows}, table)
+    ctx.emit({"isuSrtCd": code, "market": market, "hisLists": rows}, shown)
 
 
 # ------------------------------------------------------------------------------------- parsers
