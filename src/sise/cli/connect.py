@@ -97,8 +97,8 @@ class Connection:
         entries = self._file().get(section)
         if not isinstance(entries, list) or not entries or not isinstance(entries[0], dict):
             return None
-        values = tuple(entries[0].get(n) for n in names)
-        return values if all(isinstance(v, str) and v for v in values) else None  # type: ignore[return-value]
+        values = [v.strip() for v in (entries[0].get(n) for n in names) if isinstance(v, str) and v.strip()]
+        return tuple(values) if len(values) == len(names) else None
 
     def kiwoom_keys(self, environ: Mapping[str, str]) -> tuple[str, str]:
         """App key and secret key: the environment's, else the keys file's first 실전 pair."""
