@@ -362,6 +362,20 @@ def test_one_batch_or_many_give_identical_state(traded: tuple[Engine, list[Batch
     assert cut.digest() == e.digest()
 
 
+def test_a_batch_applied_in_slices_gives_the_state_of_the_whole(traded: tuple[Engine, list[Batch]]) -> None:
+    """What a live server does with a large batch (``Market.advance``'s ``slice_rows``)."""
+    e, batches = traded
+    whole = Batch.concat(batches)
+    parts = whole.slices(997)
+    assert len(parts) > 10 and sum(len(p) for p in parts) == len(whole)
+    assert all(len(p) <= 997 * 2 for p in parts)  # about the size asked (an instant is never cut)
+    cut = fresh_engine()
+    for part in parts:
+        cut.apply(part)
+    assert cut.digest() == e.digest()
+    assert whole.slices(len(whole))[0] is whole
+
+
 def test_a_deep_copy_is_an_independent_engine_in_the_same_state(traded: tuple[Engine, list[Batch]]) -> None:
     e, batches = traded
     half = len(batches) // 2

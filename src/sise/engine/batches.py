@@ -133,6 +133,16 @@ class Batch:
             end_time=max(ends) if ends else None,
         )
 
+    def slices(self, rows: int) -> list[Batch]:
+        """The batch cut by time into parts of about ``rows`` rows each (rows of one instant stay
+        together). Applied in order they leave an engine as the whole batch does: what lets a
+        live server apply a large batch in steps, answering requests in between."""
+        if len(self) <= rows:
+            return [self]
+        times = np.sort(np.concatenate([self.trades["time"], self.books["time"], self.statuses["time"]]))
+        cuts = np.unique(times[rows::rows])
+        return self.split(cuts[cuts > times[0]].tolist())
+
     def split(self, boundaries: list[int]) -> list[Batch]:
         """Cut the batch at the given times (rows with time < b go before b)."""
         out: list[Batch] = []

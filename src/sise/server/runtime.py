@@ -20,6 +20,7 @@ import logging
 import queue
 import sys
 import threading
+from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -64,6 +65,9 @@ log = logging.getLogger("sise.market")
 CATCH_UP_STEP_S = 60
 #: Wall seconds per batch when live (market step = this × speed, at least 1 s).
 LIVE_WALL_STEP_S = 0.25
+#: Rows of a live batch applied in one go (``Market.advance``): about a millisecond of the event
+#: loop, the longest a request waits behind the market.
+SLICE_ROWS = 1000
 #: Wall seconds between records of the market time reached (what a restart resumes from).
 POSITION_EVERY_S = 1.0
 
@@ -175,6 +179,10 @@ class Market:
             self.store.set_meta("week52", week52_text(self.day, week52))
         self._batches: Iterator[Batch] = iter(())
         self._pending: Batch | None = None
+        # A live batch being applied in parts (``advance``'s ``slice_rows``): the parts still to
+        # apply, and the whole batch for the listeners.
+        self._parts: deque[Batch] = deque()
+        self._whole: Batch | None = None
         self.sim: MarketSimulator | None = None
         self.live_step_ns = CATCH_UP_STEP_S * NS
         self._producer: _Producer | None = None
@@ -261,13 +269,30 @@ class Market:
         self._batches = self.source(self, opened)
         self._pending = None
 
-    def advance(self, now_ns: int) -> int:
+    def advance(self, now_ns: int, slice_rows: int | None = None) -> int:
         """Apply every batch that ends at or before ``now_ns``; returns how many were applied.
 
         After the day's last batch the market keeps the finished day until the next trading day's
-        first session begins (``rolls_at``); then the day closes and the next one opens."""
+        first session begins (``rolls_at``); then the day closes and the next one opens.
+
+        With ``slice_rows``, a batch of more rows is applied in parts of about that many
+        (``Batch.slices``: the same state in the end) and the call returns after each part but
+        the last, so that the event loop answers requests in between; ``applying`` is then true
+        and the next call goes on with the batch. Listeners see the whole batch once, after its
+        last part."""
         applied = 0
         while True:
+            if self._parts:
+                self.engine.apply(self._parts.popleft())
+                if self._parts:
+                    if slice_rows is not None:
+                        return applied
+                    continue
+                batch, self._whole = self._whole, None
+                assert batch is not None
+                self._applied(batch)
+                applied += 1
+                continue
             if self._pending is None and self.rolls_at is None:
                 self._pending = self._next_batch()
                 if self._pending is None:  # the day's last session is over
@@ -283,10 +308,24 @@ class Market:
             self._pending = None
             if self._week52_job is not None:
                 self._week52_ready(self._week52_job.result())
+            if slice_rows is not None and len(batch) > slice_rows:
+                self._parts.extend(batch.slices(slice_rows))
+                self._whole = batch
+                continue
             self.engine.apply(batch)
+            self._applied(batch)
             applied += 1
-            for listener in self.listeners:
-                listener(batch)
+
+    @property
+    def applying(self) -> bool:
+        """A batch is part applied (``advance`` with ``slice_rows``)."""
+        return bool(self._parts)
+
+    def _applied(self, batch: Batch) -> None:
+        for listener in self.listeners:
+            listener(batch)
+        if self._producer is not None:
+            self._producer.done()
 
     def _next_batch(self) -> Batch | None:
         """The next batch: from the producer thread when live, generated in place when catching up."""
@@ -353,6 +392,8 @@ class Market:
         self._stop_producer()
         self.engine = engine
         self._batches, self._pending, self.rolls_at = batches, None, None
+        self._parts.clear()  # a batch half applied belongs to the timeline left behind
+        self._whole = None
         if self.ready:
             self._start_producer()
 
@@ -403,7 +444,10 @@ class Market:
         try:
             while True:
                 now = self.clock.now_ns()
-                self.advance(now)
+                self.advance(now, SLICE_ROWS)
+                if self.applying:  # the rest of the batch, once waiting requests are answered
+                    await asyncio.sleep(0)
+                    continue
                 if monotonic() - self._position_saved >= POSITION_EVERY_S:
                     self._position_saved = monotonic()
                     self.save_position(now)
@@ -418,28 +462,35 @@ class Market:
 
 
 class _Producer:
-    """Generates a day's batches on a thread, a bounded few steps ahead of the clock."""
+    """Generates a day's batches on a thread, a bounded few steps ahead of the clock.
+
+    A batch is made when one the market took has been applied (``done``), not when it is taken:
+    the thread then works while the event loop is free to answer requests, instead of contending
+    with the loop's own work on the batch for the GIL."""
 
     def __init__(self, batches: Iterator[Batch], ahead: int = 8) -> None:
-        self._queue: queue.Queue[Batch | None] = queue.Queue(maxsize=ahead)
+        self._queue: queue.SimpleQueue[Batch | None] = queue.SimpleQueue()
+        self._room = threading.Semaphore(ahead)  # batches made and not yet applied: at most ``ahead``
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, args=(batches,), name="sise-sim", daemon=True)
         self._thread.start()
 
     def _run(self, batches: Iterator[Batch]) -> None:
         for batch in batches:
-            while not self._stop.is_set():
-                try:
-                    self._queue.put(batch, timeout=0.2)
-                    break
-                except queue.Full:
-                    continue
+            self._queue.put(batch)
+            while not self._room.acquire(timeout=0.2):
+                if self._stop.is_set():
+                    return
             if self._stop.is_set():
                 return
         self._queue.put(None)  # end of day
 
     def get(self) -> Batch | None:
         return self._queue.get()
+
+    def done(self) -> None:
+        """A batch taken with ``get`` has been applied: room for the next one."""
+        self._room.release()
 
     def stop(self) -> None:
         self._stop.set()

@@ -1341,8 +1341,10 @@ def history(ctx: KoscomContext, path: Path, req: Request) -> Result:
         ref = np.concatenate([adj("base")[first[:1]], close[:-1]])
         change = close - ref
         sign = index_sign(np.sign(change))
-    today = _today(ctx)
-    labels = [koscom_label(d, Period(cycle), today) for d in bars["date"][final].tolist()]
+    today, period = _today(ctx), Period(cycle)
+    labels = bars["date"][final]  # a day's label is its date
+    if period is not Period.DAY:
+        labels = np.array([koscom_label(d, period, today) for d in labels.tolist()], labels.dtype)
     cols = {
         "trdDd": labels,
         "trdPrc": close,
