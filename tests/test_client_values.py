@@ -55,6 +55,28 @@ def test_a_prefix_on_a_level_is_a_direction_not_a_sign() -> None:
     assert direction("-0") is Direction.DOWN and direction("0") is Direction.FLAT
 
 
+@pytest.mark.parametrize(
+    "text",
+    ["+60700", "-10.42", "0.00", "-0", "-0.00", "--1100", " +5", "5.", ".5", "+.5", "1_000", "7", "+1.250"],
+)
+def test_the_fast_paths_read_as_the_careful_one(text: str) -> None:
+    """``number`` / ``directed`` / a model's decode read plain digits directly; what they give must
+    be what the sign-splitting reading gives (value, type and direction)."""
+    from sise.client.values import _magnitude, _split
+
+    signed, negative, digits = _split(text)
+    magnitude = _magnitude(digits, text)
+    assert repr(number(text)) == repr(-magnitude if negative and magnitude else magnitude)
+    d = Direction.FLAT if not signed else Direction.DOWN if negative else Direction.UP
+    assert repr(directed(text)) == repr(Directed(magnitude, d))
+    integral = isinstance(magnitude, int)
+    wire = {"cur_prc": text, "flu_rt": text, **({"trde_qty": text} if integral else {})}
+    row = decode(SectorIndexRow, wire)
+    assert repr(row.cur_prc) == repr(Directed(magnitude, d))
+    assert repr(row.flu_rt) == repr(number(text))
+    assert row.trde_qty == ((-magnitude if negative else magnitude) if integral else None)
+
+
 def test_hundredths_undoes_the_x100_integers() -> None:
     assert hundredths(number("388193")) == 3881.93
     assert hundredths(number("-124")) == -1.24

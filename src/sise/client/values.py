@@ -49,6 +49,10 @@ class Directed:
     direction: Direction
 
 
+_SIGNS = {"+": 1, "-": -1}
+_DIRECTIONS = {1: Direction.UP, -1: Direction.DOWN, 0: Direction.FLAT}
+
+
 def _split(text: str) -> tuple[bool, bool, str]:
     """(signed, negative, digits) of a value string; a doubled sign counts once."""
     body = text.strip()
@@ -66,11 +70,25 @@ def _magnitude(digits: str, text: str) -> float:
         raise ValueError(f"not a Kiwoom number: {text!r}") from None
 
 
+def _plain(body: str) -> bool:
+    """Digits with at most one decimal point: what ``int`` / ``float`` read exactly as
+    ``_magnitude`` does (the fast path of every value of an answer)."""
+    head, _, tail = body.partition(".")
+    return head.isdigit() and (not tail or tail.isdigit())
+
+
 def number(text: str) -> float | None:
     """A signed value: ``"+60700"`` → 60700, ``"-10.42"`` → -10.42, ``"--1100"`` → -1100,
     ``"-0"`` → 0, ``""`` → None. Integral text gives an ``int``."""
     if not text:
         return None
+    sign = _SIGNS.get(text[0], 0)
+    body = text[1:] if sign else text
+    if body.isdigit():
+        return -int(body) if sign < 0 else int(body)
+    if _plain(body):
+        value = float(body)
+        return -value if sign < 0 and value else value
     _, negative, digits = _split(text)
     value = _magnitude(digits, text)
     return -value if negative and value else value
@@ -100,6 +118,12 @@ def directed(text: str) -> Directed | None:
     """A direction-prefixed level or price: the absolute value and the direction; ``""`` → None."""
     if not text:
         return None
+    sign = _SIGNS.get(text[0], 0)
+    body = text[1:] if sign else text
+    if body.isdigit():
+        return Directed(int(body), _DIRECTIONS[sign])
+    if _plain(body):
+        return Directed(float(body), _DIRECTIONS[sign])
     signed, negative, digits = _split(text)
     d = Direction.FLAT if not signed else Direction.DOWN if negative else Direction.UP
     return Directed(_magnitude(digits, text), d)
