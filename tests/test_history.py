@@ -600,12 +600,13 @@ def test_split_overnight_adds_up(model: FactorModel, returns: np.ndarray) -> Non
 
 def test_full_market_two_years_is_fast_and_realistic(full: Universe) -> None:
     store = MemoryStore()
-    t0 = time.perf_counter()
+    # CPU time, not wall time: a busy machine (a test run beside other work) stretches the wall.
+    t0 = time.process_time()
     res = backfill(full, store, end=END, seed=0)
-    elapsed = time.perf_counter() - t0
+    elapsed = time.process_time() - t0
     n = len(full.instruments)
     assert res.rows["stock_daily"] == n * len(res.dates) > 1_400_000
-    assert elapsed < 15.0, f"back-fill took {elapsed:.1f} s"  # ≈ 5-7 s measured on one core
+    assert elapsed < 15.0, f"back-fill took {elapsed:.1f} s of CPU"  # ≈ 5-7 s measured on one core
     ins = full.instruments
     close = np.stack([store.get("stock_daily", c)["close"] for c in ins.code], axis=1)
     base = np.stack([store.get("stock_daily", c)["base"] for c in ins.code], axis=1)

@@ -8,7 +8,7 @@ Ranges come from ../shared/reference/krx_rules.md §8.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, time
+from datetime import date, time, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -23,9 +23,12 @@ from sise.market.ticks import tick_sizes
 from sise.market.timeutil import NS, kst_ns
 from sise.market.types import FOREIGNERS, InstrumentKind, Investor, Market, Venue
 from sise.market.universe import Universe, build_universe
+from sise.sources.history import backfill
 from sise.sources.simulator import MarketSimulator, SimConfig
+from sise.store.memory import MemoryStore
 
 DAY = date(2026, 11, 20)
+SCALE = 0.04
 
 
 @dataclass
@@ -41,7 +44,7 @@ def day() -> Day:
     u = build_universe()
     e = Engine.from_universe(u)
     e.start_day(DAY)
-    sim = MarketSimulator(u, e.base, e.upper, e.lower, SimConfig(DAY, seed=11, scale=0.04, step_s=30))
+    sim = MarketSimulator(u, e.base, e.upper, e.lower, SimConfig(DAY, seed=11, scale=SCALE, step_s=30))
     trades, statuses = [], []
     for b in sim.batches():
         e.apply(b)  # the engine rejects any off-tick, out-of-limit or out-of-order event
@@ -352,3 +355,66 @@ def test_futures_track_the_index_and_settle_with_open_interest() -> None:
     assert np.all(e.settlement[deriv] > 0)
     traded = deriv & (e.state(Venue.KRX).count > 0)
     np.testing.assert_array_equal(e.settlement[traded], e.state(Venue.KRX).last[traded])
+
+
+# -- turnover: the live day on the history's scale, and its concentration ----------------------------
+
+HISTORY_DAYS = 20
+
+
+@pytest.fixture(scope="module")
+def history_value(day: Day) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """(value, volume) per instrument, the mean over the last 20 back-filled days (same seed)."""
+    store = MemoryStore()
+    backfill(day.universe, store, end=DAY - timedelta(days=1), days=HISTORY_DAYS, seed=11)
+    rows = store.get_range("stock_daily", 0, 99_999_999)
+    pos = {c: i for i, c in enumerate(day.universe.instruments.code)}
+    inst = np.array([pos[c] for c in rows["code"]])
+    n = len(day.universe.instruments)
+    value = np.bincount(inst, weights=rows["value"].astype(np.float64), minlength=n) / HISTORY_DAYS
+    volume = np.bincount(inst, weights=rows["volume"].astype(np.float64), minlength=n) / HISTORY_DAYS
+    return value, volume
+
+
+def live_value(d: Day) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """(value, volume) per instrument of the simulated day's KRX trades, scaled up to full size."""
+    tr = d.trades[d.trades["venue"] == Venue.KRX]
+    n = len(d.universe.instruments)
+    value = np.bincount(tr["inst"], weights=(tr["price"] * tr["qty"]).astype(np.float64), minlength=n)
+    volume = np.bincount(tr["inst"], weights=tr["qty"].astype(np.float64), minlength=n)
+    return value / SCALE, volume / SCALE
+
+
+def test_live_day_trades_on_the_historys_scale(
+    day: Day, history_value: tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]
+) -> None:
+    ins = day.universe.instruments
+    live, hist = live_value(day), history_value
+    for market, (lo, hi) in ((Market.KOSPI, (15e12, 45e12)), (Market.KOSDAQ, (5e12, 15e12))):
+        sel = ins.market == market
+        stocks = sel & (ins.kind == InstrumentKind.STOCK)
+        # Stocks' daily value in KRW (KOSPI 12.4 trillion a day over 2025, 32.2 trillion in
+        # February 2026 near this universe's levels; KOSDAQ 9.5–11.5 trillion late 2025).
+        assert lo < hist[0][stocks].sum() < hi
+        # A full-size live day trades what the stored days did: value and volume.
+        for k in (0, 1):
+            assert 0.7 < live[k][sel].sum() / hist[k][sel].sum() < 1.4
+
+
+def test_largest_names_carry_their_real_share_of_turnover(
+    day: Day, history_value: tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]
+) -> None:
+    ins = day.universe.instruments
+    kospi = ins.market == Market.KOSPI
+    samsung, hynix = (list(ins.code).index(c) for c in ("005930", "000660"))
+    for value in (live_value(day)[0], history_value[0]):
+        total = value[kospi].sum()
+        # Samsung Electronics ≈ 10–20 % of KOSPI value; with SK hynix about a quarter or more
+        # (the two and Samsung's preferred share: 28 % in October 2025, 33 % in February 2026).
+        assert 0.10 < value[samsung] / total < 0.20
+        assert 0.20 < (value[samsung] + value[hynix]) / total < 0.40
+        # The ten busiest names: well over a quarter of the market, not all of it.
+        assert 0.30 < np.sort(value[kospi])[-10:].sum() / total < 0.55
+        # KOSDAQ's trading is spread wider than KOSPI's.
+        kosdaq = value[ins.market == Market.KOSDAQ]
+        assert np.sort(kosdaq)[-10:].sum() / kosdaq.sum() < 0.25

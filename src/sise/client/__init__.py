@@ -6,8 +6,11 @@ vendors or a local sise.
     with KiwoomClient(SISE_KIWOOM_URL, appkey, secretkey) as kiwoom:
         kospi = kiwoom.sector_price("001")
 
+Real-time data comes from ``KiwoomStream`` (``sise.client.kiwoom_stream``) and ``KoscomStream``
+(``sise.client.koscom_stream``), async iterators of parsed messages that reconnect by themselves.
+
 It imports nothing of the server side (an import-linter contract in pyproject.toml holds it to
-that), so it can ship as a light install: httpx and msgspec. See docs/sdk.md.
+that), so it can ship as a light install: httpx, msgspec and websockets. See docs/sdk.md.
 """
 
 from __future__ import annotations
@@ -32,9 +35,11 @@ from sise.client.kiwoom_errors import (
     KiwoomRateLimitError,
     KiwoomRequestError,
     KiwoomServerError,
+    KiwoomSessionTakenError,
     KiwoomTokenError,
     KiwoomTransportError,
 )
+from sise.client.kiwoom_stream import KIWOOM_MOCK_WS_URL, KIWOOM_WS_URL, KiwoomStream, Real, kiwoom_ws_url
 from sise.client.koscom import AsyncKoscomClient, KoscomClient
 from sise.client.koscom_core import (
     KOSCOM_SANDBOX_URL,
@@ -50,12 +55,24 @@ from sise.client.koscom_core import (
     KoscomTransportError,
     Quota,
 )
+from sise.client.koscom_stream import (
+    KOSCOM_SANDBOX_WS_URL,
+    KoscomMessage,
+    KoscomPush,
+    KoscomSessionTakenError,
+    KoscomStream,
+    KoscomTrade,
+    koscom_ws_url,
+)
 from sise.client.values import Directed, Direction, Sign, directed, direction, hundredths, integer, number
 
 __all__ = [
     "KIWOOM_MOCK_URL",
+    "KIWOOM_MOCK_WS_URL",
     "KIWOOM_REAL_URL",
+    "KIWOOM_WS_URL",
     "KOSCOM_SANDBOX_URL",
+    "KOSCOM_SANDBOX_WS_URL",
     "KOSCOM_URL",
     "SISE_KIWOOM_MOCK_URL",
     "SISE_KIWOOM_URL",
@@ -73,6 +90,8 @@ __all__ = [
     "KiwoomRateLimitError",
     "KiwoomRequestError",
     "KiwoomServerError",
+    "KiwoomSessionTakenError",
+    "KiwoomStream",
     "KiwoomTokenError",
     "KiwoomTransportError",
     "KoscomAuthError",
@@ -80,18 +99,26 @@ __all__ = [
     "KoscomClosedError",
     "KoscomConnectionError",
     "KoscomError",
+    "KoscomMessage",
     "KoscomNotFoundError",
+    "KoscomPush",
     "KoscomQuotaError",
     "KoscomRequestError",
+    "KoscomSessionTakenError",
+    "KoscomStream",
+    "KoscomTrade",
     "KoscomTransportError",
     "Page",
     "Quota",
+    "Real",
     "Sign",
     "Token",
     "directed",
     "direction",
     "hundredths",
     "integer",
+    "kiwoom_ws_url",
+    "koscom_ws_url",
     "number",
     "to_frame",
 ]

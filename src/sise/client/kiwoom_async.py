@@ -26,6 +26,7 @@ from sise.client.kiwoom_core import (
     transport_error,
 )
 from sise.client.kiwoom_errors import KiwoomPageLimitError
+from sise.client.kiwoom_stream import KiwoomStream
 from sise.client.kiwoom_trs import KIWOOM_TRS, tr_path
 
 __all__ = ["AsyncKiwoomClient"]
@@ -106,6 +107,13 @@ class AsyncKiwoomClient:
             self.core.token = None
             r = await self._post(path, body, {"Content-Type": JSON_TYPE}, "au10002")
             self.core.envelope(r.status_code, r.content, "au10002")
+
+    # -- real time -------------------------------------------------------------------------------
+
+    def stream(self, url: str | None = None, **options: Any) -> KiwoomStream:
+        """A ``KiwoomStream`` logging in with this client's token: ``async with kiwoom.stream() as
+        s``. ``url`` and ``options`` are ``KiwoomStream``'s."""
+        return KiwoomStream(self, url, **options)
 
     # -- any TR ------------------------------------------------------------------------------------
 

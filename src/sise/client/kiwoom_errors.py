@@ -25,6 +25,7 @@ __all__ = [
     "KiwoomRateLimitError",
     "KiwoomRequestError",
     "KiwoomServerError",
+    "KiwoomSessionTakenError",
     "KiwoomTokenError",
     "KiwoomTransportError",
     "detail_code",
@@ -97,6 +98,17 @@ class KiwoomPageLimitError(KiwoomError):
         self.pages = pages
 
 
+class KiwoomSessionTakenError(KiwoomError):
+    """The WebSocket session was taken over: Kiwoom's ``SYSTEM`` ``R10001`` ("동일한 App key로 접속이
+    되었습니다"), sent when another connection logs in with the same app key (kiwoom.md §5.1).
+    The stream ends with this error instead of reconnecting, which would take the session back
+    from the other client, and so on in turn. ``code`` is None; ``system_code`` is ``"R10001"``."""
+
+    def __init__(self, system_code: str, message: str) -> None:
+        super().__init__(None, None, f"{system_code} {message}", api_id="websocket")
+        self.system_code = system_code
+
+
 #: Detail codes whose class is not their category's (the official helper's groups, §1.8).
 _BY_CODE: Final[dict[int, type[KiwoomError]]] = {
     **dict.fromkeys((1501, 1504, 1505, 1511, 1512, 1513, 1514, 1515, 1516, 1517), KiwoomRequestError),
@@ -116,14 +128,16 @@ _BY_CATEGORY: Final[dict[int, type[KiwoomError]]] = {
     7: KiwoomServerError,
 }
 
-# ``…[8005:Token이 …]``; also the order-family shape ``[2000](RC9000:…)``.
-_DETAIL = re.compile(r"\[(\d{4})[:\]]")
+# ``…[8005:Token이 …]``; also the order-family shape ``[2000](RC9000:…)`` and the WebSocket
+# LOGIN's ``[CODE=8005, MESSAGE=…]`` (kiwoom.md §5.2).
+_DETAIL = re.compile(r"\[(\d{4})[:\]]|\[CODE=(\d{4})\b")
 
 
 def detail_code(return_msg: str) -> int | None:
-    """The ``[NNNN:…]`` detail code inside a ``return_msg``, or None (``[유량=5]`` has none)."""
+    """The ``[NNNN:…]`` (or ``[CODE=NNNN, …]``) detail code inside a ``return_msg``, or None
+    (``[유량=5]`` has none)."""
     m = _DETAIL.search(return_msg)
-    return int(m.group(1)) if m else None
+    return int(m.group(1) or m.group(2)) if m else None
 
 
 def error_for(return_code: int, return_msg: str, *, status: int = 200, api_id: str = "") -> KiwoomError:

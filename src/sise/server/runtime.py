@@ -15,6 +15,7 @@ history, when the next day's first session (its pre-market) begins.
 from __future__ import annotations
 
 import asyncio
+import copy
 import json
 import logging
 import queue
@@ -164,7 +165,11 @@ class Market:
         # The exact 52-week highs and lows of the day opened at a roll-over, read on a thread.
         self._week52_job: Future[Week52] | None = None
         self._week52_next: Future[Week52] | None = None  # the next day's, read after the close
-        self._reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sise-week52")
+        self._reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sise-history")
+        #: The finished day's rows being written on that thread (``_close_day``), when they are.
+        self._recording: Future[None] | None = None
+        #: Following the clock (``run``): the day's close is then written on the thread.
+        self._live = False
         if reused and restore_carry(self.store.get_meta("carry"), self.engine, self.day):
             week52 = parse_week52(self.store.get_meta("week52"), self.day)
             if week52 is not None:
@@ -346,35 +351,52 @@ class Market:
     def _close_day(self) -> None:
         """The day's last session is over. Its rows become history now (durable at once, and what
         the next day's 52-week highs and lows are read from, on a thread, through the night),
-        while the engine keeps serving the day as it closed until the next one opens."""
+        while the engine keeps serving the day as it closed until the next one opens. A live
+        server writes them on a thread too: a few seconds of work the event loop need not wait
+        for."""
         finished, e = self.day, self.engine
         serving = {name: getattr(e, name) for name in _END_DAY_MOVES}  # end_day replaces, never edits
         e.end_day()
+        # The closed day as history takes it: end_day's values, sharing every other array with the
+        # engine, which nothing changes before the next day opens (``_roll_day`` waits for it).
+        ended = copy.copy(e)
+        threaded = getattr(self.store, "thread_safe", False)
         if self.store.get_meta("closed") != finished.isoformat():  # else a restart in the night
-            rows = record_day(self.store, e, self.universe, finished)
-            log.info("closed %s (%d rows of history in %d tables)", finished, sum(rows.values()), len(rows))
-            record_bars(self.store, e, finished, keep_days=self.settings.bar_days)
-            # After the rows: the store commits in order, so a day marked closed has them all.
-            self.store.set_meta("closed", finished.isoformat())
+            if threaded and self._live:
+                self._recording = self._reader.submit(self._record_day, ended, finished)
+                self._recording.add_done_callback(_report_failure)
+            else:
+                self._record_day(ended, finished)
         day = next_trading_day(finished)
-        if self.settings.history_years > 0 and getattr(self.store, "thread_safe", False):
-            # A year of the whole market is read on a thread; the day opens on the running highs
-            # and lows, replaced by the exact ones before its first event (``_week52_ready``).
-            # (A store in memory reads it in milliseconds, when the day opens.)
+        if self.settings.history_years > 0 and threaded:
+            # A year of the whole market is read on a thread (after the day's rows: one worker);
+            # the day opens on the running highs and lows, replaced by the exact ones before its
+            # first event (``_week52_ready``). (A store in memory reads it in milliseconds, when
+            # the day opens.)
             job = self._reader.submit(week52_before, self.store, self.universe, day, e.n)
             # Kept as soon as read, so that a restart in the night need not read it again.
             job.add_done_callback(lambda done: self._keep_week52(day, done))
             self._week52_next = job
-            self._week52[day] = (e.high52.copy(), e.low52.copy())
+            self._week52[day] = (ended.high52.copy(), ended.low52.copy())
         for name, value in serving.items():
             setattr(e, name, value)
         e.day = finished
         e.version += 1
         self.rolls_at = first_session_ns(day)
 
+    def _record_day(self, ended: Engine, finished: date) -> None:
+        rows = record_day(self.store, ended, self.universe, finished)
+        log.info("closed %s (%d rows of history in %d tables)", finished, sum(rows.values()), len(rows))
+        record_bars(self.store, ended, finished, keep_days=self.settings.bar_days)
+        # After the rows: the store commits in order, so a day marked closed has them all.
+        self.store.set_meta("closed", finished.isoformat())
+
     def _roll_day(self) -> None:
         """The next day's first session begins: the finished day ends (``end_day`` again, to the
         same closing values: nothing traded since the close) and the next one opens."""
+        if self._recording is not None:  # the finished day's rows, written on a thread
+            self._recording.result()
+            self._recording = None
         finished = self.day
         self.engine.end_day()
         self._stop_producer()
@@ -441,6 +463,7 @@ class Market:
         # The producer thread and the event loop share the GIL: switch often so that a request
         # never waits behind more than a millisecond of batch generation.
         sys.setswitchinterval(0.0005)
+        self._live = True
         try:
             while True:
                 now = self.clock.now_ns()
@@ -459,6 +482,12 @@ class Market:
                 await asyncio.sleep(min(max(wait if wait is not None else 0.25, 0.0), 1.0))
         finally:
             self._stop_producer()
+
+
+def _report_failure(done: Future[None]) -> None:
+    """Said when it happens (the day's roll-over raises it again, stopping the market)."""
+    if (e := done.exception()) is not None:
+        log.error("writing the closed day to history failed: %s", e)
 
 
 class _Producer:

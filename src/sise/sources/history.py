@@ -54,6 +54,7 @@ from sise.market.types import FOREIGNERS, INSTITUTIONS, N_INVESTORS, InstrumentK
 from sise.market.universe import Universe
 from sise.sources.actions import ActionKind, actions_on
 from sise.sources.factors import FactorModel
+from sise.sources.turnover import Turnover
 from sise.store.base import (
     ACTION_BONUS,
     ACTION_RIGHTS,
@@ -98,6 +99,13 @@ _INST_SPLIT: Final = np.array([0.38, 0.04, 0.12, 0.09, 0.02, 0.02, 0.30, 0.03])
 #: For ETFs and ETNs the liquidity providers (금융투자) dominate the institutional side.
 _INST_SPLIT_ETP: Final = np.array([0.85, 0.02, 0.04, 0.03, 0.01, 0.01, 0.03, 0.01])
 _CHUNK: Final = 32  # days per vectorised block of the flow generators
+# Daily volume noise around the declared turnover (inferred): a persistent AR(1) part (busy and
+# quiet weeks), a daily part, and more trading on days that move (|return| / σ, mean ≈ 0.8).
+_VOL_PERSIST_AR: Final = 0.9
+_VOL_PERSIST_SD: Final = (0.35, 0.15)  # the smallest names', the largest's
+_VOL_DAILY_SD: Final = 0.3
+_VOL_MOVE: Final = 0.5
+_MEAN_ABS_Z: Final = 0.8
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,7 +223,8 @@ def backfill(
     px = prices(returns)
     report(0.3)
     bars = _bars(model, px, tables, rates, streams["ohlc"])
-    volume, value = _volume(universe, model, px, bars, float_shares, draw.market_scale, streams["volume"])
+    turnover = Turnover.from_universe(universe, seed)
+    volume, value = _volume(universe, model, px, bars, shares, draw.market_scale, turnover, streams["volume"])
     report(0.4)
 
     stock = ins.kind == InstrumentKind.STOCK
@@ -718,37 +727,33 @@ def _volume(
     model: FactorModel,
     px: _Prices,
     bars: _Bars,
-    float_shares: I64,
+    shares: I64,
     market_scale: F64,
+    turnover: Turnover,
     rng: np.random.Generator,
 ) -> tuple[I64, I64]:
-    """Daily volume ≈ turnover × float shares × persistent and daily noise, higher on big moves
-    and in volatile markets; value = volume × a VWAP inside [low, high]."""
+    """Daily volume = the instrument's turnover rate (``sise.sources.turnover``: expected value
+    over cap at the starting prices) × listed shares × persistent and daily noise of mean 1,
+    higher on big moves and in volatile markets; value = volume × a VWAP inside [low, high], so
+    the last days' value is the declared one at the day's prices."""
     ins = universe.instruments
     n_days, n = bars.open.shape
-    size = model.size
-    kind = ins.kind
-    turnover = np.where(
-        ins.market == Market.KOSPI,
-        0.004 * 10 ** (0.45 * (1.0 - size)),
-        0.015 * 10 ** (0.35 * (1.0 - size)),
-    )
-    asset = model.asset_class >= 0
-    etf_turn = np.where(np.abs(model.leverage) > 1, 0.15, np.where(asset, 0.02, 0.03))
-    etf_turn = np.where(model.leverage < 0, 0.15, etf_turn)
-    turnover = np.where(kind == InstrumentKind.ETF, etf_turn, turnover)
-    turnover = np.where(kind == InstrumentKind.ETN, 0.02, turnover)
-    turnover = turnover * np.exp(rng.normal(0.0, 0.4, n))
+    cap = ins.prev_close.astype(np.float64) * np.maximum(ins.listed_shares, 1)
+    rate = turnover.value / np.maximum(cap, 1.0)
+    # Large caps' busy and quiet weeks swing less (their value is spread over many traders).
+    sd = _VOL_PERSIST_SD[0] + (_VOL_PERSIST_SD[1] - _VOL_PERSIST_SD[0]) * model.size
     persistent = np.empty((n_days, n))
-    a = rng.normal(0.0, 0.35, n)
-    shocks = rng.normal(0.0, 0.35 * math.sqrt(1 - 0.9**2), (n_days, n))
+    a = rng.normal(0.0, 1.0, n) * sd
+    shocks = rng.normal(0.0, math.sqrt(1 - _VOL_PERSIST_AR**2), (n_days, n)) * sd
     for t in range(n_days):
-        a = 0.9 * a + shocks[t]
+        a = _VOL_PERSIST_AR * a + shocks[t]
         persistent[t] = a
-    daily = rng.normal(-0.5 * 0.3**2, 0.3, (n_days, n))
-    z = np.abs(bars.log_ret) / np.maximum(model.vol, 1e-4)
-    mult = np.exp(persistent + daily) * (1.0 + 0.5 * np.minimum(z, 8.0)) * np.sqrt(market_scale)[:, None]
-    volume = np.maximum(np.round(turnover * float_shares * mult), 10).astype(np.int64)
+    daily = rng.normal(-0.5 * _VOL_DAILY_SD**2, _VOL_DAILY_SD, (n_days, n))
+    z = np.minimum(np.abs(bars.log_ret) / np.maximum(model.vol, 1e-4), 8.0)
+    move = (1.0 + _VOL_MOVE * z) / (1.0 + _VOL_MOVE * _MEAN_ABS_Z)
+    noise = np.exp(persistent - 0.5 * sd**2 + daily)
+    mult = noise * move * np.sqrt(market_scale)[:, None]
+    volume = np.maximum(np.round(rate * shares * mult), 10).astype(np.int64)
     close = px.close[1:]
     typical = (bars.open + bars.high + bars.low + 2 * close) / 5.0
     vwap = np.clip(typical * np.exp(rng.normal(0.0, 0.002, (n_days, n))), bars.low, bars.high)

@@ -16,7 +16,10 @@ The model, in short:
   the limit only, few of them) until the queue is taken or the lock breaks.
 - **Arrivals.** Trades arrive as a discretised Hawkes process per instrument: a baseline that
   follows the intraday U-profile plus self-excitation decaying with the step, so activity
-  clusters. Trade sizes are heavy-tailed in KRW.
+  clusters. Each name's day trades its expected value (``sise.sources.turnover``, the
+  declaration the back-filled history follows) times a day's own factor, in trades more
+  numerous and larger in busier names; sizes are heavy-tailed in KRW. ``scale`` thins the
+  number of trades, not their sizes.
 - **Microstructure.** Opening call (indicative price and volume from 08:50, one print at the
   open), continuous trading, closing call (indicative prices, one print at a random end up to
   30 s after the close), post-close closing-price trades, single-price calls every 10 minutes to
@@ -69,6 +72,7 @@ from sise.market.timeutil import NS, kst_ns
 from sise.market.types import INSTITUTIONS, InstrumentKind, Investor, Market, ProgramKind, Venue
 from sise.market.universe import Universe
 from sise.sources.stream import u_profile
+from sise.sources.turnover import Turnover
 
 if TYPE_CHECKING:
     from sise.sources.derivatives_flow import DerivativesFlow
@@ -105,13 +109,22 @@ _OPEN_TAU_S = 900.0
 # Per-trade noise of the trade price around the latent price (log), small next to a tick.
 _TRADE_NOISE = 0.0003
 # Limit locks (inferred): a stock whose latent price reaches a limit locks there behind a resting
-# queue of this share of its expected daily value (uniform), and breaks free at this hazard per
-# hour of regular session, or when sellers (buyers) exhaust the queue; a broken lock falls back
-# by a uniform 1–5 %.
+# queue of this share of its expected full-size daily value (uniform), and breaks free at this
+# hazard per hour of regular session, or when sellers (buyers) exhaust the queue; a broken lock
+# falls back by a uniform 1–5 %.
 _LOCK_QUEUE = (0.3, 1.5)
 _LOCK_BREAK_PER_H = 0.05
 _LOCK_FALLBACK = (0.01, 0.05)
 _INST = np.array([int(i) for i in INSTITUTIONS])
+# A day's trading value around the declared one: lognormal σ (inferred). Trade counts go as
+# value^0.7, so a busy name's trades are both more and larger.
+_DAY_VALUE_SD = 0.3
+_COUNT_EXPONENT = 0.7
+# Share of a day's KRX value printed in calls (opening, closing, VI, after-hours), which add to
+# the continuous session's: continuous trades are sized to leave them room.
+_CALL_SHARE = 0.07
+# Per-trade value around an instrument's mean (lognormal σ): heavy-tailed sizes.
+_TRADE_SIZE_SD = 1.2
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,13 +152,18 @@ class SimParams:
     vol_overnight: F64
     industry: npt.NDArray[np.intp]  # industry number per instrument
     jump_rate: F64  # jumps per day
+    value: F64  # the day's expected KRX value at full size, KRW (``sise.sources.turnover``)
     activity: F64  # share of the day's trades
     tradable: B  # stocks, ETFs, ETNs that are listed
     tracks: npt.NDArray[np.intp]  # index an ETF/ETN tracks (position in universe.indices), or -1
     index_weights: F64  # (indices × instruments) cap weights of each index's constituents
 
     @classmethod
-    def from_universe(cls, universe: Universe, rng: np.random.Generator) -> SimParams:
+    def from_universe(
+        cls, universe: Universe, rng: np.random.Generator, turnover: Turnover | None = None
+    ) -> SimParams:
+        """Parameters for ``universe``; trading values follow ``turnover`` (by default the
+        declaration of seed 0) with a day's own noise from ``rng``."""
         t = universe.instruments
         n = len(t)
         cap = (t.prev_close * np.maximum(t.listed_shares, 1)).astype(np.float64)
@@ -169,18 +187,20 @@ class SimParams:
         lookup = {name: i for i, name in enumerate(industries)}
         ind = np.array([lookup[x] for x in t.industry], np.intp)
         jump = np.where(stock, 0.02 + 0.04 * rank, 0.0)
-        # Activity: concave in cap, KOSDAQ busier than its cap (retail), ETFs liquid for their size.
-        act = cap**0.55 * np.where(kospi, 1.0, 2.2) * np.where(etp, 1.5, 1.0)
-        act = act * np.exp(rng.normal(0.0, 0.5, n))
+        # The day's value: the declared one times a day's own busyness; trades are more numerous
+        # and larger in busier names (counts concave in value).
         tradable = t.active & (kind <= InstrumentKind.ETN) & (t.prev_close > 0)
-        act = np.where(tradable, act, 0.0)
+        declared = (turnover or Turnover.from_universe(universe)).value
+        value = declared * np.exp(rng.normal(-0.5 * _DAY_VALUE_SD**2, _DAY_VALUE_SD, n))
+        value = np.where(tradable, value, 0.0)
+        act = value**_COUNT_EXPONENT
         shares = np.where(
             np.array([d.float_adjusted for d in universe.indices])[:, None], t.float_shares, t.listed_shares
         )
         w = np.where(universe.membership, shares * t.prev_close, 0).astype(np.float64)
         w /= np.maximum(w.sum(axis=1, keepdims=True), 1.0)
         tracks = universe.etp_index()
-        return cls(beta, vol, 0.7 * vol, ind, jump, act / act.sum(), tradable, tracks, w)
+        return cls(beta, vol, 0.7 * vol, ind, jump, value, act / act.sum(), tradable, tracks, w)
 
 
 @dataclass(slots=True)
@@ -218,7 +238,9 @@ class MarketSimulator:
         self.rng_book = np.random.default_rng(streams[2])
         self.rng_arrival = np.random.default_rng(streams[3])
         self.rng_auction = np.random.default_rng(streams[4])
-        self.p = params or SimParams.from_universe(universe, np.random.default_rng(streams[5]))
+        self.p = params or SimParams.from_universe(
+            universe, np.random.default_rng(streams[5]), Turnover.from_universe(universe, config.seed)
+        )
         self.base, self.upper, self.lower = base, upper, lower
         n = len(self.t)
         self.n = n
@@ -257,6 +279,11 @@ class MarketSimulator:
         self.dyn_rate = dynamic_vi_rates_np(self.t.kospi200, "continuous")
         self.nxt_ok = self.t.nxt & self.p.tradable
         self.total_trades = FULL_SCALE_TRADES * config.scale
+        # The day's expected KRX value per instrument at this scale (calls are sized from it), and
+        # the mean value of a continuous trade: independent of the scale, which thins the flow.
+        self.day_value = self.p.value * config.scale
+        krx_trades = FULL_SCALE_TRADES * self.p.activity * (1 - config.nxt_share * self.nxt_ok.mean())
+        self.trade_value = self.p.value * (1 - _CALL_SHARE) / np.maximum(krx_trades, 1e-9)
         self.reg_s = self._seconds(self.open_time, self.close_time)
         self.profile = u_profile(self.reg_s)
         self.vol_state = _vol_state(np.random.default_rng(streams[6]), self.reg_s)
@@ -527,7 +554,8 @@ class MarketSimulator:
         lat.lock[insts] = side
         lat.logp[insts] = np.log(limit)
         share = self.rng_price.uniform(*_LOCK_QUEUE, len(insts))
-        value = self.total_trades * self.p.activity[insts] * 2.0e6 * share
+        # Sized on the full-size day, like the book's other levels: a thinned flow takes it slower.
+        value = self.p.value[insts] * share
         lat.queue[insts] = np.maximum(1, (value / limit).astype(np.int64))
 
     def _break_locks(self, dt: float) -> None:
@@ -642,10 +670,10 @@ class MarketSimulator:
         # KRX arrivals self-excite (the baseline is scaled down so the mean stays on target).
         base_rate = rate * p.activity * ((1 - self.cfg.branching) if venue == Venue.KRX else 1.0)
         mu = np.where(ok, base_rate, 0.0)
-        # At a limit the book is locked: few trades.
-        mu = np.where(lat.lock != 0, mu * 0.05, mu)
         # Nothing trades continuously while its VI auction runs, excitation or not.
         lam = np.where(ok, mu + (lat.exc if venue == Venue.KRX else 0.0), 0.0)
+        # At a limit the book is locked: few trades, however busy the name was.
+        lam = np.where(lat.lock != 0, lam * 0.05, lam)
         counts = rng.poisson(lam * dt)
         if venue == Venue.KRX:
             decay = 0.5 ** (dt / self.cfg.decay_s)
@@ -758,8 +786,7 @@ class MarketSimulator:
     def _auction_qty(self, insts: npt.NDArray[np.intp], share: float) -> I64:
         """A call auction's volume: ``share`` of the instrument's expected daily volume."""
         px = np.exp(self.lat.logp[insts])
-        daily_value = self.total_trades * self.p.activity[insts] * 2.0e6
-        qty = daily_value * share * np.exp(self.rng_auction.normal(0.0, 0.4, len(insts))) / px
+        qty = self.day_value[insts] * share * np.exp(self.rng_auction.normal(0.0, 0.4, len(insts))) / px
         return np.maximum(1, qty.astype(np.int64))
 
     def _auction_print(self, at: int, insts: npt.NDArray[np.intp], share: float, static: bool) -> Batch:
@@ -857,7 +884,8 @@ class MarketSimulator:
         tr["venue"] = venue
         tr["price"] = px
         if qty is None:
-            value = np.exp(rng.normal(np.log(1.0e6), 1.2, k))
+            mean = self.trade_value[insts]
+            value = mean * np.exp(rng.normal(-0.5 * _TRADE_SIZE_SD**2, _TRADE_SIZE_SD, k))
             qty = np.maximum(1, (value / px).astype(np.int64))
         tr["qty"] = qty
         tr["side"] = np.where(buy, 1, 2)
