@@ -5,27 +5,35 @@ port. Keys come from the variables ``sise serve`` itself reads, else from the ``
 ``sise serve`` wrote in its data directory (``--data-dir``, ``SISE_DATA_DIR``, the per-user
 default). The file is read with a few lines here rather than the server's key store, so that a
 client command imports nothing of the server side and starts in a fraction of a second.
+``Context`` hands a command its connection, its clients and its output.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import IntEnum
 from pathlib import Path
 from typing import Final
 
+from rich.table import Table
+
+from sise.cli.tables import console
 from sise.client import (
     SISE_KIWOOM_URL,
     KiwoomAuthError,
+    KiwoomClient,
     KiwoomConnectionError,
     KiwoomError,
     KiwoomNotFoundError,
     KiwoomRateLimitError,
     KiwoomRequestError,
     KoscomAuthError,
+    KoscomClient,
     KoscomConnectionError,
     KoscomError,
     KoscomNotFoundError,
@@ -155,3 +163,31 @@ def message_of(error: KiwoomError | KoscomError, base_url: str) -> str:
         where = f"--base-url or {BASE_URL_ENV} choose the server"
         return f"cannot reach {base_url} ({error.message}): is sise serve running there? ({where})"
     return " ".join(str(error).split())
+
+
+class Context:
+    """What a command needs: the connection, the environment, its output."""
+
+    def __init__(self, args: argparse.Namespace, environ: Mapping[str, str]) -> None:
+        self.args = args
+        self.environ = environ
+        self.conn: Connection = connection(args.base_url, args.data_dir, environ)
+
+    @contextmanager
+    def kiwoom(self) -> Iterator[KiwoomClient]:
+        appkey, secretkey = self.conn.kiwoom_keys(self.environ)
+        with KiwoomClient(self.conn.base_url, appkey, secretkey) as client:
+            yield client
+
+    @contextmanager
+    def koscom(self) -> Iterator[KoscomClient]:
+        with KoscomClient(self.conn.base_url, self.conn.koscom_key(self.environ)) as client:
+            yield client
+
+    def emit(self, document: object, *tables: Table) -> None:
+        if self.args.json:
+            print(json.dumps(document, ensure_ascii=False))
+            return
+        out = console()
+        for t in tables:
+            out.print(t)

@@ -15,7 +15,7 @@ from typing import NoReturn
 
 #: The commands of sise.cli.query (tests/test_cli_query.py holds the two lists equal): named here
 #: so that ``sise serve`` does not import the SDK to find it is not one of them.
-CLIENT_COMMANDS = frozenset({"quote", "sector", "sectors", "index", "history"})
+CLIENT_COMMANDS = frozenset({"quote", "sector", "sectors", "index", "history", "stream"})
 
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:

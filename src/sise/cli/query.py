@@ -14,24 +14,21 @@ before ``sise.cli.main`` is imported, so a query starts in a fraction of a secon
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Final, NoReturn
 
 import httpx
-from rich.table import Table
 from rich.text import Text
 
-from sise.cli.connect import EXIT_HELP, CommandError, Connection, Exit, connection, message_of, status_of
+from sise.cli.connect import EXIT_HELP, CommandError, Context, Exit, message_of, status_of
+from sise.cli.stream import KOSCOM_MARKETS, KOSCOM_PRESETS, stream
 from sise.cli.tables import (
     clock,
     colored,
-    console,
     decimal,
     hhmmss,
     level_style,
@@ -43,7 +40,6 @@ from sise.cli.tables import (
     ymd,
 )
 from sise.client import (
-    KiwoomClient,
     KiwoomError,
     KoscomClient,
     KoscomError,
@@ -84,34 +80,6 @@ def _positive(text: str) -> int:
 
 
 # ----------------------------------------------------------------------------------- commands
-
-
-class Context:
-    """What a command needs: the connection, the environment, its output."""
-
-    def __init__(self, args: argparse.Namespace, environ: Mapping[str, str]) -> None:
-        self.args = args
-        self.environ = environ
-        self.conn: Connection = connection(args.base_url, args.data_dir, environ)
-
-    @contextmanager
-    def kiwoom(self) -> Iterator[KiwoomClient]:
-        appkey, secretkey = self.conn.kiwoom_keys(self.environ)
-        with KiwoomClient(self.conn.base_url, appkey, secretkey) as client:
-            yield client
-
-    @contextmanager
-    def koscom(self) -> Iterator[KoscomClient]:
-        with KoscomClient(self.conn.base_url, self.conn.koscom_key(self.environ)) as client:
-            yield client
-
-    def emit(self, document: object, *tables: Table) -> None:
-        if self.args.json:
-            print(json.dumps(document, ensure_ascii=False))
-            return
-        out = console()
-        for t in tables:
-            out.print(t)
 
 
 def _stock_market(koscom: KoscomClient, code: str, given: str | None) -> tuple[str, dict[str, Any]]:
@@ -310,6 +278,7 @@ COMMANDS: Final[dict[str, Callable[[Context], None]]] = {
     "sectors": sectors,
     "index": index,
     "history": history,
+    "stream": stream,
 }
 
 
@@ -369,6 +338,21 @@ def add_parsers(sub: Any) -> None:
     h.add_argument("--days", type=_positive, default=20, help="trading days (default 20)")
     market(h)
 
+    st = parser(
+        "stream", "real-time messages as a live table, or NDJSON with --json (Kiwoom or Koscom WebSockets)"
+    )
+    st.add_argument(
+        "specs",
+        nargs="+",
+        metavar="SPEC",
+        help="TYPE:ITEM, a Kiwoom real-time type and item (0B:005930 a stock's trades, 0J:001 a sector "
+        f"index); PRESET:CODE, a Koscom /ws preset ({', '.join(KOSCOM_PRESETS)}: tick:005930, index:K1);"
+        f" or {' / '.join(KOSCOM_MARKETS)}, every trade of a Koscom market",
+    )
+    st.add_argument(
+        "--count", type=_positive, default=None, help="stop after this many messages (default: until Ctrl-C)"
+    )
+
 
 def run(args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> int:
     """Run a parsed client command: 0, or an ``Exit`` status with one line on stderr."""
@@ -386,6 +370,9 @@ def run(args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> i
         return status_of(e)
     except (ValueError, OSError) as e:
         print(f"sise: error: {e}", file=sys.stderr)
+        return Exit.OTHER
+    except Exception as e:  # one line, never a traceback, whatever went wrong
+        print(f"sise: error: {type(e).__name__}: {e}", file=sys.stderr)
         return Exit.OTHER
     return Exit.OK
 

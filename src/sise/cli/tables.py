@@ -16,7 +16,7 @@ from sise.client import Directed, Direction, Sign
 UP_CODES: Final = frozenset(str(s.value) for s in (Sign.UPPER_LIMIT, Sign.UP))
 DOWN_CODES: Final = frozenset(str(s.value) for s in (Sign.LOWER_LIMIT, Sign.DOWN))
 #: Columns of text, left-aligned (numbers are right-aligned).
-LEFT: Final = frozenset({"code", "name", "date", "time"})
+LEFT: Final = frozenset({"type", "code", "name", "date", "time"})
 
 
 def style_of(up: bool, down: bool) -> str:
