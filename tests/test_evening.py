@@ -5,6 +5,7 @@ at the time asked for, however long the build took."""
 from __future__ import annotations
 
 import json
+import time
 from datetime import datetime
 from typing import Any
 
@@ -96,3 +97,26 @@ def night(s: Served) -> list[Any]:
     bars = koscom(s, "stocks/kospi/005930/intraday", inddCycleTpCd="600", strtTm="0800", endTm="2000")
     assert len(bars["result"]["hisLists"]) > 30  # 10-minute bars of the day's KRX trading
     return [now, daily, nets, chart, close, bars]
+
+
+def test_start_before_the_pre_market(tmp_path: Any) -> None:
+    # Before 08:00 the market serves the trading day before, finished; at 08:00 the day opens.
+    with served(tmp_path, [*ARGS, "--start", "07:59:30", "--speed", "10"]) as s:
+        h = health(s)
+        assert h["trading_day"] == "2026-11-19" and h["market_time"] < "2026-11-20T08:00", h
+        sector = {"mrkt_tp": "0", "inds_cd": "001"}
+        before = kiwoom(s, "/api/dostk/sect", "ka20001", sector)
+        rows = before["inds_cur_prc_tm"]
+        assert len(rows) > 100 and rows[0]["tm_n"] >= "153000", rows[0]
+        daily = kiwoom(s, "/api/dostk/sect", "ka20009", sector)["inds_cur_prc_daly_rept"]
+        assert daily[0]["dt_n"] == BEFORE and daily[0]["cur_prc_n"] == before["cur_prc"]
+        deadline = time.monotonic() + 30
+        while health(s)["trading_day"] != "2026-11-20":
+            assert time.monotonic() < deadline, health(s)
+            time.sleep(0.2)
+        assert health(s)["market_time"] >= "2026-11-20T08:00", health(s)
+        # The new day: no index publication before KRX opens, the finished close its base.
+        after = kiwoom(s, "/api/dostk/sect", "ka20001", sector)
+        assert not after["inds_cur_prc_tm"] and after["cur_prc"] == before["cur_prc"].lstrip("+-"), after
+        daily = kiwoom(s, "/api/dostk/sect", "ka20009", sector)["inds_cur_prc_daly_rept"]
+        assert daily[0]["dt_n"] == DAY and daily[1]["dt_n"] == BEFORE, daily[:2]

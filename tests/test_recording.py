@@ -28,7 +28,16 @@ from sise.sources.recording import (
 from sise.sources.simulator import SimConfig
 
 DAY = date(2026, 11, 20)
-HEADER = Header("serve", DAY, seed=3, scale=0.01, history_years=0, start_ns=1_795_133_100 * 10**9, speed=2.5)
+HEADER = Header(
+    "serve",
+    DAY,
+    seed=3,
+    scale=0.01,
+    history_years=0,
+    start_ns=1_795_133_100 * 10**9,
+    speed=2.5,
+    index_levels=(("KOSPI", 2650.0), ("KOSDAQ150", 1234.5)),
+)
 
 
 @pytest.fixture(scope="module")
@@ -209,6 +218,16 @@ def test_a_damaged_header_names_the_key(tmp_path: Path, day: tuple[str, list[Bat
 
 def test_the_format_page_names_every_column_and_header_key() -> None:
     page = (Path(__file__).resolve().parents[1] / "docs" / "recording.md").read_text(encoding="utf-8")
-    full = Header("serve", DAY, 0, 1.0, 2, start_ns=HEADER.start_ns, speed=1.0, universe_csv="code\n")
+    full = Header(
+        "serve",
+        DAY,
+        0,
+        1.0,
+        2,
+        start_ns=HEADER.start_ns,
+        speed=1.0,
+        universe_csv="code\n",
+        index_levels=(("KOSPI", 2650.0),),
+    )
     for name in [*SCHEMA.names, *(k.decode() for k in full.metadata())]:
         assert f"| `{name}` |" in page, name

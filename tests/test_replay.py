@@ -12,6 +12,7 @@ import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from datetime import time as dtime
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -395,3 +396,34 @@ def test_a_market_that_continues_stored_history_is_not_recorded(tmp_path: Path) 
         recorder(resumed, None)  # type: ignore[arg-type]
     recorder.close()
     assert not path.exists()  # nothing was recorded
+
+
+def test_a_recording_started_before_the_pre_market_replays_the_day_before(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Started at 07:30, the market serves Thursday finished until Friday's pre-market; so does the
+    # replay, on a clock of its own built from the recording's settings.
+    monkeypatch.setattr(runtime, "CATCH_UP_STEP_S", 600)
+    path = tmp_path / "morning.sise"
+    recorder = MarketRecorder(path)
+    thin = Settings(day=DAY, history_years=0, scale=0.002)
+    m = Market(thin, clock=Clock.fast(datetime(2026, 11, 20, 7, 30, tzinfo=KST)), source=recorder)
+    m.catch_up()
+    thursday = date(2026, 11, 19)
+    assert m.day == thursday
+    digest = m.engine.digest()
+    m.close()
+    recorder.close()
+
+    replay = Replay(path)
+    settings = replay.settings(data_dir=tmp_path)
+    assert (settings.day, str(settings.start)) == (DAY, "07:30:00")
+    assert replay.settings(start=dtime(7, 0), data_dir=tmp_path).day == DAY  # the morning after
+    assert replay.settings(start=dtime(23, 0), data_dir=tmp_path).day == thursday  # its evening
+    r = Market(settings, source=replay)
+    try:
+        r.catch_up()
+        assert r.day == thursday and r.engine.digest() == digest
+    finally:
+        r.close()
+        replay.close()

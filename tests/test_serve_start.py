@@ -49,6 +49,12 @@ def run_serve(
         (["--mock-port", "-1"], {}, "argument --mock-port: must be a whole number from 0 to 65535"),
         (["--date", "2031-01-02"], {}, "outside the supported KRX calendar range"),
         ([], {"SISE_KIWOOM_APPKEY": "abc"}, "set both SISE_KIWOOM_APPKEY and SISE_KIWOOM_SECRETKEY"),
+        (["--index-level", "NOPE=1"], {}, "argument --index-level: unknown index 'NOPE': give a key"),
+        (["--index-level", "화학=900"], {}, "'화학' is ambiguous: KOSPI_IND_008 (1008) or KOSDAQ_IND_065"),
+        (["--index-level", "KOSPI=x"], {}, "the level of KOSPI must be a positive number, got 'x'"),
+        (["--index-level", "1001=-5"], {}, "the level of KOSPI must be a positive number, got '-5'"),
+        (["--index-level", "KOSPI"], {}, "argument --index-level: expected NAME=LEVEL (KOSPI=2650)"),
+        (["--index-level", "KOSPI=0.01"], {}, "KOSPI=0.01 would put 삼성전자 (005930) at 0.39 KRW, below 1"),
     ],
 )
 def test_a_bad_option_or_environment_is_one_line_before_the_build(

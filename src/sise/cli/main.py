@@ -30,8 +30,9 @@ from sise.cli.query import run as run_query
 from sise.engine.engine import Engine
 from sise.market.calendar import FIRST_DATE, LAST_DATE, is_trading_day, previous_trading_day
 from sise.market.codes import AGGREGATES
+from sise.market.levels import NAME_FORMS, parse_index_level
 from sise.market.types import Investor, Market, Venue
-from sise.market.universe import build_universe, load_universe_csv, write_universe_csv
+from sise.market.universe import Universe, build_universe, load_universe_csv, write_universe_csv
 from sise.server.datadir import DATA_DIR_ENV, default_data_dir
 from sise.server.history import BACKENDS, HISTORY_FILE
 from sise.sources.clock import MIN_SPEED, kst_today
@@ -61,6 +62,36 @@ def _time(text: str) -> datetime.time:
         raise argparse.ArgumentTypeError(f"not a time of day (HH:MM or HH:MM:SS): {text!r}") from None
 
 
+def _index_level(text: str) -> tuple[str, float]:
+    try:
+        return parse_index_level(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+
+
+def _add_index_level(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--index-level",
+        type=_index_level,
+        action="append",
+        default=None,
+        metavar="NAME=LEVEL",
+        help=f"start index NAME at LEVEL (its previous close), its constituents' prices scaled to "
+        f"match; repeatable. NAME is {NAME_FORMS} (default: the universe's levels)",
+    )
+
+
+def _levels(args: argparse.Namespace) -> dict[str, float]:
+    return dict(args.index_level or ())
+
+
+def _cash_universe(args: argparse.Namespace) -> Universe:
+    """The universe of ``--csv`` or ``--seed``, at the ``--index-level`` levels."""
+    if args.csv:
+        return load_universe_csv(args.csv, levels=_levels(args))
+    return build_universe(seed=args.seed, levels=_levels(args))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = OneLineParser(
         prog="sise", description="sise (시세): a local Korean market-data service.", epilog=EXIT_HELP
@@ -72,6 +103,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     uni.add_argument("--seed", type=int, default=0, help="seed of the generated long tail (default 0)")
     uni.add_argument("--csv", type=Path, help="load this universe CSV instead of the built-in one")
     uni.add_argument("--out", type=Path, help="write the universe to this CSV file")
+    _add_index_level(uni)
 
     demo = sub.add_parser("demo", help="simulate a trading day through the engine and summarise it")
     demo.add_argument("--seed", type=int, default=0)
@@ -82,6 +114,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--trades", type=int, default=1_000_000, help="about this many trades (default 1,000,000)"
     )
     demo.add_argument("--csv", type=Path, help="universe CSV to use instead of the built-in one")
+    _add_index_level(demo)
 
     sim = sub.add_parser(
         "simulate", help="simulate one trading day and write it to Parquet files, a recording or both"
@@ -93,6 +126,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--scale", type=SCALE, default=1.0, help=f"1 ≈ 10 M trades: {SCALE.describe()} (default 1)"
     )
     sim.add_argument("--csv", type=Path, help="universe CSV to use instead of the built-in one")
+    _add_index_level(sim)
     sim.add_argument(
         "--record", type=Path, help="also write the day's engine batches to this new recording file"
     )
@@ -227,6 +261,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     srv.add_argument(
         "--csv", type=Path, help="universe CSV to use instead of the built-in one (default: the built-in one)"
     )
+    _add_index_level(srv)
     srv.add_argument(
         "--record",
         type=Path,
@@ -270,11 +305,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _universe(args: argparse.Namespace) -> int:
-    u = load_universe_csv(args.csv) if args.csv else build_universe(seed=args.seed)
+    u = _cash_universe(args)
     t = u.instruments
     if args.out:
         write_universe_csv(u, args.out)
-        print(f"wrote {len(t):,} instruments to {args.out}")
+        print(f"wrote {len(t):,} instruments and {len(u.indices)} index levels to {args.out}")
         return 0
     for market in (Market.KOSPI, Market.KOSDAQ):
         m = t.market == market
@@ -283,18 +318,24 @@ def _universe(args: argparse.Namespace) -> int:
         print(f"{market.name:7s} {int(stocks.sum()):5,} stocks, market cap {cap / 1e12:,.0f} trillion KRW")
     print(f"ETF     {int((t.kind == 1).sum()):5,}    ETN {int((t.kind == 2).sum()):,}")
     print(f"indices {len(u.indices)}: " + ", ".join(d.key for d in u.indices[:8]) + ", …")
+    main = [(d.key, float(v)) for d, v in zip(u.indices, u.levels, strict=True) if d.key in _MAIN_INDICES]
+    print("levels  " + ", ".join(f"{key} {v:,.2f}" for key, v in main))
     print(f"member firms {len(u.members)}")
     return 0
 
 
+#: The indices ``sise universe`` and ``sise demo`` summarise.
+_MAIN_INDICES = ("KOSPI", "KOSPI200", "KOSPI_LARGE", "KOSDAQ", "KOSDAQ150", "KRX100")
+
+
 #: What a recording fixes: ``sise serve --replay`` refuses these flags.
-REPLAY_FIXED = ("seed", "date", "scale", "history_years", "history", "csv")
+REPLAY_FIXED = ("seed", "date", "scale", "history_years", "history", "csv", "index_level")
 
 
 def _serve(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     from sise.cli.serve import ServeOptions, serve
     from sise.server.replay import Replay
-    from sise.server.runtime import Settings
+    from sise.server.runtime import Settings, base_universe
 
     if args.mock_port == args.port != 0:
         raise ValueError(f"--port and --mock-port are both {args.port}; give them different ports")
@@ -322,6 +363,7 @@ def _serve(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         scale=args.scale,
         history_years=args.history_years,
         universe_csv=args.csv,
+        index_levels=tuple(_levels(args).items()),
         data_dir=args.data_dir,
         history=args.history,
         bar_days=args.bar_days,
@@ -347,6 +389,8 @@ def _serve(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     )
     if replay is not None:
         settings = replay.settings(speed=args.speed, start=args.start, data_dir=args.data_dir)
+    elif settings.index_levels:
+        base_universe(settings)  # levels it cannot take are refused here, before the build
     return serve(settings, options, replay)
 
 
@@ -361,12 +405,20 @@ def _simulate(args: argparse.Namespace) -> int:
         )
     if args.out is None and args.record is None:
         raise ValueError("give --out DIR (Parquet files), --record FILE (a recording) or both")
-    u = load_universe_csv(args.csv) if args.csv else build_universe(seed=args.seed)
+    u = _cash_universe(args)
     config = SimConfig(args.date, seed=args.seed, scale=args.scale)
     recorder = None
     if args.record is not None:
         csv = args.csv.read_text(encoding="utf-8-sig") if args.csv else None
-        header = Header("simulate", args.date, args.seed, args.scale, history_years=0, universe_csv=csv)
+        header = Header(
+            "simulate",
+            args.date,
+            args.seed,
+            args.scale,
+            history_years=0,
+            universe_csv=csv,
+            index_levels=tuple(_levels(args).items()),
+        )
         recorder = RecordingWriter.create(args.record, header)
     try:
         with Progress(args.date.isoformat()) as bar:
@@ -396,7 +448,7 @@ def _demo(args: argparse.Namespace) -> int:
     day = args.date or kst_today()
     if not is_trading_day(day):
         day = previous_trading_day(day)
-    base = load_universe_csv(args.csv) if args.csv else build_universe(seed=args.seed)
+    base = _cash_universe(args)
     # The same market as ``sise serve`` (derivatives, ex-dates, index window), without history.
     universe, engine = build_market(base, day)
     cfg = SimConfig(day, seed=args.seed, scale=args.trades / FULL_SCALE_TRADES)
@@ -427,7 +479,7 @@ def _summary(engine: Engine, indices: Sequence[object]) -> None:
         f"{'index':14s} {'level':>10s} {'change':>8s} {'vol(천주)':>10s} {'value(백만원)':>12s}  "
         "상승/보합/하락   개인   외국인   기관 (억원)"
     )
-    for key in ("KOSPI", "KOSPI200", "KOSPI_LARGE", "KOSDAQ", "KOSDAQ150", "KRX100"):
+    for key in _MAIN_INDICES:
         if key not in ix.position:
             continue
         k = ix.position[key]

@@ -38,6 +38,7 @@ from sise.market.indices_table import (
     IndexDef,
 )
 from sise.market.instruments import Instrument, InstrumentTable
+from sise.market.levels import at_levels, index_named
 from sise.market.limits import limit_rate_pct
 from sise.market.names import ETN_ISSUERS, etf_products, etn_products, stock_names
 from sise.market.ticks import TickTableId, round_down, round_up, tick_size, tick_sizes, tick_table_for
@@ -546,12 +547,12 @@ def build_universe(
     """The built-in universe: the real companies and ETPs plus a generated tail up to the counts.
 
     Counts include the real rows; a count below the number of real rows keeps the largest ones.
-    Same arguments give the identical universe.
+    Same arguments give the identical universe. ``levels`` (index names to levels) moves the
+    market to those levels (``sise.market.levels.at_levels``).
     """
     for name, value in (("n_kospi", n_kospi), ("n_kosdaq", n_kosdaq), ("n_etf", n_etf), ("n_etn", n_etn)):
         if value < 0:
             raise ValueError(f"{name} must not be negative: {value}")
-    start_levels = _levels(levels)
     streams = _streams(seed)
 
     real = _Rows()
@@ -598,7 +599,7 @@ def build_universe(
         _add_etp(rows, r)
     n_gen_etn = max(0, n_etn - len(etps[InstrumentKind.ETN]))
     _add_generated_etns(rows, streams, n_gen_etn, on_date, taken_ko, taken_codes)
-    return _finish(rows, on_date, start_levels, snap=True)
+    return at_levels(_finish(rows, on_date, _default_levels(), snap=True), levels or {})
 
 
 def _add_tail(
@@ -708,18 +709,10 @@ def _etn_codes(rng: np.random.Generator, blocks: list[str], taken: set[str]) -> 
     return out
 
 
-def _levels(levels: Mapping[str, float] | None) -> F64:
-    out = np.array([d.default_level for d in INDEX_DEFINITIONS], np.float64)
-    if levels:
-        pos = {d.key: i for i, d in enumerate(INDEX_DEFINITIONS)}
-        unknown = sorted(set(levels) - set(pos))
-        if unknown:
-            raise ValueError(f"unknown index keys in levels: {', '.join(unknown)}")
-        for key, value in levels.items():
-            if not (math.isfinite(value) and value > 0):
-                raise ValueError(f"index level for {key} must be a positive number, got {value!r}")
-            out[pos[key]] = value
-    return out
+def _default_levels(given: Mapping[str, float] | None = None) -> F64:
+    """Each index's ``default_level``, or its level in ``given`` (by key)."""
+    given = given or {}
+    return np.array([given.get(d.key, d.default_level) for d in INDEX_DEFINITIONS], np.float64)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -918,6 +911,8 @@ _GROUPS: Final[dict[InstrumentKind, tuple[str, ...]]] = {
     InstrumentKind.ELW: ("EW",),
 }
 _LEVERAGES: Final = (1, 2, -1, -2)
+#: ``kind`` of a row that gives an index's level rather than an instrument.
+INDEX_KIND: Final = "INDEX"
 
 
 class _CellError(ValueError):
@@ -936,10 +931,12 @@ def load_universe_csv(
     """A universe from a CSV file in the format of ``docs/universe.md``.
 
     Every row is validated; the first bad cell raises ``ValueError`` naming the file, line and
-    column. Index membership is derived by the same rules as ``build_universe``.
+    column. Index membership is derived by the same rules as ``build_universe``. ``INDEX`` rows
+    give the levels the file's prices stand for; ``levels`` then moves the market to other
+    levels, as ``build_universe``'s does.
     """
     path = Path(path)
-    start_levels = _levels(levels)
+    file_levels: dict[str, float] = {}
     with path.open(encoding=encoding, newline="") as fh:
         reader = csv.reader(fh)
         header = [h.strip() for h in next(reader, [])]
@@ -954,8 +951,11 @@ def load_universe_csv(
                 raise ValueError(f"{path.name}: line {line}: expected {len(header)} fields, got {len(cells)}")
             record = {h: c.strip() for h, c in zip(header, cells, strict=True)}
             try:
-                _parse_row(rows, record, on_date)
-                code = rows.code[-1]
+                if record["kind"] == INDEX_KIND:
+                    code = _parse_index_row(file_levels, record)
+                else:
+                    _parse_row(rows, record, on_date)
+                    code = rows.code[-1]
                 if code in first_line:
                     raise _CellError("code", f"duplicate code {code} (first on line {first_line[code]})")
                 first_line[code] = line
@@ -963,7 +963,23 @@ def load_universe_csv(
                 raise ValueError(f"{path.name}: line {line}, column {e.column!r}: {e}") from None
     if not rows.code:
         raise ValueError(f"{path.name}: no instruments")
-    return _finish(rows, on_date, start_levels, snap=False)
+    return at_levels(_finish(rows, on_date, _default_levels(file_levels), snap=False), levels or {})
+
+
+def _parse_index_row(levels: dict[str, float], r: Mapping[str, str]) -> str:
+    """An ``INDEX`` row: ``code`` names the index, ``prev_close`` is its level; returns its key."""
+    try:
+        key = index_named(r["code"]).key
+    except ValueError as e:
+        raise _CellError("code", str(e)) from None
+    try:
+        level = float(r["prev_close"])
+    except ValueError:
+        level = math.nan
+    if not (math.isfinite(level) and level > 0):
+        raise _CellError("prev_close", f"an index level must be a positive number, got {r['prev_close']!r}")
+    levels[key] = level
+    return key
 
 
 def _check_header(name: str, header: list[str]) -> None:
@@ -1105,6 +1121,16 @@ def write_universe_csv(universe: Universe, path: str | Path) -> None:
         writer = csv.writer(fh, lineterminator="\n")
         writer.writerow(CSV_COLUMNS)
         writer.writerows(_csv_rows(table))
+        writer.writerows(_index_rows(universe))
+
+
+def _index_rows(u: Universe) -> Iterable[list[str]]:
+    """One ``INDEX`` row per index: its KRX code, names and level (the rest empty)."""
+    for d, level in zip(u.indices, u.levels.tolist(), strict=True):
+        row = dict.fromkeys(CSV_COLUMNS, "")
+        row.update(code=d.krx_code, name_ko=d.name_ko, name_en=d.name_en, market=d.universe)
+        row.update(kind=INDEX_KIND, prev_close=_fmt(level))
+        yield list(row.values())
 
 
 def _csv_rows(t: InstrumentTable) -> Iterable[list[str]]:

@@ -46,11 +46,15 @@ def open_store(backend: str, data_dir: Path) -> HistoryStore:
 
 
 def identity(universe: Universe, seed: int) -> str:
-    """What makes two runs the same market: the seed and the instruments (codes, shares, prices)."""
+    """What makes two runs the same market: the seed, the instruments (codes, shares, prices) and
+    the starting levels that differ from the indices' defaults (a universe CSV's ``INDEX`` rows)."""
     t = universe.instruments
     h = hashlib.sha256()
     for code, shares, price in zip(t.code, t.listed_shares.tolist(), t.prev_close.tolist(), strict=True):
         h.update(f"{code}:{shares}:{price};".encode())
+    for d, level in zip(universe.indices, universe.levels.tolist(), strict=True):
+        if level != d.default_level:
+            h.update(f"{d.key}={level!r};".encode())
     return json.dumps({"seed": seed, "universe": h.hexdigest()[:16]}, sort_keys=True)
 
 

@@ -34,6 +34,7 @@ def header_of(market: Market, *, origin: str = "serve", day: date | None = None)
         start_ns=market.start_ns,
         speed=market.clock.speed,
         universe_csv=csv,
+        index_levels=s.index_levels,
     )
 
 

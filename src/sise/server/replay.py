@@ -29,10 +29,11 @@ import numpy as np
 from sise import __version__
 from sise.engine.batches import Batch
 from sise.engine.engine import Engine
-from sise.market.timeutil import kst_date, kst_datetime
+from sise.market.calendar import next_trading_day
+from sise.market.timeutil import kst_date, kst_datetime, kst_ns
 from sise.server.runtime import Market, Settings
 from sise.sources.clock import MIN_SPEED
-from sise.sources.day import OpenedDay
+from sise.sources.day import OpenedDay, first_session_ns
 from sise.sources.recording import Recorded, RecordingError, RecordingReader
 
 __all__ = ["END_OF_RECORDING", "Replay", "SeekRefused"]
@@ -71,7 +72,9 @@ class Replay:
 
     def settings(self, *, speed: float | None = None, start: time | None = None, data_dir: Path) -> Settings:
         """The settings the recording's market was built with; ``speed`` (default: the
-        recording's) and ``start`` (default: where the recording's clock started) are the replay's."""
+        recording's) and ``start`` (default: where the recording's clock started) are the replay's.
+        A start before the recorded day's first session is the morning after it, when the day is
+        served finished (``sise.server.runtime``)."""
         h = self.header
         csv: Path | None = None
         if h.universe_csv is not None:
@@ -80,16 +83,21 @@ class Replay:
             csv.write_text(h.universe_csv, encoding="utf-8")
         # A recording made on a manual or fast clock has no speed to keep: 1×.
         recorded_speed = h.speed if h.speed is not None and MIN_SPEED <= h.speed < math.inf else 1.0
+        day = h.day
         if start is None and h.start_ns is not None:
-            start = kst_datetime(h.start_ns).time()
+            at = kst_datetime(h.start_ns)  # the morning after the day, for a market started then
+            day, start = at.date(), at.time()
+        elif start is not None and kst_ns(day, start) < first_session_ns(day):
+            day = next_trading_day(day)  # before the day's first session: the morning after it
         return Settings(
             seed=h.seed,
             speed=recorded_speed if speed is None else speed,
-            day=h.day,
+            day=day,
             start=start,
             scale=h.scale,
             history_years=h.history_years,
             universe_csv=csv,
+            index_levels=h.index_levels,
             data_dir=data_dir,
             # Rebuilt in memory as the recording server built it; never a data directory's stored
             # history, which later days may have extended and which a replay must not write to.

@@ -9,7 +9,8 @@ rather than simulating.
 
 After its last session (NXT's after-market) a day stays the market's day through the evening and
 the night, as the vendors serve it: the next trading day opens, and the finished one becomes
-history, when the next day's first session (its pre-market) begins.
+history, when the next day's first session (its pre-market) begins. A market started before a
+day's first session likewise serves the trading day before, finished, until it begins.
 """
 
 from __future__ import annotations
@@ -98,9 +99,20 @@ class Settings:
     scale: float = 1.0  # order flow, 1.0 ≈ 10 M trades a day
     history_years: int = 2
     universe_csv: Path | None = None
+    #: Starting index levels asked for, (index key, level) pairs (``sise.market.levels``).
+    index_levels: tuple[tuple[str, float], ...] = ()
     data_dir: Path = field(default_factory=lambda: Path(".sise"))
     history: str = "memory"  # ``sise.server.history.BACKENDS``; ``sise serve`` defaults to sqlite
     bar_days: int = DEFAULT_BAR_DAYS  # trading days whose intraday bars history keeps (0: none)
+
+
+def base_universe(settings: Settings) -> Universe:
+    """The cash universe ``settings`` describe, at their index levels; ``ValueError`` for levels
+    it cannot take (checked by ``sise serve`` before anything else is built)."""
+    levels = dict(settings.index_levels)
+    if settings.universe_csv:
+        return load_universe_csv(settings.universe_csv, levels=levels)
+    return build_universe(seed=settings.seed, levels=levels)
 
 
 class Market:
@@ -111,11 +123,7 @@ class Market:
     ) -> None:
         self.settings = settings
         self.source = source
-        base = (
-            load_universe_csv(settings.universe_csv)
-            if settings.universe_csv
-            else build_universe(seed=settings.seed)
-        )
+        base = base_universe(settings)
         self.store: HistoryStore = open_store(settings.history, settings.data_dir)
         # Imported real history: its instruments and indices start from their imported closes,
         # and the market's first day is the trading day after it.
@@ -147,7 +155,7 @@ class Market:
             clock.pause()
             clock.jump(start)
         self.clock = clock
-        self.day = self.resumed.day if self.resumed is not None else self.clock.today()
+        self.day = self.resumed.day if self.resumed is not None else self._served_day(reused)
         if self.imported is not None and not reused and self.day <= self.imported.last:
             raise StoreError(
                 f"{settings.data_dir} holds imported history up to {self.imported.last}; the "
@@ -207,6 +215,22 @@ class Market:
         self._position_saved = 0.0
         self._open(self.day)
         self.ready = False
+
+    def _served_day(self, reused: bool) -> date:
+        """The trading day the market serves at the clock's start. Before a day's first session
+        (its pre-market) that is the trading day before, simulated whole and served finished, as
+        a market running through the night serves it until the roll-over; unless that day is
+        already history (stored or imported), which the market cannot serve again."""
+        today = self.clock.today()
+        if self.clock.now_ns() >= first_session_ns(today):
+            return today
+        before = previous_trading_day(today)
+        last = self.store.last_date("stock_daily") if reused else None
+        if last is not None and last >= yyyymmdd(before):
+            return today
+        if self.imported is not None and before <= self.imported.last:
+            return today
+        return before
 
     def _backfill(
         self, base: Universe, ident: str

@@ -16,6 +16,7 @@ struct field here without a line of code.
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import threading
 from collections.abc import Iterable, Iterator, Mapping
@@ -73,7 +74,8 @@ class Header:
 
     ``origin`` is ``serve`` or ``simulate``; ``start_ns`` and ``speed`` are the recording
     server's clock (``None`` for ``sise simulate``, which has none); ``universe_csv`` the text of
-    the universe CSV the market was built from (``None``: the built-in universe of ``seed``).
+    the universe CSV the market was built from (``None``: the built-in universe of ``seed``);
+    ``index_levels`` the starting levels it was moved to, (index key, level) pairs.
     """
 
     origin: str
@@ -84,6 +86,7 @@ class Header:
     start_ns: int | None = None
     speed: float | None = None
     universe_csv: str | None = None
+    index_levels: tuple[tuple[str, float], ...] = ()
     version: str = __version__
     format_version: int = FORMAT_VERSION
 
@@ -105,6 +108,8 @@ class Header:
             meta["sise.speed"] = repr(self.speed)
         if self.universe_csv is not None:
             meta["sise.universe_csv"] = self.universe_csv
+        if self.index_levels:
+            meta["sise.index_levels"] = json.dumps(dict(self.index_levels), ensure_ascii=False)
         return {k.encode(): v.encode() for k, v in meta.items()}
 
     @classmethod
@@ -133,6 +138,9 @@ class Header:
             start_ns=None if start is None else _parse(text, "sise.start", where, _iso_ns),
             speed=None if speed is None else _parse(text, "sise.speed", where, float),
             universe_csv=text.get("sise.universe_csv"),
+            index_levels=tuple(_parse(text, "sise.index_levels", where, json.loads).items())
+            if "sise.index_levels" in text
+            else (),
             version=version,
             format_version=fmt,
         )
