@@ -9,7 +9,6 @@ import time
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
-from typing import NoReturn
 
 import numpy as np
 
@@ -20,10 +19,14 @@ from sise.api.kiwoom.ws import WsOptions
 from sise.api.koscom.quota import DEFAULT_DAILY_QUOTA
 from sise.api.koscom.ws import KoscomWsOptions
 from sise.api.stream import DEFAULT_MAX_PENDING_BYTES
+from sise.cli.connect import EXIT_HELP
+from sise.cli.entry import CLIENT_COMMANDS
 from sise.cli.imports import add_import_parser, run_import
 from sise.cli.logs import LEVELS, configure_logging, uvicorn_level
 from sise.cli.options import Count, Number, port, seconds
 from sise.cli.progress import Progress
+from sise.cli.query import OneLineParser, add_parsers
+from sise.cli.query import run as run_query
 from sise.engine.engine import Engine
 from sise.market.calendar import FIRST_DATE, LAST_DATE, is_trading_day, previous_trading_day
 from sise.market.codes import AGGREGATES
@@ -43,13 +46,6 @@ MOCK_PORT = port(low=0)
 SPEED = Number(MIN_SPEED, allow_inf=True)
 SCALE = Number(0.0, 10.0, low_open=True)  # the simulator's calibrated range
 HISTORY_YEARS = Count(0, LAST_DATE.year - FIRST_DATE.year)  # the KRX calendar's span
-
-
-class _Parser(argparse.ArgumentParser):
-    """Refusals on one line (the usage is one ``--help`` away)."""
-
-    def error(self, message: str) -> NoReturn:
-        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
 def _date(text: str) -> date:
@@ -97,7 +93,9 @@ def _cash_universe(args: argparse.Namespace) -> Universe:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = _Parser(prog="sise", description="sise (시세): a local Korean market-data service.")
+    parser = OneLineParser(
+        prog="sise", description="sise (시세): a local Korean market-data service.", epilog=EXIT_HELP
+    )
     parser.add_argument("--version", action="version", version=f"sise {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -286,8 +284,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
 
     add_import_parser(sub)
+    add_parsers(sub)
 
     args = parser.parse_args(argv)
+    if args.command in CLIENT_COMMANDS:
+        return run_query(args)
     try:
         if args.command == "import":
             return run_import(args)

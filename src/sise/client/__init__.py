@@ -15,6 +15,7 @@ that), so it can ship as a light install: httpx, msgspec and websockets. See doc
 
 from __future__ import annotations
 
+from sise.client.frames import to_frame
 from sise.client.kiwoom import KiwoomClient
 from sise.client.kiwoom_async import AsyncKiwoomClient
 from sise.client.kiwoom_core import (
@@ -119,4 +120,5 @@ __all__ = [
     "kiwoom_ws_url",
     "koscom_ws_url",
     "number",
+    "to_frame",
 ]

@@ -76,7 +76,11 @@ Level100 = Annotated[Directed | None, _Read(_level100)]
 
 
 class KiwoomModel(msgspec.Struct, kw_only=True):
-    pass
+    def to_frame(self) -> Any:
+        """The list's rows (a flat TR: one row) as a pandas DataFrame; needs ``sise[pandas]``."""
+        from sise.client.frames import to_frame
+
+        return to_frame(self)
 
 
 # -- ka20001 / ka20009 -------------------------------------------------------------------------------
