@@ -4,9 +4,10 @@ the same run, against one `sise serve`.
 For each call the two are interleaved (SDK, bare, SDK, bare, …) so both meet the same market and
 the same machine; the figure is the median wall time per call and the SDK's share on top of bare.
 "Bare" is what a hand-written client does at the least: the POST or GET with its headers on a kept
-`httpx.Client`, and the JSON decoded. The SDK adds its token handling, headers, error and
-continuation checks, typed models and value parsing ("typed"), or all but the models
-(`request`/`get`, "raw").
+`httpx.Client`, every page of a Kiwoom TR (following `cont-yn` / `next-key`), the JSON decoded.
+The SDK adds its token handling, pacing, error and continuation checks ("raw": `all()` / `get`),
+and the typed models with their value parsing ("typed"). ``--start 15:00`` makes ka20001's
+intraday answer long (two thousand rows over three pages).
 
     python bench/client.py                # 400 calls of each
     python bench/client.py --calls 1000
@@ -68,13 +69,18 @@ def report(title: str, medians: dict[str, float]) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--calls", type=int, default=400, help="calls of each kind per figure (default 400)")
-    n = ap.parse_args().calls
+    ap.add_argument(
+        "--start", default="09:05", help="market time of the server, HH:MM (later: longer intraday answers)"
+    )
+    args = ap.parse_args()
+    n = args.calls
     with tempfile.TemporaryDirectory() as d:
         data = Path(d) / "data"
         port = free_port()
-        args = [str(SISE), "serve", "--port", str(port), "--data-dir", str(data), *SERVE]
+        serve = [str(SISE), "serve", "--port", str(port), "--data-dir", str(data), "--start", args.start]
+        serve += SERVE
         log = (Path(d) / "serve.log").open("wb")
-        proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(serve, stdout=log, stderr=subprocess.STDOUT)
         try:
             base = f"http://127.0.0.1:{port}"
             wait_http(f"{base}/healthz")
@@ -102,9 +108,16 @@ def run(base: str, keys: dict[str, Any], n: int) -> None:
             headers = {**head, "api-id": api_id}
 
             def call() -> object:
+                # Every page, as the typed methods read them: cont-yn / next-key in the headers.
                 r = bare.post(path, json=body, headers=headers)
                 r.raise_for_status()
-                return r.json()
+                pages = [r.json()]
+                while r.headers.get("cont-yn") == "Y":
+                    more = {**headers, "cont-yn": "Y", "next-key": r.headers["next-key"]}
+                    r = bare.post(path, json=body, headers=more)
+                    r.raise_for_status()
+                    pages.append(r.json())
+                return pages
 
             return call
 
@@ -122,7 +135,7 @@ def run(base: str, keys: dict[str, Any], n: int) -> None:
             interleaved(
                 {
                     "bare": post("ka20001", "/api/dostk/sect", body),
-                    "raw": lambda: kiwoom.request("ka20001", body).body,
+                    "raw": lambda: kiwoom.all("ka20001", body),
                     "typed": lambda: kiwoom.sector_price("001"),
                 },
                 n,
@@ -134,7 +147,7 @@ def run(base: str, keys: dict[str, Any], n: int) -> None:
             interleaved(
                 {
                     "bare": post("ka20003", "/api/dostk/sect", body),
-                    "raw": lambda: kiwoom.request("ka20003", body).body,
+                    "raw": lambda: kiwoom.all("ka20003", body),
                     "typed": lambda: kiwoom.all_sectors("001"),
                 },
                 n,

@@ -416,6 +416,7 @@ def decode(model: type[M], answer: Mapping[str, Any]) -> M:
     return model(**kwargs)
 
 
+@cache  # ``msgspec.structs.fields`` evaluates every annotation again at each call
 def list_key(model: type[KiwoomModel]) -> str | None:
     """The wire name of a model's list field (the TR's list key), or None for a flat TR."""
     return next((f.encode_name for f in msgspec.structs.fields(model) if get_origin(f.type) is list), None)
