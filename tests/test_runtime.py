@@ -105,3 +105,21 @@ def test_the_market_starts_at_the_time_asked_for() -> None:
         assert asked < m.clock.now_ns() < asked + 5 * NS
     finally:
         m.close()
+
+
+def test_the_producer_thread_gives_way_to_requests_for_a_bounded_time() -> None:
+    from time import perf_counter
+
+    from sise.server.runtime import YIELD_MAX_S, Requests
+
+    r = Requests()
+    assert r.idle
+    r.begin()
+    r.begin()
+    r.end()
+    assert not r.idle  # one still in flight
+    t0 = perf_counter()
+    r.wait_idle()
+    assert perf_counter() - t0 >= YIELD_MAX_S * 0.9  # waits for it, but not forever
+    r.end()
+    assert r.idle

@@ -407,6 +407,34 @@ def test_sqlite_cached_reads_follow_later_commits(tmp_path: Path) -> None:
     s.close()
 
 
+def test_a_warmed_store_answers_the_recent_daily_rows_without_a_query(tmp_path: Path) -> None:
+    """What a server does after start (``sise.server.runtime.warm``), on its history thread."""
+    from datetime import date
+
+    from sise.server.runtime import warm
+
+    s = SqliteStore(tmp_path / "h.sqlite")
+    dates = np.array([20240105, 20240215, 20240320, 20240410, 20240515], np.int32)
+    s.put("stock_daily", stock_rows(["005930", "000660"], dates))
+    s.flush()
+    warm(s, ["005930", "000660", "999999"], ["KOSPI"], date(2024, 5, 20))
+    real, queries = s._r, []
+
+    class Counting:
+        def execute(self, *args: Any) -> Any:
+            queries.append(args)
+            return real.execute(*args)
+
+    s._r = Counting()  # type: ignore[assignment]
+    assert list(s.get("stock_daily", "000660", 20240301, 20240519)["date"]) == [20240320, 20240410, 20240515]
+    assert len(s.get("stock_daily", "999999", 20240301, 20240519)) == 0
+    assert queries == []
+    assert list(s.get("stock_daily", "005930")["date"]) == list(dates)  # older than the warmed span
+    assert len(queries) == 1
+    s._r = real  # type: ignore[assignment]
+    s.close()
+
+
 def test_sqlite_reads_widen_a_cached_span_and_run_no_query_inside_one(tmp_path: Path) -> None:
     s = SqliteStore(tmp_path / "h.sqlite")
     dates = np.array([20240105, 20240215, 20240320, 20240410, 20240515], np.int32)

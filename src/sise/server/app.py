@@ -32,7 +32,7 @@ from sise.api.koscom.ws import KoscomWsOptions
 from sise.api.koscom.ws_market import PATHS as MARKET_WS_PATHS
 from sise.api.stream import DEFAULT_MAX_PENDING_BYTES, StreamHub
 from sise.market.timeutil import kst_datetime
-from sise.server.runtime import Market
+from sise.server.runtime import Market, Requests
 
 #: Path prefixes of the Koscom API (``/v2/market``, ``/v3/market`` and anything else there).
 KOSCOM_PREFIXES: Final = ("/v2/", "/v3/")
@@ -47,13 +47,30 @@ class OnePort:
     Koscom's, ``/admin/…`` the admin app's when there is one, the rest Kiwoom's. ``state`` is the
     Kiwoom app's (its shape answers requests the HTTP parser cannot read)."""
 
-    def __init__(self, kiwoom: Starlette, koscom: Starlette | None, admin: ASGIApp | None = None) -> None:
+    def __init__(
+        self,
+        kiwoom: Starlette,
+        koscom: Starlette | None,
+        admin: ASGIApp | None = None,
+        requests: Requests | None = None,
+    ) -> None:
         self.kiwoom = kiwoom
         self.koscom = koscom
         self.admin = admin
         self.state = kiwoom.state
+        self.requests = requests
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.requests is not None and scope["type"] == "http":
+            self.requests.begin()  # the market's thread gives way until it is answered
+            try:
+                await self._route(scope, receive, send)
+            finally:
+                self.requests.end()
+        else:
+            await self._route(scope, receive, send)
+
+    async def _route(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
         if self.koscom is not None and (path.startswith(KOSCOM_PREFIXES) or path in KOSCOM_WS_PATHS):
             await self.koscom(scope, receive, send)
@@ -106,7 +123,7 @@ def create_app(
     kiwoom.router.routes.append(Route("/healthz", _healthz(market, mock)))
     kiwoom.router.routes.append(Route("/", _index(mock)))
     if mock:  # Koscom has no 모의투자
-        return OnePort(kiwoom, None)
+        return OnePort(kiwoom, None, requests=market.requests)
 
     def koscom_context() -> KoscomContext:
         return KoscomContext(market.engine, market.universe, market.store, market.clock.now_ns)
@@ -119,7 +136,7 @@ def create_app(
         hub=hub,
         ws=koscom_ws,
     )
-    return OnePort(kiwoom, koscom, admin)
+    return OnePort(kiwoom, koscom, admin, market.requests)
 
 
 def market_hub(market: Market, max_pending_bytes: int = DEFAULT_MAX_PENDING_BYTES) -> StreamHub:

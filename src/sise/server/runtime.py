@@ -23,10 +23,10 @@ import queue
 import sys
 import threading
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import date, time
+from datetime import date, time, timedelta
 from pathlib import Path
 from time import monotonic
 
@@ -37,6 +37,7 @@ from sise.engine.batches import Batch
 from sise.engine.engine import Engine
 from sise.market.calendar import next_trading_day, previous_trading_day
 from sise.market.timeutil import NS, kst_datetime, yyyymmdd
+from sise.market.types import InstrumentKind
 from sise.market.universe import Universe, build_universe, load_universe_csv
 from sise.server.history import (
     Imported,
@@ -70,6 +71,12 @@ LIVE_WALL_STEP_S = 0.25
 #: Rows of a live batch applied in one go (``Market.advance``): about a millisecond of the event
 #: loop, the longest a request waits behind the market.
 SLICE_ROWS = 1000
+#: The longest the producer thread waits for the requests in flight at one of the simulator's
+#: checkpoints (a few per batch): it is ahead of the clock by several batches.
+YIELD_MAX_S = 0.005
+#: Calendar days of daily rows read ahead into the history's cache at start (``Market._warm``):
+#: as far back as a 100-row daily answer reads.
+WARM_DAYS = 200
 #: Wall seconds between records of the market time reached (what a restart resumes from).
 POSITION_EVERY_S = 1.0
 
@@ -206,6 +213,9 @@ class Market:
         #: Set when the day resumes from a journal (``sise.server.journal``): catch-up keeps the
         #: simulator's restored step, so the batches made again are those made before.
         self.steps_kept = False
+        #: The HTTP requests in flight (``sise.server.app`` counts them), which the producer
+        #: thread gives way to.
+        self.requests = Requests()
         #: Called on the event loop with every applied batch (the real-time hubs).
         self.listeners: list[Callable[[Batch], None]] = []
         # Where the clock started, to the whole second: catch-up ends exactly here, so batch
@@ -462,17 +472,28 @@ class Market:
         self.store.flush()
         if self.rolls_at is None:
             self._start_producer()
+        if getattr(self.store, "thread_safe", False):
+            self._reader.submit(self._warm, self.day)
         self.ready = True
         if self._own_clock:
             self.clock.resume()
 
+    def _warm(self, day: date) -> None:
+        t = self.universe.instruments
+        cash = [c for c, kind in zip(t.code, t.kind.tolist(), strict=True) if kind <= InstrumentKind.ETN]
+        warm(self.store, cash, [d.key for d in self.universe.indices], day)
+
     def _start_producer(self) -> None:
+        if self.sim is not None:
+            self.sim.checkpoint = self.requests.wait_idle
         self._producer = _Producer(self._batches)
 
     def _stop_producer(self) -> None:
         if self._producer is not None:
             self._producer.stop()
             self._producer = None
+        if self.sim is not None:  # made on the loop again: nothing to wait for there
+            self.sim.checkpoint = _nothing
 
     def close(self) -> None:
         self._stop_producer()
@@ -506,6 +527,53 @@ class Market:
                 await asyncio.sleep(min(max(wait if wait is not None else 0.25, 0.0), 1.0))
         finally:
             self._stop_producer()
+
+
+def warm(store: HistoryStore, stocks: Sequence[str], indices: Sequence[str], day: date) -> None:
+    """Read the recent daily rows of ``stocks`` and ``indices`` once (run on the history thread
+    after start): the store keeps what it decoded, so the first answers that need them do not
+    wait on the file (a query gives up the GIL, and winning it back from the market's thread is
+    what makes a request's tail)."""
+    lo, hi = yyyymmdd(day - timedelta(days=WARM_DAYS)), yyyymmdd(day)
+    reads = (("stock_daily", stocks, lo), ("corporate_actions", stocks, hi), ("index_daily", indices, lo))
+    for table, codes, start in reads:
+        try:
+            for code in codes:
+                store.get(table, code, start, hi)
+        except KeyError:  # a table this history does not have (yet)
+            continue
+
+
+class Requests:
+    """The HTTP requests being answered on the event loop (``begin`` / ``end``, on the loop): the
+    thread making the market's batches waits while there are some (``wait_idle``, the
+    simulator's ``checkpoint``), for at most ``YIELD_MAX_S`` at a time, so that a request does not
+    share the GIL with it."""
+
+    def __init__(self) -> None:
+        self._n = 0
+        self._idle = threading.Event()
+        self._idle.set()
+
+    def begin(self) -> None:
+        self._n += 1
+        self._idle.clear()
+
+    def end(self) -> None:
+        self._n -= 1
+        if self._n == 0:
+            self._idle.set()
+
+    @property
+    def idle(self) -> bool:
+        return self._idle.is_set()
+
+    def wait_idle(self) -> None:
+        self._idle.wait(YIELD_MAX_S)
+
+
+def _nothing() -> None:
+    pass
 
 
 def _report_failure(done: Future[None]) -> None:

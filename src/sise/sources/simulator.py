@@ -37,7 +37,7 @@ Determinism: every random draw comes from one ``numpy.random.SeedSequence(seed)`
 from __future__ import annotations
 
 import pickle
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, fields
 from datetime import date, datetime, time
 from typing import TYPE_CHECKING
@@ -231,6 +231,10 @@ class MarketSimulator:
         self.u = universe
         self.t = universe.instruments
         self.cfg = config
+        #: Called between the parts of a step. A live server's thread making batches waits there
+        #: while requests are being answered, so that it does not share the GIL with them; what
+        #: the simulator makes does not depend on it.
+        self.checkpoint: Callable[[], object] = _nothing
         ss = np.random.SeedSequence([config.seed, config.day.toordinal()])
         streams = ss.spawn(8)
         self.rng_price = np.random.default_rng(streams[0])
@@ -454,6 +458,7 @@ class MarketSimulator:
         assert ko and kc and kca
         # Latent prices move all day; the overnight gap is realised before the open.
         self._move(t, t1, kc)
+        self.checkpoint()
         if kc[0] <= t < kc[1]:
             out += self._circuit_breakers(t1, kc)
         out += self._reopenings(t, t1)
@@ -478,11 +483,13 @@ class MarketSimulator:
         if kah:
             out += self._after_hours_calls(t, t1, kah)
         if self.derivatives is not None:
+            self.checkpoint()
             out += self.derivatives.step(t, t1)
         # NXT: pre-market, main market, after-market.
         for phase in (Phase.PRE_MARKET, Phase.MAIN_MARKET, Phase.AFTER_MARKET):
             w = self._window(phase, Venue.NXT)
             if w and t < w[1] and t1 > w[0]:
+                self.checkpoint()
                 out.append(self._continuous(max(t, w[0]), min(t1, w[1]), Venue.NXT, kc))
         return [b for b in out if len(b)]
 
@@ -715,6 +722,7 @@ class MarketSimulator:
                 rows = last_rows(tr["inst"], self.n)
                 lat.last[tr["inst"][rows]] = tr["price"][rows]
                 self._take_queues(tr)
+        self.checkpoint()
         return Batch(trades=tr, books=self._books(tr), statuses=vi)
 
     def _take_queues(self, tr: npt.NDArray[np.void]) -> None:
@@ -1000,6 +1008,10 @@ class MarketSimulator:
         bk["bid_count"][:, 0] = np.where(at_up, orders, bk["bid_count"][:, 0])
         bk["ask_count"][:, 0] = np.where(at_lo, orders, bk["ask_count"][:, 0])
         return bk
+
+
+def _nothing() -> None:
+    pass
 
 
 def _vol_state(rng: np.random.Generator, seconds: int) -> F64:
