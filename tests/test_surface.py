@@ -295,7 +295,7 @@ def test_rate_limit_none_is_the_vendor_default_and_zero_is_off() -> None:
     assert make_app(rate_limit=None).state.limiter.rate == REAL_RATE == 5.0
     assert make_app(rate_limit=None, mock=True).state.limiter.rate == MOCK_RATE == 1.0
     assert not make_app().state.limiter.enabled  # make_app passes 0
-    market = cast(Any, SimpleNamespace(listeners=[]))  # create_app captures it and hooks a stream hub
+    market = cast(Any, SimpleNamespace(listeners=[], requests=None))  # create_app hooks a stream hub to it
     assert create_app(market, keys).state.limiter.rate == REAL_RATE
     assert create_app(market, keys, mock=True).state.limiter.rate == MOCK_RATE
     assert not create_app(market, keys, rate_limit=0).state.limiter.enabled
