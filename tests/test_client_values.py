@@ -168,3 +168,15 @@ def test_a_429_without_a_kiwoom_body_is_still_a_rate_limit() -> None:
         core.envelope(429, b"<html>Too Many Requests</html>", "ka20001")
     with pytest.raises(KiwoomTransportError):
         core.envelope(502, b"<html>Bad Gateway</html>", "ka20001")
+
+
+def test_the_sdk_reads_the_key_variables_sise_serve_reads() -> None:
+    """Declared on each side of the SDK's import boundary; they must name the same variables."""
+    from sise.api.kiwoom import auth
+    from sise.client import env
+
+    assert (env.KIWOOM_ENV, env.KIWOOM_MOCK_ENV, env.KOSCOM_ENV) == (
+        auth.ENV_REAL,
+        auth.ENV_MOCK,
+        auth.ENV_KOSCOM,
+    )

@@ -40,11 +40,9 @@ from sise.client import (
     KoscomQuotaError,
     KoscomRequestError,
 )
+from sise.client.env import BASE_URL_ENV, KIWOOM_ENV, KOSCOM_ENV
 from sise.server.datadir import default_data_dir
 
-BASE_URL_ENV: Final = "SISE_BASE_URL"
-KIWOOM_ENV: Final = ("SISE_KIWOOM_APPKEY", "SISE_KIWOOM_SECRETKEY")
-KOSCOM_ENV: Final = "SISE_KOSCOM_APIKEY"
 #: The file ``sise serve`` keeps its keys in (sise.api.kiwoom.auth writes it).
 KEYS_FILE: Final = "keys.json"
 

@@ -27,6 +27,7 @@ from urllib.parse import urlsplit
 
 import msgspec
 
+from sise.client.env import BASE_URL_ENV, KIWOOM_ENV, KIWOOM_MOCK_ENV
 from sise.client.kiwoom_errors import (
     KiwoomAuthError,
     KiwoomConnectionError,
@@ -179,12 +180,12 @@ class KiwoomCore:
         max_retries: int,
         max_pages: int,
     ) -> None:
-        base_url = base_url or _env("SISE_BASE_URL") or SISE_KIWOOM_URL
+        base_url = base_url or _env(BASE_URL_ENV) or SISE_KIWOOM_URL
         self.base_url = base_url.rstrip("/")
         self.mock = is_mock_url(base_url) if mock is None else mock
         # sise serve reads SISE_KIWOOM_MOCK_* for 모의투자 keys and SISE_KIWOOM_* for real ones.
-        names = ("SISE_KIWOOM_MOCK_APPKEY", "SISE_KIWOOM_APPKEY") if self.mock else ("SISE_KIWOOM_APPKEY",)
-        secret_names = tuple(n.replace("APPKEY", "SECRETKEY") for n in names)
+        pairs = (KIWOOM_MOCK_ENV, KIWOOM_ENV) if self.mock else (KIWOOM_ENV,)
+        names, secret_names = tuple(p[0] for p in pairs), tuple(p[1] for p in pairs)
         self.appkey = appkey or _env(*names)
         self.secretkey = secretkey or _env(*secret_names)
         if not self.appkey or not self.secretkey:

@@ -19,6 +19,8 @@ from typing import Any, Final
 
 import msgspec
 
+from sise.client.env import BASE_URL_ENV, KOSCOM_ENV
+
 __all__ = [
     "KOSCOM_SANDBOX_URL",
     "KOSCOM_URL",
@@ -107,11 +109,11 @@ class KoscomCore:
     """Settings and state shared by ``KoscomClient`` and ``AsyncKoscomClient``."""
 
     def __init__(self, base_url: str | None, apikey: str | None) -> None:
-        base_url = base_url or os.environ.get("SISE_BASE_URL") or SISE_KOSCOM_URL
+        base_url = base_url or os.environ.get(BASE_URL_ENV) or SISE_KOSCOM_URL
         self.base_url = base_url.rstrip("/")
-        key = apikey or os.environ.get("SISE_KOSCOM_APIKEY")
+        key = apikey or os.environ.get(KOSCOM_ENV)
         if not key:
-            raise ValueError("Koscom API key missing: pass apikey= or set SISE_KOSCOM_APIKEY")
+            raise ValueError(f"Koscom API key missing: pass apikey= or set {KOSCOM_ENV}")
         self.headers: Final = {"apikey": key}
         self.quota: Quota | None = None
 

@@ -40,6 +40,7 @@ from urllib.parse import urlsplit
 import msgspec
 from websockets.asyncio.client import ClientConnection
 
+from sise.client.env import BASE_URL_ENV, KOSCOM_ENV
 from sise.client.koscom_core import (
     SISE_KOSCOM_URL,
     KoscomAuthError,
@@ -77,7 +78,7 @@ def koscom_ws_url(base_url: str | None = None, endpoint: str = "ws") -> str:
     ``SISE_KOSCOM_URL``); ``endpoint`` is ``ws``, ``ws_ksp`` or ``ws_kdq``."""
     if endpoint not in ENDPOINTS:
         raise ValueError(f"endpoint is one of {', '.join(ENDPOINTS)}, not {endpoint!r}")
-    parts = urlsplit(base_url or os.environ.get("SISE_BASE_URL") or SISE_KOSCOM_URL)
+    parts = urlsplit(base_url or os.environ.get(BASE_URL_ENV) or SISE_KOSCOM_URL)
     return f"{'wss' if parts.scheme == 'https' else 'ws'}://{parts.netloc}/{endpoint}"
 
 
@@ -171,9 +172,9 @@ class KoscomStream(Stream[KoscomMessage]):
             max_reconnects=max_reconnects,
             queue_size=queue_size,
         )
-        key = apikey or os.environ.get("SISE_KOSCOM_APIKEY")
+        key = apikey or os.environ.get(KOSCOM_ENV)
         if not key:
-            raise ValueError("Koscom API key missing: pass apikey= or set SISE_KOSCOM_APIKEY")
+            raise ValueError(f"Koscom API key missing: pass apikey= or set {KOSCOM_ENV}")
         self.apikey = key
         self.membername = membername
         self.heartbeat_s = heartbeat
