@@ -12,7 +12,8 @@
   ``--date`` (the stored history, but the day simulated afresh up to its start time). The resident
   memory once ready, and the Koscom ``history`` (100 daily rows) through the API, p50/p99 over
   loopback, while the market trades and before it opens — all against ``sise serve --history
-  memory``.
+  memory``; while it trades also with ``--no-worker`` (the batches made on a thread of the server
+  rather than in its worker process) and ``--no-journal``.
 
     python bench/store.py                 # everything (several minutes)
     python bench/store.py --only ingest,reads
@@ -178,6 +179,12 @@ def rss_mb(pid: int) -> float:
     return float("nan")
 
 
+def worker_rss_mb(pid: int) -> float:
+    """RSS of the server's children (its simulator's worker process)."""
+    kids = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return sum(rss_mb(int(k)) for k in kids)
+
+
 def api_history(port: int, data: Path, codes: list[str], n: int) -> list[float]:
     apikey = json.loads((data / "keys.json").read_text())["koscom"][0]["apikey"]
     query = {"trnsmCycleTpCd": "D", "inqStrtDd": "20250101", "inqEndDd": "20261118"}
@@ -201,8 +208,12 @@ def serve(tmp: Path, kospi: list[str], n: int) -> None:
     # A restart: the market resumes where it stood (the day's journal, the stored history).
     with serving(data, "sqlite", day=None) as (port, again, proc):
         clock.sleep(2)
-        rss_again = rss_mb(proc.pid)
+        rss_again, rss_worker = rss_mb(proc.pid), worker_rss_mb(proc.pid)
         lat = api_history(port, data, kospi, n)
+    # The batches made on a thread of the server instead of the worker process.
+    with serving(data, "sqlite", "--no-worker", day=None) as (port, _, proc):
+        clock.sleep(2)
+        lat_thread = api_history(port, data, kospi, n)
     with serving(data, "sqlite", "--no-journal", day=None) as (port, _, proc):
         clock.sleep(2)
         lat_nj = api_history(port, data, kospi, n)
@@ -225,9 +236,11 @@ def serve(tmp: Path, kospi: list[str], n: int) -> None:
         lat_quiet_mem = api_history(port, mem_data, kospi, n)
     print(f"  fresh data directory (sqlite)     start {fresh:5.1f} s   RSS {rss_fresh:5.0f} MB")
     print(f"  restart on it (sqlite)            start {again:5.1f} s   RSS {rss_again:5.0f} MB")
+    print(f"  its simulator's worker process                      RSS {rss_worker:5.0f} MB")
     print(f"  on it again with --date (sqlite)  start {reopen:5.1f} s")
     print(f"  --history memory                  start {t_mem:5.1f} s   RSS {rss_mem:5.0f} MB   (baseline)")
     print(f"  API, sqlite    {pct(lat)}")
+    print(f"  API, sqlite, --no-worker     {pct(lat_thread)}   (baseline: batches on a thread)")
     print(f"  API, sqlite, --no-journal    {pct(lat_nj)}")
     print(f"  API, memory    {pct(lat_mem)}   (baseline)")
     print(f"  API before the open, sqlite    {pct(lat_quiet)}")

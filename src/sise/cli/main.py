@@ -275,6 +275,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         "(about 150 MB per market hour at --scale 1, deleted at the roll-over; default on)",
     )
     srv.add_argument(
+        "--worker",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="make the simulated market's batches in a worker process, on another core than the "
+        "one answering requests (default on; off: on a thread of the server)",
+    )
+    srv.add_argument(
         "--replay",
         type=Path,
         help="serve a recording instead of simulating (its settings are the recording's; default: simulate)",
@@ -367,6 +374,7 @@ def _serve(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         data_dir=args.data_dir,
         history=args.history,
         bar_days=args.bar_days,
+        worker=args.worker,
     )
     options = ServeOptions(
         host=args.host,

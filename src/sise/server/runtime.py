@@ -52,6 +52,7 @@ from sise.server.history import (
     restore_carry,
     week52_text,
 )
+from sise.server.worker import Cancelled, SimWorker
 from sise.sources.clock import Clock, simulation_start
 from sise.sources.day import OpenedDay, build_market, first_session_ns, open_day, week52_before
 from sise.sources.futures_history import backfill_futures
@@ -111,6 +112,8 @@ class Settings:
     data_dir: Path = field(default_factory=lambda: Path(".sise"))
     history: str = "memory"  # ``sise.server.history.BACKENDS``; ``sise serve`` defaults to sqlite
     bar_days: int = DEFAULT_BAR_DAYS  # trading days whose intraday bars history keeps (0: none)
+    #: Live batches made in a worker process (``sise.server.worker``), else on a thread.
+    worker: bool = True
 
 
 def base_universe(settings: Settings) -> Universe:
@@ -206,6 +209,7 @@ class Market:
         self.sim: MarketSimulator | None = None
         self.live_step_ns = CATCH_UP_STEP_S * NS
         self._producer: _Producer | None = None
+        self._worker: SimWorker | None = None  # started when a day first goes live
         self._catch_up_to: int | None = None
         #: Set once the day's last batch has been applied: when the next day opens (its first
         #: session); until then the finished day is served as it closed.
@@ -486,17 +490,33 @@ class Market:
     def _start_producer(self) -> None:
         if self.sim is not None:
             self.sim.checkpoint = self.requests.wait_idle
+            if self.settings.worker:
+                self.sim.offload = self._offload
+        if self._worker is not None:
+            self._worker.accept()
         self._producer = _Producer(self._batches)
 
+    def _offload(self, sim: MarketSimulator) -> Iterator[Batch] | None:
+        """The simulator's ``offload`` when live: the worker process, started on first use (the
+        thread makes the batches until it is up)."""
+        if self._worker is None:
+            self._worker = SimWorker()
+        return self._worker.offload(sim)
+
     def _stop_producer(self) -> None:
+        if self._worker is not None:  # wakes the producer thread if it waits for the worker
+            self._worker.cancel()
         if self._producer is not None:
             self._producer.stop()
             self._producer = None
         if self.sim is not None:  # made on the loop again: nothing to wait for there
             self.sim.checkpoint = _nothing
+            self.sim.offload = None
 
     def close(self) -> None:
         self._stop_producer()
+        if self._worker is not None:
+            self._worker.close()
         self._reader.shutdown(wait=True)
         self.save_position(self.clock.now_ns())
         self.store.flush()
@@ -597,13 +617,16 @@ class _Producer:
         self._thread.start()
 
     def _run(self, batches: Iterator[Batch]) -> None:
-        for batch in batches:
-            self._queue.put(batch)
-            while not self._room.acquire(timeout=0.2):
+        try:
+            for batch in batches:
+                self._queue.put(batch)
+                while not self._room.acquire(timeout=0.2):
+                    if self._stop.is_set():
+                        return
                 if self._stop.is_set():
                     return
-            if self._stop.is_set():
-                return
+        except Cancelled:  # stopped while waiting for the worker process
+            return
         self._queue.put(None)  # end of day
 
     def get(self) -> Batch | None:

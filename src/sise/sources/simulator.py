@@ -235,6 +235,10 @@ class MarketSimulator:
         #: while requests are being answered, so that it does not share the GIL with them; what
         #: the simulator makes does not depend on it.
         self.checkpoint: Callable[[], object] = _nothing
+        #: Asked before each batch: an iterator that makes the rest of the day elsewhere (a live
+        #: server's worker process, ``sise.server.worker``), keeping this simulator's state in
+        #: step with what it yields; ``None`` to make the next batch here.
+        self.offload: Callable[[MarketSimulator], Iterator[Batch] | None] | None = None
         ss = np.random.SeedSequence([config.seed, config.day.toordinal()])
         streams = ss.spawn(8)
         self.rng_price = np.random.default_rng(streams[0])
@@ -328,6 +332,13 @@ class MarketSimulator:
 
             self.derivatives = DerivativesFlow(self)
 
+    def __getstate__(self) -> dict[str, object]:
+        # The hooks belong to the process that set them: a pickled simulator (a live server's
+        # worker process, ``sise.server.worker``) runs without them.
+        state = self.__dict__.copy()
+        state["checkpoint"], state["offload"] = _nothing, None
+        return state
+
     # -- time helpers -----------------------------------------------------------------------------
 
     def _ns(self, t: time) -> int:
@@ -366,6 +377,9 @@ class MarketSimulator:
         phase_events = self._phase_events()
         t = max(t0, self.cursor_ns)
         while t < t_end:
+            if self.offload is not None and (elsewhere := self.offload(self)) is not None:
+                yield from elsewhere
+                return
             # Read the step each time: a live server catches up in large steps, then goes small.
             t1 = min(t + self.step_ns, t_end)
             parts: list[Batch] = [ev for (at, ev) in phase_events if t <= at < t1]

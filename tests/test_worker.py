@@ -1,0 +1,126 @@
+"""The simulator's worker process: the batches it makes are the ones the thread would make."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+import time
+from datetime import date
+from datetime import time as dtime
+
+import pytest
+
+from sise.engine.batches import Batch
+from sise.server.runtime import Market, Settings
+from sise.server.worker import Cancelled, SimWorker
+
+DAY = date(2026, 11, 20)
+#: A run's batches (digest, end time) and the engine's digest after them.
+Taken = tuple[list[tuple[bytes, int | None]], str]
+BATCHES = 40
+
+
+def live(worker: bool) -> Market:
+    m = Market(Settings(day=DAY, start=dtime(9, 5), history_years=0, scale=0.05, worker=worker))
+    m.catch_up()
+    return m
+
+
+def digest(batch: Batch) -> bytes:
+    h = hashlib.sha256(str(batch.end_time).encode())
+    for a in (batch.trades, batch.books, batch.statuses):
+        h.update(a.tobytes())
+    return h.digest()
+
+
+def wait_ready(w: SimWorker) -> None:
+    deadline = time.monotonic() + 30
+    while not w._ready.is_set():
+        assert time.monotonic() < deadline, "the worker process did not start"
+        time.sleep(0.01)
+
+
+def take(m: Market, n: int, *, kill_at: int | None = None) -> list[tuple[bytes, int | None]]:
+    """The next ``n`` live batches (digest, end time), applied as the server applies them."""
+    out = []
+    for i in range(n):
+        if i == 2 and m._worker is not None:
+            wait_ready(m._worker)  # from here on the worker makes them
+        if i == kill_at:
+            assert m._worker is not None and m._worker.pid is not None
+            os.kill(m._worker.pid, signal.SIGKILL)
+        batch = m._next_batch()
+        assert batch is not None
+        out.append((digest(batch), batch.end_time))
+        m.engine.apply(batch)
+        m._applied(batch)
+    return out
+
+
+@pytest.fixture(scope="module")
+def by_thread() -> Taken:
+    m = live(worker=False)
+    try:
+        return take(m, BATCHES), m.engine.digest()
+    finally:
+        m.close()
+
+
+def test_the_worker_makes_the_batches_the_thread_makes(
+    by_thread: Taken,
+) -> None:
+    m = live(worker=True)
+    try:
+        got = take(m, BATCHES)
+        assert m._worker is not None and not m._worker.dead  # they did come from the worker
+        assert got == by_thread[0]
+        assert m.engine.digest() == by_thread[1]
+        # The server's simulator stands where the worker's stood after the last batch handed on
+        # (what a journal snapshot taken then records), not where the worker is now.
+        producer = m._producer
+        assert producer is not None and m.sim is not None
+        m._stop_producer()
+        last = got[-1][1]
+        while not producer._queue.empty():
+            ahead = producer._queue.get()
+            last = ahead.end_time if ahead is not None else last
+        assert m.sim.cursor_ns == last
+    finally:
+        m.close()
+
+
+def test_a_killed_worker_is_replaced_by_the_thread_without_a_gap(
+    by_thread: Taken,
+) -> None:
+    m = live(worker=True)
+    try:
+        got = take(m, BATCHES, kill_at=BATCHES // 2)
+        assert m._worker is not None and m._worker.dead
+        assert got == by_thread[0]
+        assert m.engine.digest() == by_thread[1]
+    finally:
+        m.close()
+
+
+def test_cancel_wakes_the_receiver_and_close_ends_the_process() -> None:
+    m = live(worker=True)
+    try:
+        take(m, 3)
+        w = m._worker
+        assert w is not None and w._process is not None
+        sim = m.sim
+        assert sim is not None
+        sim.offload = None
+        w.accept()
+        rest = w.offload(sim)
+        assert rest is not None
+        next(rest)
+        w.cancel()
+        with pytest.raises(Cancelled):
+            for _ in range(10):  # at most the batches already sent, then the cancellation
+                next(rest)
+        assert w.offload(sim) is None  # no run until accepted again
+    finally:
+        m.close()
+    assert w._process.poll() is not None  # ended, and waited for
