@@ -180,8 +180,10 @@ def rss_mb(pid: int) -> float:
 
 
 def worker_rss_mb(pid: int) -> float:
-    """RSS of the server's children (its simulator's worker process)."""
-    kids = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    """RSS of the server's children (its simulator's worker process, started by one of its threads)."""
+    kids = [
+        k for task in Path(f"/proc/{pid}/task").iterdir() for k in (task / "children").read_text().split()
+    ]
     return sum(rss_mb(int(k)) for k in kids)
 
 

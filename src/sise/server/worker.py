@@ -23,7 +23,6 @@ from __future__ import annotations
 import logging
 import pickle
 import queue
-import signal
 import socket
 import subprocess
 import sys
@@ -72,11 +71,14 @@ class SimWorker:
         self.dead = False
         try:
             # A fresh interpreter running this module (not ``multiprocessing``'s spawn, which
-            # would run the caller's ``__main__`` again): it inherits the pipe and nothing else.
+            # would run the caller's ``__main__`` again): it inherits the pipe and nothing else,
+            # and in its own session Ctrl-C at a terminal is the server's alone. It ends when
+            # the pipe closes, however the server ends.
             self._process = subprocess.Popen(
                 [sys.executable, "-m", __name__, str(there.fileno())],
                 pass_fds=(there.fileno(),),
                 stdin=subprocess.DEVNULL,
+                start_new_session=True,
             )
         except OSError as e:
             log.warning("sise: no worker process (%s): batches are made on a thread", e)
@@ -206,7 +208,6 @@ class SimWorker:
 def _serve(conn: Connection) -> None:
     """The worker process: make the current run's batches while it has credit; between two, take
     the server's messages (a new run, more credit, cancel, stop). Ends when the pipe closes."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the server's to handle
     conn.send(("ready",))
     run, credit = 0, 0
     sim: MarketSimulator | None = None
