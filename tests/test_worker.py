@@ -5,9 +5,12 @@ from __future__ import annotations
 import hashlib
 import os
 import signal
+import subprocess
+import sys
 import time
 from datetime import date
 from datetime import time as dtime
+from pathlib import Path
 
 import pytest
 
@@ -124,3 +127,36 @@ def test_cancel_wakes_the_receiver_and_close_ends_the_process() -> None:
     finally:
         m.close()
     assert w._process.poll() is not None  # ended, and waited for
+
+
+def test_the_worker_ends_when_the_server_is_killed() -> None:
+    """A server killed with -9 leaves its worker nothing but a closed pipe: it must not outlive it."""
+    with subprocess.Popen(
+        [sys.executable, "-c", _KILLED_SERVER], stdout=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True
+    ) as server:
+        assert server.stdout is not None
+        worker = int(server.stdout.readline())
+        server.kill()
+    deadline = time.monotonic() + 10
+    while _state(worker) not in ("Z", "gone"):
+        assert time.monotonic() < deadline, "the worker outlived its server"
+        time.sleep(0.02)
+
+
+#: A server in miniature: a worker, started and ready, then nothing (it is killed).
+_KILLED_SERVER = """
+import sys, time
+from sise.server.worker import SimWorker
+w = SimWorker()
+while not w._ready.is_set():
+    time.sleep(0.01)
+print(w.pid, flush=True)
+time.sleep(60)
+"""
+
+
+def _state(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return "gone"

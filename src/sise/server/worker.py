@@ -208,16 +208,20 @@ class SimWorker:
 def _serve(conn: Connection) -> None:
     """The worker process: make the current run's batches while it has credit; between two, take
     the server's messages (a new run, more credit, cancel, stop). Ends when the pipe closes."""
+    try:
+        _loop(conn)
+    except (EOFError, OSError):  # the server is gone (killed, or closed the pipe mid-message)
+        return
+
+
+def _loop(conn: Connection) -> None:
     conn.send(("ready",))
     run, credit = 0, 0
     sim: MarketSimulator | None = None
     batches: Iterator[Batch] | None = None
     while True:
         if batches is None or credit == 0 or conn.poll():
-            try:
-                msg = conn.recv()
-            except (EOFError, OSError):
-                return  # the server is gone
+            msg = conn.recv()
             kind = msg[0]
             if kind == "run":
                 run, sim, credit = msg[1], pickle.loads(msg[2]), msg[3]
