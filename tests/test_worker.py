@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from sise.engine.batches import Batch
+from sise.server import worker
 from sise.server.runtime import Market, Settings
 from sise.server.worker import Cancelled, SimWorker
 
@@ -44,7 +45,9 @@ def wait_ready(w: SimWorker) -> None:
         time.sleep(0.01)
 
 
-def take(m: Market, n: int, *, kill_at: int | None = None) -> list[tuple[bytes, int | None]]:
+def take(
+    m: Market, n: int, *, kill_at: int | None = None, how: signal.Signals = signal.SIGKILL
+) -> list[tuple[bytes, int | None]]:
     """The next ``n`` live batches (digest, end time), applied as the server applies them."""
     out = []
     for i in range(n):
@@ -52,7 +55,7 @@ def take(m: Market, n: int, *, kill_at: int | None = None) -> list[tuple[bytes, 
             wait_ready(m._worker)  # from here on the worker makes them
         if i == kill_at:
             assert m._worker is not None and m._worker.pid is not None
-            os.kill(m._worker.pid, signal.SIGKILL)
+            os.kill(m._worker.pid, how)
         batch = m._next_batch()
         assert batch is not None
         out.append((digest(batch), batch.end_time))
@@ -99,6 +102,20 @@ def test_a_killed_worker_is_replaced_by_the_thread_without_a_gap(
     m = live(worker=True)
     try:
         got = take(m, BATCHES, kill_at=BATCHES // 2)
+        assert m._worker is not None and m._worker.dead
+        assert got == by_thread[0]
+        assert m.engine.digest() == by_thread[1]
+    finally:
+        m.close()
+
+
+def test_a_hung_worker_is_stopped_and_replaced_by_the_thread(
+    by_thread: Taken, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(worker, "STALL_S", 0.5)
+    m = live(worker=True)
+    try:
+        got = take(m, BATCHES, kill_at=BATCHES // 2, how=signal.SIGSTOP)
         assert m._worker is not None and m._worker.dead
         assert got == by_thread[0]
         assert m.engine.digest() == by_thread[1]

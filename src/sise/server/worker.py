@@ -41,6 +41,9 @@ log = logging.getLogger("sise.worker")
 AHEAD = 2
 #: Bytes the pipe to the worker holds each way (a batch of the open and its state are ~1 MB).
 PIPE_BUFFER = 4 << 20
+#: Seconds without a message from a worker that owes batches after which it is stopped (and the
+#: thread goes on): far beyond the slowest live step (60 s of market at the open, ~0.5 s).
+STALL_S = 60.0
 #: Seconds ``close`` waits for the process to end before it is killed.
 CLOSE_WAIT_S = 2.0
 
@@ -112,7 +115,12 @@ class SimWorker:
         self, sim: MarketSimulator, run: int, q: queue.SimpleQueue[tuple[Any, ...]]
     ) -> Iterator[Batch]:
         while True:
-            msg = q.get()
+            try:
+                msg = q.get(timeout=STALL_S)
+            except queue.Empty:  # a worker that hangs is treated as one that died
+                log.warning("sise: the simulator's worker sent nothing for %.0f s: stopping it", STALL_S)
+                self._kill()
+                continue
             kind = msg[0]
             if kind == "batch":
                 _, _, batch, state = msg
@@ -157,9 +165,13 @@ class SimWorker:
             try:
                 self._process.wait(CLOSE_WAIT_S)
             except subprocess.TimeoutExpired:
-                self._process.kill()
-                self._process.wait()
+                self._kill()
         self._conn.close()
+
+    def _kill(self) -> None:
+        if self._process is not None:
+            self._process.kill()
+            self._process.wait()
 
     @property
     def pid(self) -> int | None:
