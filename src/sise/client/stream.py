@@ -156,6 +156,22 @@ class Stream(Generic[M]):
 
     # -- for subclasses ----------------------------------------------------------------------------
 
+    @property
+    def backed_up(self) -> bool:
+        """The queue is full: reading has stopped until the caller takes a message."""
+        return self._queue.full()
+
+    def ready(self, limit: int) -> list[M]:
+        """Up to ``limit`` messages already read, taken without waiting (the end stays queued)."""
+        out: list[M] = []
+        while len(out) < limit and not self._queue.empty():
+            item = self._queue.get_nowait()
+            if isinstance(item, _End):
+                self._queue.put_nowait(item)  # nothing follows the end: it stays last
+                break
+            out.append(item)
+        return out
+
     async def emit(self, message: M) -> None:
         """Queue a message for the caller (waits while the queue is full: reading stops)."""
         await self._queue.put(message)
