@@ -225,6 +225,31 @@ def test_a_connection_gone_silent_is_noticed_from_the_ping_cadence(server: Serve
     run(server, body)
 
 
+def test_pings_read_in_a_burst_do_not_shorten_the_cadence() -> None:
+    class Socket:
+        async def send(self, text: str) -> None:
+            pass
+
+    async def main() -> None:
+        with KiwoomClient("http://127.0.0.1:9", "appkey", "secretkey") as kiwoom:
+            stream = KiwoomStream(kiwoom, "ws://127.0.0.1:9/api/dostk/websocket", ping_interval=20)
+            ws: Any = Socket()
+            assert stream.cadence == 20  # assumed until two PINGs have come
+            stream.waited = PING_S  # the reader waited for each: read as they came
+            for _ in range(2):
+                await stream.on_frame(ws, '{"trnm": "PING"}')
+                await asyncio.sleep(PING_S)
+            assert stream.cadence == pytest.approx(PING_S, abs=0.1)
+            stream.waited = 0.0  # a loop busy elsewhere reads a backlog of PINGs at once
+            for _ in range(8):
+                await stream.on_frame(ws, '{"trnm": "PING"}')
+            stream.waited = 0.05
+            await stream.on_frame(ws, '{"trnm": "PING"}')  # the next, timed from itself on
+            assert stream.cadence == pytest.approx(PING_S, abs=0.1)
+
+    asyncio.run(main())
+
+
 def test_a_stalled_reader_is_cut_by_sise_and_comes_back(server: Server) -> None:
     async def body(kiwoom: AsyncKiwoomClient, relay: Relay) -> None:
         # A queue of one and a loop that does not read: the stream stops reading the socket, so

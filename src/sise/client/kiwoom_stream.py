@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import statistics
 from collections import deque
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Final
@@ -68,8 +67,12 @@ SESSION_TAKEN: Final = "R10001"
 #: The requests answered with a ``return_code`` after LOGIN; ``""`` answers a frame Kiwoom could
 #: not read.
 ACKED: Final = ("REG", "REMOVE", "")
-#: PING intervals measured, of which the median is the cadence: one late PING does not halve it.
+#: PING intervals measured, of which the longest is the cadence: one PING late on the network
+#: lengthens it for a while rather than a prompt one shortening it.
 CADENCE_SAMPLES: Final = 5
+#: A frame the reader waited less for had come already (read late, from a backlog): its PING is
+#: not timed.
+FRESH: Final = 0.001
 #: The longest the watch sleeps, so a cadence measured meanwhile takes effect within it.
 WATCH_TICK: Final = 1.0
 
@@ -207,8 +210,9 @@ class KiwoomStream(Stream[Real]):
 
     @property
     def cadence(self) -> float:
-        """The server's PING interval: measured, else ``ping_interval``."""
-        return statistics.median(self._intervals) if self._intervals else self.ping_interval
+        """The server's PING interval: the longest of the last few measured between PINGs read as
+        they came (not from a backlog), else ``ping_interval``."""
+        return max(self._intervals) if self._intervals else self.ping_interval
 
     # -- subscriptions -----------------------------------------------------------------------------
 
@@ -315,6 +319,9 @@ class KiwoomStream(Stream[Real]):
     async def _keepalive(self, ws: ClientConnection, text: str, frame: _Frame) -> None:
         if frame.trnm == "PING":
             await ws.send(text)  # the identical frame, extra fields and all
+            if self.waited < FRESH:  # read from a backlog: when it came is unknown
+                self._last_ping = None
+                return
             now = asyncio.get_running_loop().time()
             if self._last_ping is not None:
                 self._intervals.append(now - self._last_ping)

@@ -80,6 +80,9 @@ class Stream(Generic[M]):
         self._error: BaseException | None = None
         self._closed = False
         self._was_up = False  # the current connection got as far as restored
+        #: Seconds the reader waited for the frame ``on_frame`` has (about 0: it had come already,
+        #: so the time it is read is not the time it came).
+        self.waited = 0.0
 
     # -- what a vendor supplies --------------------------------------------------------------------
 
@@ -307,9 +310,13 @@ class Stream(Generic[M]):
             await ws.close()
 
     async def _read(self, ws: ClientConnection) -> None:
+        clock = asyncio.get_running_loop().time
+        since = clock()
         async for frame in ws:
+            self.waited = clock() - since
             text = frame if isinstance(frame, str) else frame.decode("utf-8", "replace")
             await self.on_frame(ws, text)
+            since = clock()
 
     def _fail(self, error: BaseException) -> None:
         self._error = error
