@@ -8,7 +8,9 @@ import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import get_origin
 
+import msgspec
 import pytest
 
 import sise.client
@@ -17,6 +19,7 @@ from sise.client import AsyncKiwoomClient, KiwoomClient
 from sise.client import kiwoom_calls as calls
 from sise.client.kiwoom_errors import error_for
 from sise.client.kiwoom_trs import KIWOOM_TRS
+from sise.client.koscom_endpoints import KOSCOM_ENDPOINTS
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "sdk.md"
 TEXT = DOC.read_text(encoding="utf-8")
@@ -57,6 +60,7 @@ def test_each_example_runs(n: int, env: dict[str, str], monkeypatch: pytest.Monk
 def _shown(fn: object) -> str:
     """``name(a, b="0", c=None)``: a signature as the docs write it."""
     params = [p for p in inspect.signature(fn).parameters.values() if p.name != "self"]  # type: ignore[arg-type]
+    keyword_only = next((i for i, p in enumerate(params) if p.kind is p.KEYWORD_ONLY), None)
     shown = [
         f"**{p.name}"
         if p.kind is p.VAR_KEYWORD
@@ -65,6 +69,8 @@ def _shown(fn: object) -> str:
         else f"{p.name}={json.dumps(p.default)}"
         for p in params
     ]
+    if keyword_only is not None:
+        shown.insert(keyword_only, "*")
     return f"{fn.__name__}({', '.join(shown)})".replace("=null", "=None")  # type: ignore[attr-defined]
 
 
@@ -91,6 +97,17 @@ def test_the_typed_tr_table_is_the_code() -> None:
         assert KIWOOM_TRS[api_id].list_key == (None if list_key == "(flat)" else list_key)
         for cls in (KiwoomClient, AsyncKiwoomClient):
             assert _shown(getattr(cls, name)) == signature
+
+
+def test_the_typed_koscom_table_is_the_code() -> None:
+    rows = _rows("| typed method | path | model | list |")
+    assert [r[1] for r in rows] == [e.path.lstrip("/") for e in KOSCOM_ENDPOINTS]
+    for (signature, _, model, list_key), endpoint in zip(rows, KOSCOM_ENDPOINTS, strict=True):
+        assert signature.split("(")[0] == endpoint.method and model == endpoint.model.__name__
+        lists = [f.encode_name for f in msgspec.structs.fields(endpoint.model) if get_origin(f.type) is list]
+        assert lists == ([] if list_key == "(flat)" else [list_key])
+        for cls in (sise.client.KoscomClient, sise.client.AsyncKoscomClient):
+            assert _shown(getattr(cls, endpoint.method)) == signature
 
 
 def test_the_koscom_tables_are_the_code() -> None:

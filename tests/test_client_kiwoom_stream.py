@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
@@ -25,6 +26,7 @@ from sise.client import (
     KiwoomStream,
     KiwoomTokenError,
     Real,
+    SyncKiwoomStream,
     directed,
     kiwoom_ws_url,
 )
@@ -197,6 +199,57 @@ def test_a_dropped_connection_logs_in_and_registers_again(server: Server) -> Non
     run(server, body)
 
 
+def test_a_connection_gone_silent_is_noticed_from_the_ping_cadence(server: Server) -> None:
+    async def body(kiwoom: AsyncKiwoomClient, relay: Relay) -> None:
+        # Without the watch, a connection that goes silent is never noticed: no WebSocket pings.
+        async with relayed(kiwoom, relay, missed_pings=None) as blind:
+            await blind.subscribe("0J", "001")
+            await until(blind, lambda r: r.item == "001")
+            relay.mute()
+            await asyncio.sleep(10 * PING_S)
+            assert blind.reconnects == 0 and relay.connections == 1
+        async with relayed(kiwoom, relay) as stream:
+            await stream.subscribe("0J", "001")
+            await until(stream, lambda r: r.item == "001")
+            # The cadence is measured from sise's PINGs, not the 20 s assumed before.
+            await eventually(lambda: stream.cadence < 1)
+            assert stream.cadence == pytest.approx(PING_S, abs=0.15)
+            relay.mute()
+            muted_at = asyncio.get_running_loop().time()
+            await eventually(lambda: stream.reconnects == 1)
+            noticed = asyncio.get_running_loop().time() - muted_at
+            assert 3 * PING_S * 0.8 <= noticed <= 3 * PING_S + 2  # three silent PING intervals
+            await until(stream, lambda r: r.item == "001")  # logged in and registered again
+            assert relay.connections == 3 and len(frames(relay, TO_SERVER, "LOGIN")) == 3
+
+    run(server, body)
+
+
+def test_pings_read_in_a_burst_do_not_shorten_the_cadence() -> None:
+    class Socket:
+        async def send(self, text: str) -> None:
+            pass
+
+    async def main() -> None:
+        with KiwoomClient("http://127.0.0.1:9", "appkey", "secretkey") as kiwoom:
+            stream = KiwoomStream(kiwoom, "ws://127.0.0.1:9/api/dostk/websocket", ping_interval=20)
+            ws: Any = Socket()
+            assert stream.cadence == 20  # assumed until two PINGs have come
+            stream.waited = PING_S  # the reader waited for each: read as they came
+            for _ in range(2):
+                await stream.on_frame(ws, '{"trnm": "PING"}')
+                await asyncio.sleep(PING_S)
+            assert stream.cadence == pytest.approx(PING_S, abs=0.1)
+            stream.waited = 0.0  # a loop busy elsewhere reads a backlog of PINGs at once
+            for _ in range(8):
+                await stream.on_frame(ws, '{"trnm": "PING"}')
+            stream.waited = 0.05
+            await stream.on_frame(ws, '{"trnm": "PING"}')  # the next, timed from itself on
+            assert stream.cadence == pytest.approx(PING_S, abs=0.1)
+
+    asyncio.run(main())
+
+
 def test_a_stalled_reader_is_cut_by_sise_and_comes_back(server: Server) -> None:
     async def body(kiwoom: AsyncKiwoomClient, relay: Relay) -> None:
         # A queue of one and a loop that does not read: the stream stops reading the socket, so
@@ -270,3 +323,29 @@ def test_a_sync_client_lends_its_token(server: Server) -> None:
                 assert status.text(215) == "3"  # 장시작: continuous trading
 
     asyncio.run(main())
+
+
+def test_a_sync_stream_for_sync_code(server: Server) -> None:
+    with KiwoomClient(server.url, server.real["appkey"], server.real["secretkey"]) as kiwoom:
+        with SyncKiwoomStream(kiwoom, max_reconnects=0) as stream:
+            with pytest.raises(TimeoutError):
+                stream.get(timeout=0.3)  # nothing subscribed yet
+            stream.subscribe(["0J", "0U"], "001")
+            first = stream.get(timeout=WAIT)
+            assert first is not None and first.item == "001"
+            types = set()
+            for real in stream:
+                types.add(real.type)
+                if types == {"0J", "0U"}:
+                    break
+            stream.unsubscribe(["0J", "0U"], "001")
+            assert stream.stream.groups == {"1": {}}
+            with pytest.raises(KiwoomRequestError):
+                stream.subscribe("zz", "001")  # refused: raised in the caller's thread
+        assert not any(t.name.startswith("stream ") for t in threading.enumerate())
+        with pytest.raises(RuntimeError, match="not open"):
+            stream.subscribe("0J", "001")
+        nowhere = SyncKiwoomStream(kiwoom, f"ws://127.0.0.1:{free_port()}/api/dostk/websocket", timeout=2)
+        with pytest.raises(KiwoomConnectionError):
+            nowhere.open()
+        assert not any(t.name.startswith("stream ") for t in threading.enumerate())

@@ -25,6 +25,7 @@ from sise.client import (
     KoscomSessionTakenError,
     KoscomStream,
     KoscomTrade,
+    SyncKoscomStream,
     koscom_ws_url,
 )
 from wsrelay import TO_CLIENT, TO_SERVER, WAIT, Relay, decoded, eventually, until
@@ -238,3 +239,21 @@ def test_key_and_connection_failures_raise(server: Server) -> None:
             await KoscomStream(f"ws://127.0.0.1:{free_port()}/ws", server.apikey, timeout=2).open()
 
     run(server, body)
+
+
+def test_a_sync_stream_for_sync_code(server: Server) -> None:
+    with SyncKoscomStream(koscom_ws_url(server.url), server.apikey) as stream:
+        stream.subscribe("tick", "005930")
+        seen = []
+        for message in stream:
+            assert isinstance(message, KoscomPush) and message.code == "005930"
+            seen.append(message.snapshot)
+            if len(seen) == 3:
+                break
+        assert seen[0] and not seen[-1]  # the snapshot, then pushes
+        with pytest.raises(KoscomRequestError) as e:
+            stream.subscribe("tick", "999999")
+        assert e.value.code == 10040
+    with SyncKoscomStream(koscom_ws_url(server.url, "ws_ksp"), server.apikey) as trades:
+        trade = trades.get(timeout=WAIT)
+        assert isinstance(trade, KoscomTrade) and trade.price > 0

@@ -1,7 +1,8 @@
 """A WebSocket relay for the stream tests: between a client and ``sise serve``, it records every
-frame both ways, can slip a frame of its own to the client, and can cut every connection the way
-a network failure does (no close frame), which sise itself never does to a healthy client. With
-the waits those tests share, each bounded."""
+frame both ways, can slip a frame of its own to the client, can cut every connection the way
+a network failure does (no close frame), which sise itself never does to a healthy client, and
+can make the live connections go silent (nothing reaches the client, not even a close: a peer
+gone without a trace). With the waits those tests share, each bounded."""
 
 from __future__ import annotations
 
@@ -32,6 +33,7 @@ class Relay:
         self.frames: list[tuple[str, str]] = []
         self.connections = 0
         self._live: list[ServerConnection] = []
+        self._muted: set[ServerConnection] = set()
         self._server: Server | None = None
 
     def url(self, path: str) -> str:
@@ -58,6 +60,11 @@ class Relay:
         for down in self._live:
             await down.send(text)
 
+    def mute(self) -> None:
+        """From now on the live connections pass nothing to the client and stay open after the
+        server closes its side; the client's own close still ends them. New ones are not muted."""
+        self._muted.update(self._live)
+
     def drop(self) -> None:
         """Cut every connection without a close frame."""
         for down in self._live:
@@ -79,6 +86,8 @@ class Relay:
             async def pump(src: Connection, dst: Connection, direction: str) -> None:
                 with contextlib.suppress(ConnectionClosed):
                     async for message in src:
+                        if dst in self._muted:
+                            continue
                         text = message if isinstance(message, str) else message.decode()
                         self.frames.append((direction, text))
                         await dst.send(text)
@@ -89,7 +98,10 @@ class Relay:
             ]
             try:
                 await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+                if down in self._muted:
+                    await down.wait_closed()
             finally:
+                self._muted.discard(down)
                 self._live.remove(down)
                 for task in tasks:
                     task.cancel()

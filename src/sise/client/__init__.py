@@ -7,7 +7,9 @@ vendors or a local sise.
         kospi = kiwoom.sector_price("001")
 
 Real-time data comes from ``KiwoomStream`` (``sise.client.kiwoom_stream``) and ``KoscomStream``
-(``sise.client.koscom_stream``), async iterators of parsed messages that reconnect by themselves.
+(``sise.client.koscom_stream``), async iterators of parsed messages that reconnect by themselves;
+``SyncKiwoomStream`` / ``SyncKoscomStream`` (``sise.client.stream_sync``) iterate them from
+synchronous code.
 
 It imports nothing of the server side (an import-linter contract in pyproject.toml holds it to
 that), so it can ship as a light install: httpx, msgspec and websockets. See docs/sdk.md.
@@ -64,6 +66,7 @@ from sise.client.koscom_stream import (
     KoscomTrade,
     koscom_ws_url,
 )
+from sise.client.stream_sync import SyncKiwoomStream, SyncKoscomStream, SyncStream
 from sise.client.values import Directed, Direction, Sign, directed, direction, hundredths, integer, number
 
 __all__ = [
@@ -112,6 +115,9 @@ __all__ = [
     "Quota",
     "Real",
     "Sign",
+    "SyncKiwoomStream",
+    "SyncKoscomStream",
+    "SyncStream",
     "Token",
     "directed",
     "direction",

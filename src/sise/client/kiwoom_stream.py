@@ -10,6 +10,11 @@ What the stream does on the wire, and what hand-written clients get wrong (§6.2
 - **LOGIN** with the REST client's token (its single-flight issue and renewal); a LOGIN refused
   for the token (``[CODE=8005, …]``) renews it and logs in again, once.
 - **PING** frames are echoed back unchanged; **SYSTEM** frames never are (Kiwoom closes on it).
+- **Liveness** comes from those PINGs: like Kiwoom's own client the stream sends no WebSocket
+  pings, so a connection that died silently (no FIN, a NAT that forgot it) would otherwise wait
+  forever. No frame for ``missed_pings`` PING intervals (the cadence measured from the server's
+  PINGs, ``ping_interval`` until two have come) counts as a drop, and the stream reconnects.
+  Time the reading stands still for a caller that does not keep up does not count.
 - **REG / REMOVE** (``subscribe`` / ``unsubscribe``) wait for their ack and raise the
   ``KiwoomError`` of a refusal; every live registration is kept per ``grp_no``.
 - A dropped connection is reopened after a doubling delay (``reconnect_delay`` up to
@@ -25,7 +30,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections import deque
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import urlsplit
 
@@ -45,7 +51,7 @@ from sise.client.kiwoom_errors import (
     KiwoomTokenError,
     error_for,
 )
-from sise.client.stream import Reconnect, Stream
+from sise.client.stream import Dropped, Reconnect, Stream
 
 if TYPE_CHECKING:
     from sise.client.kiwoom_async import AsyncKiwoomClient
@@ -61,6 +67,14 @@ SESSION_TAKEN: Final = "R10001"
 #: The requests answered with a ``return_code`` after LOGIN; ``""`` answers a frame Kiwoom could
 #: not read.
 ACKED: Final = ("REG", "REMOVE", "")
+#: PING intervals measured, of which the longest is the cadence: one PING late on the network
+#: lengthens it for a while rather than a prompt one shortening it.
+CADENCE_SAMPLES: Final = 5
+#: A frame the reader waited less for had come already (read late, from a backlog): its PING is
+#: not timed.
+FRESH: Final = 0.001
+#: The longest the watch sleeps, so a cadence measured meanwhile takes effect within it.
+WATCH_TICK: Final = 1.0
 
 
 def kiwoom_ws_url(base_url: str) -> str:
@@ -157,7 +171,10 @@ class KiwoomStream(Stream[Real]):
 
     ``max_reconnects``: failed attempts in a row before the stream ends with
     ``KiwoomConnectionError`` (None: never). ``queue_size``: messages read ahead of the caller;
-    when it is full, reading stops. ``timeout``: seconds for a connection, the LOGIN and an ack."""
+    when it is full, reading stops. ``timeout``: seconds for a connection, the LOGIN and an ack.
+    ``ping_interval``: the server's PING cadence assumed until it is measured (sise's default;
+    Kiwoom does not document its own), ``missed_pings``: silent intervals before the connection
+    counts as dead (None: never)."""
 
     def __init__(
         self,
@@ -169,6 +186,8 @@ class KiwoomStream(Stream[Real]):
         max_reconnect_delay: float = 30.0,
         max_reconnects: int | None = 10,
         queue_size: int = 10_000,
+        ping_interval: float = 20.0,
+        missed_pings: int | None = 3,
     ) -> None:
         super().__init__(
             url or kiwoom_ws_url(client.core.base_url),
@@ -183,6 +202,17 @@ class KiwoomStream(Stream[Real]):
         self.groups: dict[str, dict[tuple[str, str], None]] = {}
         self._refused: Token | None = None  # the token a LOGIN refused: renewed, once
         self._sent = 0
+        self.ping_interval = ping_interval
+        self.missed_pings = missed_pings
+        self._intervals: deque[float] = deque(maxlen=CADENCE_SAMPLES)
+        self._last_ping: float | None = None  # on this connection
+        self._last_frame = 0.0
+
+    @property
+    def cadence(self) -> float:
+        """The server's PING interval: the longest of the last few measured between PINGs read as
+        they came (not from a backlog), else ``ping_interval``."""
+        return max(self._intervals) if self._intervals else self.ping_interval
 
     # -- subscriptions -----------------------------------------------------------------------------
 
@@ -251,6 +281,7 @@ class KiwoomStream(Stream[Real]):
             if frame.trnm == "LOGIN" and frame.return_code is not None:
                 if frame.return_code == 0:
                     self._refused = None
+                    self._last_ping, self._last_frame = None, asyncio.get_running_loop().time()
                     return
                 error = error_for(frame.return_code, frame.return_msg, api_id="LOGIN")
                 token_error = isinstance(error, KiwoomTokenError) or (
@@ -273,6 +304,7 @@ class KiwoomStream(Stream[Real]):
                 await self.call(self._key("REG"), _encoder.encode(frame).decode())
 
     async def on_frame(self, ws: ClientConnection, text: str) -> None:
+        self._last_frame = asyncio.get_running_loop().time()
         frame = self._decode(text)
         if frame is None:
             return
@@ -287,6 +319,13 @@ class KiwoomStream(Stream[Real]):
     async def _keepalive(self, ws: ClientConnection, text: str, frame: _Frame) -> None:
         if frame.trnm == "PING":
             await ws.send(text)  # the identical frame, extra fields and all
+            if self.waited < FRESH:  # read from a backlog: when it came is unknown
+                self._last_ping = None
+                return
+            now = asyncio.get_running_loop().time()
+            if self._last_ping is not None:
+                self._intervals.append(now - self._last_ping)
+            self._last_ping = now
         elif frame.trnm == "SYSTEM":  # informational; never echoed
             message = frame.message or frame.return_msg
             if SESSION_TAKEN in (frame.code, message[: len(SESSION_TAKEN)]):
@@ -313,6 +352,22 @@ class KiwoomStream(Stream[Real]):
         except msgspec.DecodeError as e:  # ValidationError included
             self.skip(text, str(e))
             return None
+
+    def heartbeat(self) -> Callable[[ClientConnection], Any] | None:
+        return None if self.missed_pings is None else self._watch
+
+    async def _watch(self, ws: ClientConnection) -> None:
+        """Raise ``Dropped`` once no frame has come for ``missed_pings`` PING intervals."""
+        assert self.missed_pings is not None
+        loop = asyncio.get_running_loop()
+        while True:
+            if self.backed_up:  # the reader waits for the caller, not for the server
+                self._last_frame = loop.time()
+            limit = self.missed_pings * self.cadence
+            idle = loop.time() - self._last_frame
+            if idle >= limit:
+                raise Dropped(f"no frame for {idle:.1f} s ({self.missed_pings} PING intervals)")
+            await asyncio.sleep(min(limit - idle, self.cadence, WATCH_TICK))
 
     def connection_error(self, message: str) -> Exception:
         return KiwoomConnectionError(None, None, message, status=0, api_id="websocket")

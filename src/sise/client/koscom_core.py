@@ -15,6 +15,7 @@ import contextlib
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any, Final
 
 import msgspec
@@ -33,6 +34,7 @@ __all__ = [
     "KoscomQuotaError",
     "KoscomRequestError",
     "KoscomTransportError",
+    "Query",
     "Quota",
 ]
 
@@ -43,6 +45,9 @@ SISE_KOSCOM_URL: Final = "http://127.0.0.1:8000"
 MARKET_PATH: Final = "/v2/market/"
 #: ``multiquote/…/price`` and ``…/orderbook`` take at most 20 codes (§1.7).
 MAX_CODES: Final = 20
+
+#: A query parameter's value: a ``date`` goes as ``YYYYMMDD``; None is left out.
+Query = str | int | date | None
 
 _decoder: Final = msgspec.json.Decoder()
 
@@ -150,9 +155,11 @@ class KoscomCore:
         raise KoscomTransportError(status, None, f"not a Koscom answer: {snippet!r}", path=path)
 
 
-def query_of(query: Mapping[str, object]) -> dict[str, str]:
-    """Query parameters as strings (None left out)."""
-    return {k: str(v) for k, v in query.items() if v is not None}
+def query_of(query: Mapping[str, Query]) -> dict[str, str]:
+    """Query parameters as strings (a ``date`` as ``YYYYMMDD``; None left out)."""
+    return {
+        k: v.strftime("%Y%m%d") if isinstance(v, date) else str(v) for k, v in query.items() if v is not None
+    }
 
 
 def family_path(family: str, marketcode: str, kind: str, issuecode: str | None) -> str:

@@ -80,6 +80,9 @@ class Stream(Generic[M]):
         self._error: BaseException | None = None
         self._closed = False
         self._was_up = False  # the current connection got as far as restored
+        #: Seconds the reader waited for the frame ``on_frame`` has (about 0: it had come already,
+        #: so the time it is read is not the time it came).
+        self.waited = 0.0
 
     # -- what a vendor supplies --------------------------------------------------------------------
 
@@ -155,6 +158,22 @@ class Stream(Generic[M]):
         return item
 
     # -- for subclasses ----------------------------------------------------------------------------
+
+    @property
+    def backed_up(self) -> bool:
+        """The queue is full: reading has stopped until the caller takes a message."""
+        return self._queue.full()
+
+    def ready(self, limit: int) -> list[M]:
+        """Up to ``limit`` messages already read, taken without waiting (the end stays queued)."""
+        out: list[M] = []
+        while len(out) < limit and not self._queue.empty():
+            item = self._queue.get_nowait()
+            if isinstance(item, _End):
+                self._queue.put_nowait(item)  # nothing follows the end: it stays last
+                break
+            out.append(item)
+        return out
 
     async def emit(self, message: M) -> None:
         """Queue a message for the caller (waits while the queue is full: reading stops)."""
@@ -291,9 +310,13 @@ class Stream(Generic[M]):
             await ws.close()
 
     async def _read(self, ws: ClientConnection) -> None:
+        clock = asyncio.get_running_loop().time
+        since = clock()
         async for frame in ws:
+            self.waited = clock() - since
             text = frame if isinstance(frame, str) else frame.decode("utf-8", "replace")
             await self.on_frame(ws, text)
+            since = clock()
 
     def _fail(self, error: BaseException) -> None:
         self._error = error
