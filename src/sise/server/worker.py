@@ -64,7 +64,12 @@ class SimWorker:
             end.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, PIPE_BUFFER)
         self._conn = Connection(here.detach())
         self._process: subprocess.Popen[bytes] | None = None
-        self._lock = threading.Lock()  # the run, its queue and the pipe's sending end
+        # The run and its queue; the reader takes it to hand a message on, so nothing blocking
+        # is done under it.
+        self._lock = threading.Lock()
+        # The pipe's sending end. Apart from ``_lock``: a send can wait for the worker to read,
+        # and the worker may be waiting for the reader to take the batch it is sending.
+        self._sending = threading.Lock()
         self._run = 0
         self._queue: queue.SimpleQueue[tuple[Any, ...]] | None = None
         self._accepting = True
@@ -107,8 +112,8 @@ class SimWorker:
             self._run += 1
             run, self._queue = self._run, queue.SimpleQueue()
             q = self._queue
-            if not self._send(("run", run, data, AHEAD)):
-                return None
+        if not self._send(("run", run, data, AHEAD)):
+            return None
         return self._receive(sim, run, q)
 
     def _receive(
@@ -126,9 +131,8 @@ class SimWorker:
                 _, _, batch, state = msg
                 sim.restore(state)  # where the worker's simulator stands now
                 yield batch
-                with self._lock:
-                    if self._run == run:
-                        self._send(("more", run))
+                if self._run == run:  # (a stale credit is dropped by the worker anyway)
+                    self._send(("more", run))
             elif kind == "end":
                 return
             elif kind == "cancel":
@@ -153,14 +157,13 @@ class SimWorker:
             if self._queue is not None:
                 self._queue.put(("cancel",))
                 self._queue = None
-            self._send(("cancel",))
+        self._send(("cancel",))
 
     def close(self) -> None:
         """End the process (the market is closing)."""
         self.cancel()
-        with self._lock:
-            self._closing = True
-            self._send(("stop",))
+        self._closing = True
+        self._send(("stop",))
         if self._process is not None:
             try:
                 self._process.wait(CLOSE_WAIT_S)
@@ -178,11 +181,12 @@ class SimWorker:
         return self._process.pid if self._process is not None else None
 
     def _send(self, msg: tuple[Any, ...]) -> bool:
-        """Send under the lock; ``False`` when the worker is gone."""
+        """``False`` when the worker is gone."""
         if self.dead:
             return False
         try:
-            self._conn.send(msg)
+            with self._sending:
+                self._conn.send(msg)
         except (OSError, ValueError):  # a closed pipe: the reader says it died
             return False
         return True
