@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from typing import Any
 
+import msgspec
 import pytest
 
 from sise.client import Directed, Direction, directed, direction, hundredths, integer, number
@@ -22,6 +23,7 @@ from sise.client.kiwoom_errors import (
 )
 from sise.client.kiwoom_models import (
     AllSectors,
+    Int,
     KiwoomModel,
     SectorIndexRow,
     SectorInvestorRow,
@@ -143,6 +145,9 @@ _ODD = [
     "1.0",
     "1.5",
     "-0.0",
+    "-0e5",
+    "-0E0",
+    "-1e-400",
     "99999999999999999999",
     "999999999999999",
     "1000000000000000",
@@ -160,10 +165,14 @@ _ODD = [
 ]
 
 
-def _plain(rnd: random.Random) -> str:
+def _plain(rnd: random.Random, integral: bool) -> str:
     sign = rnd.choice(["", "+", "-"])
-    digits = str(rnd.randint(0, 10 ** rnd.randint(1, 18)))
-    return sign + (digits if rnd.random() < 0.5 else f"{digits}.{rnd.randint(0, 99):02d}")
+    digits = str(rnd.randint(0, 10 ** rnd.randint(0, 18)))
+    return sign + (digits if integral or rnd.random() < 0.5 else f"{digits}.{rnd.randint(0, 99):02d}")
+
+
+def _listed(rnd: random.Random, integral: bool) -> str:
+    return rnd.choice([p for p in _PLAIN if "." not in p] if integral else _PLAIN)
 
 
 def _odd(rnd: random.Random) -> Any:
@@ -180,13 +189,22 @@ def test_a_list_is_read_as_its_rows_one_by_one(model: type[KiwoomModel], row: ty
     values that are not strings, rows that lack a field: every kind of field of the models
     (``Int``, ``Num``, ``Level`` and the ×100 ``Num100`` / ``Level100``)."""
     rnd = random.Random(20261130)
-    fields = [f for f in row.__struct_fields__ if f not in ("stk_cd", "stk_nm", "inds_cd", "inds_nm")]
+    integral = {f.name: f.type == Int for f in msgspec.structs.fields(row)}
+    fields = [f for f in integral if f not in ("stk_cd", "stk_nm", "inds_cd", "inds_nm")]
+
+    def plain_row() -> dict[str, Any]:
+        return {
+            f: _plain(rnd, integral[f]) if rnd.random() < 0.7 else _listed(rnd, integral[f]) for f in fields
+        }
+
+    for odd in _ODD:  # each odd value in each field, among plain rows
+        for field in fields:
+            rows = [plain_row() for _ in range(3)]
+            rows[1][field] = odd
+            assert_read_as_one_by_one(model, row, rows)
     for _ in range(1000):
-        rows: list[dict[str, Any]] = [
-            {f: rnd.choice(_PLAIN) if rnd.random() < 0.3 else _plain(rnd) for f in fields}
-            for _ in range(rnd.randint(1, 6))
-        ]
-        if rnd.random() < 0.7:  # one odd value among plain ones
+        rows = [plain_row() for _ in range(rnd.randint(1, 6))]
+        if rnd.random() < 0.5:  # one odd value among plain ones
             rnd.choice(rows)[rnd.choice(fields)] = _odd(rnd)
         if rnd.random() < 0.05:
             del rnd.choice(rows)[rnd.choice(fields)]

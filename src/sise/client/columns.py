@@ -15,7 +15,7 @@ after leading blanks), a ``,`` inside a value.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from itertools import repeat
 from operator import itemgetter, truediv
 from typing import Any, Final
@@ -28,11 +28,12 @@ __all__ = ["integers", "levels", "levels100", "numbers", "numbers100", "texts"]
 
 _numbers: Final = msgspec.json.Decoder(list[int | float])
 _integers: Final = msgspec.json.Decoder(list[int])
-_DIRECTION: Final = {"-": Direction.DOWN, "+": Direction.UP}
+#: The direction of a value by its first character (one that ``_array`` let through).
+_DIRECTION: Final = {"-": Direction.DOWN, "+": Direction.UP, **dict.fromkeys("0123456789", Direction.FLAT)}
 _first: Final = itemgetter(0)
 
 
-def _array(values: list[Any], signs: tuple[str, ...]) -> str:
+def _array(values: Sequence[Any], signs: tuple[str, ...]) -> str:
     """``values`` as one JSON array without the ``signs`` that lead them; ``ValueError`` when a
     sign is not at the head of its value or not its only one, or there is whitespace
     (``TypeError`` when a value is not a string)."""
@@ -47,9 +48,9 @@ def _array(values: list[Any], signs: tuple[str, ...]) -> str:
     return f"[{text}]"
 
 
-def _read(decoder: msgspec.json.Decoder[list[Any]], values: list[Any], signs: tuple[str, ...]) -> list[Any]:
+def _read(decoder: msgspec.json.Decoder[list[Any]], values: Sequence[Any], array: str) -> list[Any]:
     try:
-        out = decoder.decode(_array(values, signs))
+        out = decoder.decode(array)
     except msgspec.DecodeError as e:  # malformed, or not of the decoder's type
         raise ValueError(str(e)) from None
     if len(out) != len(values):  # a value "" or "1,5"
@@ -57,51 +58,54 @@ def _read(decoder: msgspec.json.Decoder[list[Any]], values: list[Any], signs: tu
     return out
 
 
-def _magnitudes(values: list[Any]) -> list[float]:
+def _magnitudes(values: Sequence[Any]) -> list[float]:
     """Each value without its sign."""
-    return _read(_numbers, values, ("+", "-"))
+    return _read(_numbers, values, _array(values, ("+", "-")))
 
 
-def _directions(values: list[Any]) -> Iterator[Direction]:
-    return map(_DIRECTION.get, map(_first, values), repeat(Direction.FLAT))
+def _directions(values: Sequence[Any]) -> Iterator[Direction]:
+    return map(_DIRECTION.__getitem__, map(_first, values))
 
 
-def texts(values: list[Any]) -> list[str]:
+def texts(values: Sequence[Any]) -> Sequence[str]:
     if not set(map(type, values)) <= {str}:
         raise TypeError("not a column of strings")
     return values
 
 
-def integers(values: list[Any]) -> list[int]:
+def integers(values: Sequence[Any]) -> list[int]:
     """``values.integer`` of each (a column with a point in it is read value by value)."""
-    return _read(_integers, values, ("+",))
+    return _read(_integers, values, _array(values, ("+",)))
 
 
-def numbers(values: list[Any]) -> list[float]:
+def numbers(values: Sequence[Any]) -> list[float]:
     """``values.number`` of each."""
-    out: list[float] = _read(_numbers, values, ("+",))
-    if 0 in out:  # "-0.00" reads as 0.0, not -0.0 (``x + 0.0`` is ``x`` for any other float)
+    array = _array(values, ("+",))
+    out: list[float] = _read(_numbers, values, array)
+    if "-0" in array and 0 in out:
+        # "-0.00" and "-0e5" read as 0.0, not -0.0 (and ``x + 0.0`` is ``x`` for any other float)
         out = [v + 0.0 if type(v) is float else v for v in out]
     return out
 
 
-def numbers100(values: list[Any]) -> list[float]:
+def numbers100(values: Sequence[Any]) -> list[float]:
     """``values.hundredths`` of each number."""
     try:
         wire = integers(values)  # what the ×100 columns hold
     except ValueError:
         return list(map(round, map(truediv, numbers(values), repeat(100)), repeat(2)))
-    # For an integer n, ``n / 100`` is ``round(n / 100, 2)`` already (the double nearest n/100 is
-    # closer to it than 0.005, or is a multiple of more than 0.01 itself), and ``round`` formats
-    # and reparses each value, several times the cost.
+    # For an integer n, ``n / 100`` is ``round(n / 100, 2)`` already: rounding the double d nearest
+    # n/100 to two decimals moves it by 0.005 at most, onto n/100 itself when the doubles there are
+    # under 0.01 apart and onto a number whose nearest double is d when they are wider apart.
+    # (``round`` formats and reparses each value: several times the cost of the division.)
     return list(map(truediv, wire, repeat(100)))
 
 
-def levels(values: list[Any]) -> list[Directed]:
+def levels(values: Sequence[Any]) -> list[Directed]:
     """The absolute value with the direction of its prefix, as ``values.directed`` reads it."""
     return list(map(Directed, _magnitudes(values), _directions(values)))
 
 
-def levels100(values: list[Any]) -> list[Directed]:
+def levels100(values: Sequence[Any]) -> list[Directed]:
     """``levels`` divided by 100 (the ×100 integers of ka10051 and the minute chart)."""
     return list(map(Directed, map(truediv, _magnitudes(values), repeat(100)), _directions(values)))

@@ -17,7 +17,7 @@ answer (``KiwoomClient`` does it for its typed methods).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache, partial
 from itertools import repeat
@@ -64,7 +64,7 @@ class _Read:
     and a whole column of a list's rows at once (``sise.client.columns``)."""
 
     parse: Callable[[str], Any]
-    column: Callable[[list[Any]], list[Any]]
+    column: Callable[[Sequence[Any]], Sequence[Any]]
 
 
 def _level100(text: str) -> Directed | None:
@@ -367,7 +367,7 @@ class YearChart(KiwoomModel):
 
 M = TypeVar("M", bound=KiwoomModel)
 _Reader = Callable[[Any], Any]
-_ColumnReader = Callable[[list[Any]], list[Any]]
+_ColumnReader = Callable[[Sequence[Any]], Sequence[Any]]
 
 
 _int10: Final = partial(int, base=10)
@@ -455,7 +455,7 @@ def _rows(model: type[M], value: Any) -> list[M]:
     return list(map(model, *cols))
 
 
-def _column(read_column: _ColumnReader, read: _Reader, values: list[Any]) -> list[Any]:
+def _column(read_column: _ColumnReader, read: _Reader, values: Sequence[Any]) -> Sequence[Any]:
     try:
         return read_column(values)
     except (ValueError, TypeError):
