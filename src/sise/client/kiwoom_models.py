@@ -475,7 +475,8 @@ def decode(model: type[M], answer: Mapping[str, Any]) -> M:
 
 
 def _careful(model: type[M], answer: Mapping[str, Any]) -> M:
-    """``decode``'s reading of one field at a time (the reference its fast paths must agree with)."""
+    """``decode`` one field at a time (a list still a column at a time): for a row, the reading
+    that the fast paths of ``decode`` and ``_rows`` must agree with."""
     kwargs: dict[str, Any] = {}
     for name, wire, read in _plan(model):
         if wire in answer:
