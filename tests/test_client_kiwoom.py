@@ -14,9 +14,10 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, get_args
 
 import httpx
+import msgspec
 import pytest
 
 from served import free_port, served
@@ -34,7 +35,9 @@ from sise.client import (
     KiwoomTokenError,
     KiwoomTransportError,
 )
+from sise.client import kiwoom_calls as calls
 from sise.client.kiwoom_errors import error_for
+from sise.client.kiwoom_models import _careful, decode, list_key
 
 DAY = "20261120"
 
@@ -151,6 +154,38 @@ def test_a_typed_answer_is_the_raw_answer_parsed(server: Server, kiwoom: KiwoomC
         assert t.pred_pre == float(r["pred_pre"]) and t.rising == int(r["rising"])
     # ka10101 lists the same sectors, in the same order.
     assert [c.code for c in kiwoom.sector_codes("0").list_] == [r["stk_cd"] for r in raw]
+
+
+def test_every_typed_answer_reads_as_field_by_field(kiwoom: KiwoomClient) -> None:
+    """``decode`` reads a list a column at a time and flat fields by ``int`` / ``float`` directly;
+    on each TR's answer (a whole day of rows) that must give what reading every row field by field
+    gives: the same values, of the same types, with the same directions."""
+    for call in (
+        calls.sector_price("001", None),
+        calls.all_sectors("001"),
+        calls.sector_stocks("001", "1", None),
+        calls.sector_daily("001", None),
+        calls.sector_investors("0", "0", "1", None),
+        calls.sector_investors("1", "1", "1", None),
+        calls.sector_program("005930"),
+        calls.sector_codes("0"),
+        calls.tick_chart("001", "1"),
+        calls.minute_chart("001", "1", None),
+        calls.day_chart("001", DAY),
+        calls.week_chart("001", DAY),
+        calls.month_chart("001", DAY),
+        calls.year_chart("001", DAY),
+    ):
+        answer = kiwoom.all(call.api_id, call.body)
+        key = list_key(call.model)
+        expected = _careful(call.model, {k: v for k, v in answer.items() if k != key})
+        if key is not None:
+            (field,) = (f for f in msgspec.structs.fields(call.model) if f.encode_name == key)
+            (row,) = get_args(field.type)
+            assert answer[key], call.api_id
+            by_row = [_careful(row, r) for r in answer[key]]
+            expected = msgspec.structs.replace(expected, **{field.name: by_row})
+        assert repr(decode(call.model, answer)) == repr(expected), call.api_id
 
 
 def test_all_pages_of_the_sector_stocks_are_every_constituent_once(

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import random
+from typing import Any
+
+import msgspec
 import pytest
 
 from sise.client import Directed, Direction, directed, direction, hundredths, integer, number
@@ -17,7 +21,19 @@ from sise.client.kiwoom_errors import (
     detail_code,
     error_for,
 )
-from sise.client.kiwoom_models import SectorIndexRow, SectorInvestors, SectorPrice, decode
+from sise.client.kiwoom_models import (
+    AllSectors,
+    Int,
+    KiwoomModel,
+    SectorIndexRow,
+    SectorInvestorRow,
+    SectorInvestors,
+    SectorPrice,
+    SectorStockRow,
+    SectorStocks,
+    _careful,
+    decode,
+)
 
 
 @pytest.mark.parametrize(
@@ -75,6 +91,124 @@ def test_the_fast_paths_read_as_the_careful_one(text: str) -> None:
     assert repr(row.cur_prc) == repr(Directed(magnitude, d))
     assert repr(row.flu_rt) == repr(number(text))
     assert row.trde_qty == ((-magnitude if negative else magnitude) if integral else None)
+    # A list's rows are read a column at a time: the text alone, and among plain values.
+    for column in ([text], [text, "+5", "-0.50", "0"], ["12", text]):
+        rows = [{"cur_prc": t, "flu_rt": t, "trde_qty": t, "pre_sig": t} for t in column]
+        assert_read_as_one_by_one(AllSectors, SectorIndexRow, rows)
+
+
+def assert_read_as_one_by_one(model: type[KiwoomModel], row: type[KiwoomModel], rows: list[Any]) -> None:
+    """``decode`` reads a list's rows as reading each row field by field does (value, type and
+    direction), or fails with the same error."""
+    (field,) = (f for f in model.__struct_fields__ if f != "inds_cd")
+    wire = {"list_": "list"}.get(field, field)
+    try:
+        expected = repr([_careful(row, r) for r in rows])
+    except ValueError as e:
+        expected = f"{model.__name__}.{wire}: {e}"
+    try:
+        got = repr(getattr(decode(model, {wire: rows}), field))
+    except ValueError as e:
+        got = str(e)
+    assert got == expected, rows
+
+
+_PLAIN = ["+60700", "-10.42", "0.00", "-0", "-0.00", "+0", "388193", "-124", "+8007.28", "950", "0"]
+_ODD = [
+    "",
+    "--1100",
+    "+-5",
+    "-+5",
+    "++5",
+    "5-",
+    "1e5",
+    "1E5",
+    "1e-5",
+    "-1e5",
+    " 5",
+    "+ 5",
+    " -5",
+    "5 ",
+    "\t5",
+    "5.",
+    ".5",
+    "+.5",
+    "007",
+    "-007",
+    "1,5",
+    "1_000",
+    "nan",
+    "inf",
+    "\u0663",
+    "+",
+    "-",
+    "1.0",
+    "1.5",
+    "-0.0",
+    "-0e5",
+    "-0E0",
+    "-1e-400",
+    "99999999999999999999",
+    "999999999999999",
+    "1000000000000000",
+    "-1000000000000000",
+    "1e400",
+    "[1]",
+    '"5"',
+    "null",
+    "true",
+    "{}",
+    5,
+    5.5,
+    True,
+    None,
+]
+
+
+def _plain(rnd: random.Random, integral: bool) -> str:
+    sign = rnd.choice(["", "+", "-"])
+    digits = str(rnd.randint(0, 10 ** rnd.randint(0, 18)))
+    return sign + (digits if integral or rnd.random() < 0.5 else f"{digits}.{rnd.randint(0, 99):02d}")
+
+
+def _listed(rnd: random.Random, integral: bool) -> str:
+    return rnd.choice([p for p in _PLAIN if "." not in p] if integral else _PLAIN)
+
+
+def _odd(rnd: random.Random) -> Any:
+    if rnd.random() < 0.8:
+        return rnd.choice(_ODD)
+    return "".join(rnd.choice("0123456789+-.,e ") for _ in range(rnd.randint(0, 5)))
+
+
+@pytest.mark.parametrize(
+    ("model", "row"), [(SectorInvestors, SectorInvestorRow), (SectorStocks, SectorStockRow)]
+)
+def test_a_list_is_read_as_its_rows_one_by_one(model: type[KiwoomModel], row: type[KiwoomModel]) -> None:
+    """Columns of plain values (read in C), of plain values with one odd value among them, of
+    values that are not strings, rows that lack a field: every kind of field of the models
+    (``Int``, ``Num``, ``Level`` and the ×100 ``Num100`` / ``Level100``)."""
+    rnd = random.Random(20261130)
+    integral = {f.name: f.type == Int for f in msgspec.structs.fields(row)}
+    fields = [f for f in integral if f not in ("stk_cd", "stk_nm", "inds_cd", "inds_nm")]
+
+    def plain_row() -> dict[str, Any]:
+        return {
+            f: _plain(rnd, integral[f]) if rnd.random() < 0.7 else _listed(rnd, integral[f]) for f in fields
+        }
+
+    for odd in _ODD:  # each odd value in each field, among plain rows
+        for field in fields:
+            rows = [plain_row() for _ in range(3)]
+            rows[1][field] = odd
+            assert_read_as_one_by_one(model, row, rows)
+    for _ in range(1000):
+        rows = [plain_row() for _ in range(rnd.randint(1, 6))]
+        if rnd.random() < 0.5:  # one odd value among plain ones
+            rnd.choice(rows)[rnd.choice(fields)] = _odd(rnd)
+        if rnd.random() < 0.05:
+            del rnd.choice(rows)[rnd.choice(fields)]
+        assert_read_as_one_by_one(model, row, rows)
 
 
 def test_hundredths_undoes_the_x100_integers() -> None:

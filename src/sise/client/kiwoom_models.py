@@ -17,13 +17,15 @@ answer (``KiwoomClient`` does it for its typed methods).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache
-from typing import Annotated, Any, TypeVar, get_args, get_origin
+from functools import cache, partial
+from itertools import repeat
+from typing import Annotated, Any, Final, TypeVar, get_args, get_origin
 
 import msgspec
 
+from sise.client import columns
 from sise.client.values import Directed, directed, hundredths, integer, number
 
 __all__ = [
@@ -58,9 +60,11 @@ __all__ = [
 
 @dataclass(frozen=True, slots=True)
 class _Read:
-    """How a field's wire string is read (the ``Annotated`` marker of the aliases below)."""
+    """How a field's wire string is read (the ``Annotated`` marker of the aliases below): one value,
+    and a whole column of a list's rows at once (``sise.client.columns``)."""
 
     parse: Callable[[str], Any]
+    column: Callable[[Sequence[Any]], Sequence[Any]]
 
 
 def _level100(text: str) -> Directed | None:
@@ -68,11 +72,15 @@ def _level100(text: str) -> Directed | None:
     return None if d is None else Directed(d.value / 100, d.direction)
 
 
-Int = Annotated[int | None, _Read(integer)]
-Num = Annotated[float | None, _Read(number)]
-Level = Annotated[Directed | None, _Read(directed)]
-Num100 = Annotated[float | None, _Read(lambda s: hundredths(number(s)))]
-Level100 = Annotated[Directed | None, _Read(_level100)]
+def _number100(text: str) -> float | None:
+    return hundredths(number(text))
+
+
+Int = Annotated[int | None, _Read(integer, columns.integers)]
+Num = Annotated[float | None, _Read(number, columns.numbers)]
+Level = Annotated[Directed | None, _Read(directed, columns.levels)]
+Num100 = Annotated[float | None, _Read(_number100, columns.numbers100)]
+Level100 = Annotated[Directed | None, _Read(_level100, columns.levels100)]
 
 
 class KiwoomModel(msgspec.Struct, kw_only=True):
@@ -359,32 +367,56 @@ class YearChart(KiwoomModel):
 
 M = TypeVar("M", bound=KiwoomModel)
 _Reader = Callable[[Any], Any]
+_ColumnReader = Callable[[Sequence[Any]], Sequence[Any]]
+
+
+_int10: Final = partial(int, base=10)
 
 
 def _text(value: Any) -> str:
     return value if isinstance(value, str) else "" if value is None else str(value)
 
 
+def _marker(tp: Any) -> _Read | None:
+    if get_origin(tp) is Annotated:
+        return next(m for m in tp.__metadata__ if isinstance(m, _Read))
+    return None
+
+
 def _reader(tp: Any) -> _Reader:
     """How to read one field's wire value, from its declared type."""
-    if get_origin(tp) is Annotated:
-        parse = next(m.parse for m in tp.__metadata__ if isinstance(m, _Read))
+    read = _marker(tp)
+    if read is not None:
+        parse = read.parse
         return lambda v: parse(_text(v))
     if get_origin(tp) is list:
         (row,) = get_args(tp)
-        return lambda v: [decode(row, r) for r in v] if isinstance(v, list) else []
+        return lambda v: _rows(row, v)
     return _text
 
 
 def _direct(tp: Any) -> _Reader:
     """``_reader`` for wire values that are strings (or absent: every default is what ``None``
     reads as), with no wrapper around the parse function: the fast path of ``decode``."""
-    if get_origin(tp) is Annotated:
-        parse: _Reader = next(m.parse for m in tp.__metadata__ if isinstance(m, _Read))
+    read = _marker(tp)
+    if read is not None:
         # ``int`` reads what ``integer`` reads (a sign, digits) in C; anything else it refuses
-        # ("", "1.0", "--1"), and the careful path takes the row.
-        return int if parse is integer else parse
+        # ("", "1.0", "--1"; with a base, any value that is not a string: ``int(5.7)`` would be
+        # 5), and the careful path takes the answer.
+        return _int10 if read.parse is integer else read.parse
     return _reader(tp)
+
+
+def _column_reader(tp: Any) -> _ColumnReader:
+    """A whole column of a field at once, or ``ValueError`` / ``TypeError`` when the column is
+    not one ``sise.client.columns`` reads."""
+    read = _marker(tp)
+    if read is not None:
+        return read.column
+    if tp is str:
+        return columns.texts
+    value = _reader(tp)
+    return lambda values: list(map(value, values))
 
 
 @cache
@@ -397,6 +429,39 @@ def _direct_plan(model: type[KiwoomModel]) -> tuple[tuple[str, str, _Reader], ..
     return tuple((f.name, f.encode_name, _direct(f.type)) for f in msgspec.structs.fields(model))
 
 
+@cache
+def _row_plan(model: type[KiwoomModel]) -> tuple[tuple[str, _ColumnReader, _Reader], ...]:
+    """Per field of a list's row: its wire name, column reader and value reader."""
+    return tuple(
+        (f.encode_name, _column_reader(f.type), _reader(f.type)) for f in msgspec.structs.fields(model)
+    )
+
+
+def _rows(model: type[M], value: Any) -> list[M]:
+    """A list's rows, read a column at a time (``sise.client.columns``: the values of a long
+    answer in C). A column that is not all plain values is read value by value; a value that is
+    not a Kiwoom number, or a row that is not a JSON object, sends the list row by row, so that
+    the error names the first wrong field as ``decode`` would."""
+    if not isinstance(value, list) or not value:
+        return []
+    try:
+        cols = [
+            _column(column, read, list(map(dict.get, value, repeat(wire))))
+            for wire, column, read in _row_plan(model)
+        ]
+    except (ValueError, TypeError):
+        return [decode(model, r) for r in value]
+    # The rows' fields are all positional (``KiwoomModel``'s ``kw_only`` covers its own, none).
+    return list(map(model, *cols))
+
+
+def _column(read_column: _ColumnReader, read: _Reader, values: Sequence[Any]) -> Sequence[Any]:
+    try:
+        return read_column(values)
+    except (ValueError, TypeError):
+        return [read(v) for v in values]
+
+
 def decode(model: type[M], answer: Mapping[str, Any]) -> M:
     """``model`` from a decoded Kiwoom answer (or row): unknown keys ignored, absent ones default.
 
@@ -406,6 +471,12 @@ def decode(model: type[M], answer: Mapping[str, Any]) -> M:
         return model(**{name: read(get(wire)) for name, wire, read in _direct_plan(model)})
     except (ValueError, TypeError, AttributeError):
         pass  # a value that is not a string, or not a number: read field by field, to say which
+    return _careful(model, answer)
+
+
+def _careful(model: type[M], answer: Mapping[str, Any]) -> M:
+    """``decode`` one field at a time (a list still a column at a time): for a row, the reading
+    that the fast paths of ``decode`` and ``_rows`` must agree with."""
     kwargs: dict[str, Any] = {}
     for name, wire, read in _plan(model):
         if wire in answer:
