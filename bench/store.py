@@ -47,6 +47,9 @@ from sise.sources.history import backfill
 from sise.store import INTRADAY_BAR, MemoryStore, Rows, SqliteStore, TableStore
 
 END = date(2026, 11, 19)
+#: The day the served market trades: a regular day, so that at the default start (09:05) KRX is
+#: five minutes into its continuous session (END is the 수능 day, when KRX opens at 10:00).
+SERVED = date(2026, 11, 20)
 SISE = Path(sys.executable).parent / "sise"
 
 
@@ -152,7 +155,7 @@ def reads_and_size(tmp: Path, codes: list[str], n: int) -> None:
 
 @contextmanager
 def serving(
-    data: Path, history: str, *extra: str, day: date | None = END
+    data: Path, history: str, *extra: str, day: date | None = SERVED
 ) -> Iterator[tuple[int, float, subprocess.Popen[bytes]]]:
     """``sise serve`` on ``data`` (on ``day``; with None, where the directory's market stood);
     yields (port, seconds until it answered, process)."""
