@@ -156,7 +156,14 @@ def run(base: str, keys: dict[str, Any], n: int) -> None:
         path = "/v2/market/stocks/kospi/005930/price"
         report(
             "Koscom stocks price",
-            interleaved({"bare": get(path), "raw": lambda: koscom.stocks("kospi", "price", "005930")}, n),
+            interleaved(
+                {
+                    "bare": get(path),
+                    "raw": lambda: koscom.stocks("kospi", "price", "005930"),
+                    "typed": lambda: koscom.stock_price("kospi", "005930"),
+                },
+                n,
+            ),
         )
         day = bare.get("/healthz").json()["trading_day"].replace("-", "")  # a later end is refused
         query = {"trnsmCycleTpCd": "D", "inqStrtDd": "20250101", "inqEndDd": day, "reqCnt": "100"}
@@ -165,7 +172,13 @@ def run(base: str, keys: dict[str, Any], n: int) -> None:
         def history() -> object:
             return koscom.stocks("kospi", "history", "005930", **query)
 
-        report("Koscom history (100 rows)", interleaved({"bare": get(path, **query), "raw": history}, n))
+        def typed_history() -> object:
+            return koscom.stock_history(
+                "kospi", "005930", trnsmCycleTpCd="D", inqStrtDd="20250101", inqEndDd=day, reqCnt=100
+            )
+
+        calls = {"bare": get(path, **query), "raw": history, "typed": typed_history}
+        report("Koscom history (100 rows)", interleaved(calls, n))
 
 
 if __name__ == "__main__":
