@@ -172,9 +172,10 @@ class KiwoomStream(Stream[Real]):
     ``max_reconnects``: failed attempts in a row before the stream ends with
     ``KiwoomConnectionError`` (None: never). ``queue_size``: messages read ahead of the caller;
     when it is full, reading stops. ``timeout``: seconds for a connection, the LOGIN and an ack.
-    ``ping_interval``: the server's PING cadence assumed until it is measured (sise's default;
-    Kiwoom does not document its own), ``missed_pings``: silent intervals before the connection
-    counts as dead (None: never)."""
+    ``ping_interval``: the server's PING cadence assumed until it is measured (generous: Kiwoom
+    does not document its own, and a cadence assumed too short would cut healthy connections
+    over and over before two PINGs could be timed; sise's is 20 s), ``missed_pings``: silent
+    intervals before the connection counts as dead (None: never)."""
 
     def __init__(
         self,
@@ -186,7 +187,7 @@ class KiwoomStream(Stream[Real]):
         max_reconnect_delay: float = 30.0,
         max_reconnects: int | None = 10,
         queue_size: int = 10_000,
-        ping_interval: float = 20.0,
+        ping_interval: float = 60.0,
         missed_pings: int | None = 3,
     ) -> None:
         super().__init__(
