@@ -15,11 +15,11 @@ from sise.market import calendar
 from sise.market.index_history import anchors, month_end_closes
 from sise.market.indices_table import INDEX_DEFINITIONS
 from sise.market.universe import build_universe
-from sise.sources.history import backfill
+from sise.sources.history import ANCHOR_TOLERANCE, backfill
 from sise.store import MemoryStore
 
 END = date(2026, 11, 27)  # the last trading day before 2026-11-30
-TOLERANCE = 0.01
+TOLERANCE = ANCHOR_TOLERANCE
 
 
 def closes(seed: int, n_kosdaq: int = 150, **kw: object) -> dict[tuple[str, int], float]:
@@ -107,3 +107,22 @@ def test_a_served_index_history_passes_through_the_month_end_closes(tmp_path: Pa
             (row,) = r.json()["result"]["hisLists"]
             assert str(row["trdDd"]) == day
             assert abs(row["trdPrc"] / close - 1) < TOLERANCE, (day, close, row["trdPrc"])
+
+
+def test_anchors_the_back_fill_cannot_meet_are_reported(caplog: pytest.LogCaptureFixture) -> None:
+    """Three trading days cannot take KOSPI to ten times its level (the daily limit is 30 %): the
+    back-fill is written, and says which index missed its close and by how much."""
+    universe = build_universe(n_kospi=60, n_kosdaq=30, n_etf=5, n_etn=2)
+    kospi = float(universe.levels[[d.key for d in universe.indices].index("KOSPI")])
+    day = END
+    for _ in range(3):
+        day = calendar.previous_trading_day(day)
+    with caplog.at_level("WARNING", logger="sise.history"):
+        backfill(universe, MemoryStore(), end=END, days=20, seed=0, anchors={"KOSPI": [(day, 10 * kospi)]})
+    [record] = [r for r in caplog.records if r.name == "sise.history"]
+    assert "KOSPI misses 1 of its 1 real closes" in record.getMessage()
+    assert day.isoformat() in record.getMessage()
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="sise.history"):  # one it can meet: nothing said
+        backfill(universe, MemoryStore(), end=END, days=20, seed=0, anchors={"KOSPI": [(day, kospi)]})
+    assert not [r for r in caplog.records if r.name == "sise.history"]

@@ -27,6 +27,7 @@ per-action fix-ups loop over days. Same seed, same tables, byte for byte.
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
@@ -79,6 +80,12 @@ U8 = npt.NDArray[np.uint8]
 B = npt.NDArray[np.bool_]
 Idx = npt.NDArray[np.intp]
 Num = npt.NDArray[np.number[Any]]
+
+log = logging.getLogger("sise.history")
+
+#: How far a back-filled index may end from one of its real closes (``index_history``) before the
+#: back-fill says so: the tick grid and the limits leave it within a few tenths of a per cent.
+ANCHOR_TOLERANCE: Final = 0.01
 
 #: Independent random streams, by position in one SeedSequence's children. Append, never reorder.
 _STREAMS: Final = ("returns", "actions", "ohlc", "volume", "investors", "program", "short", "foreign", "nav")
@@ -221,6 +228,8 @@ def backfill(
         returns = draw.returns.copy()
         _anchor_returns(universe, returns, aimed)
     px = prices(returns)
+    if targets:
+        _report_missed(dates, _index_levels(universe, px, shares, float_shares, targets), targets)
     report(0.3)
     bars = _bars(model, px, tables, rates, streams["ohlc"])
     turnover = Turnover.from_universe(universe, seed)
@@ -489,6 +498,35 @@ def _anchor_returns(
     for k, (members, _w, _d, _t) in enumerate(targets):
         shift = np.interp(span, knots[k], np.append(total[k], 0.0))
         returns[1:, members] += np.diff(shift)[:, None]
+
+
+def _report_missed(
+    dates: Sequence[date],
+    got: Mapping[str, Mapping[int, float]],
+    targets: Mapping[str, Sequence[tuple[int, float]]],
+) -> None:
+    """Say which anchors the back-fill could not meet within ``ANCHOR_TOLERANCE``: starting levels
+    that contradict them (``--index-level``, a universe CSV), or anchors of indices sharing most
+    of their members that contradict each other. The history is written all the same."""
+    for key, points in targets.items():
+        misses = [
+            (t, c, got[key][t] / c - 1) for t, c in points if abs(got[key][t] / c - 1) > ANCHOR_TOLERANCE
+        ]
+        if misses:
+            t, c, worst = max(misses, key=lambda m: abs(m[2]))
+            log.warning(
+                "the back-filled %s misses %d of its %d real closes by more than %.0f %%, by up to"
+                " %+.1f %% (%s: %.2f against %.2f): its starting level, or another index's,"
+                " contradicts them",
+                key,
+                len(misses),
+                len(points),
+                ANCHOR_TOLERANCE * 100,
+                worst * 100,
+                dates[t].isoformat(),
+                got[key][t],
+                c,
+            )
 
 
 def _index_levels(
