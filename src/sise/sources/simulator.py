@@ -7,13 +7,15 @@ loop is over steps.
 
 The model, in short:
 
-- **Prices.** Each instrument has a latent log price driven by a market factor, an industry
-  factor and Student-t idiosyncratic noise (betas, volatilities and jump rates from
-  ``SimParams``), with a U-shaped volatility profile (extra variance at the open), a market-wide
-  stochastic-volatility state (clustering), Poisson jumps and an overnight gap realised through
-  the pre-open. Trades print at the touch around the latent price, on the tick grid and inside
-  the day's limits; a latent price reaching a limit locks there behind a resting queue (trades at
-  the limit only, few of them) until the queue is taken or the lock breaks.
+- **Prices.** Each instrument has a latent log price driven by the factor model the back-filled
+  history follows (``sise.sources.factors``: market, KOSDAQ and industry factors, Student-t
+  idiosyncratic noise, Poisson jumps; ETPs through their underlying), so a name is as volatile
+  live as in its history. The session carries each σ's open-to-close part with a U-shaped
+  volatility profile (extra variance at the open) and a market-wide stochastic-volatility state
+  (clustering); the rest is an overnight gap realised through the pre-open. Trades print at the
+  touch around the latent price, on the tick grid and inside the day's limits; a latent price
+  reaching a limit locks there behind a resting queue (trades at the limit only, few of them)
+  until the queue is taken or the lock breaks.
 - **Arrivals.** Trades arrive as a discretised Hawkes process per instrument: a baseline that
   follows the intraday U-profile plus self-excitation decaying with the step, so activity
   clusters. Each name's day trades its expected value (``sise.sources.turnover``, the
@@ -71,6 +73,7 @@ from sise.market.ticks import tick_sizes
 from sise.market.timeutil import NS, kst_ns
 from sise.market.types import INSTITUTIONS, InstrumentKind, Investor, Market, ProgramKind, Venue
 from sise.market.universe import Universe
+from sise.sources.factors import ASSET_CLASSES, FactorModel, standard_t
 from sise.sources.stream import u_profile
 from sise.sources.turnover import Turnover
 
@@ -82,7 +85,7 @@ F64 = npt.NDArray[np.float64]
 B = npt.NDArray[np.bool_]
 
 #: Bumped when ``MarketSimulator.snapshot``'s content changes (an older snapshot is refused).
-SNAPSHOT_VERSION = 2
+SNAPSHOT_VERSION = 3
 #: Trades in a whole-market day at scale 1.0 (KRX + NXT).
 FULL_SCALE_TRADES = 10_000_000
 
@@ -116,6 +119,7 @@ _LOCK_QUEUE = (0.3, 1.5)
 _LOCK_BREAK_PER_H = 0.05
 _LOCK_FALLBACK = (0.01, 0.05)
 _INST = np.array([int(i) for i in INSTITUTIONS])
+_ASSET_CLASS_PARAMS = tuple(ASSET_CLASSES.values())
 # A day's trading value around the declared one: lognormal σ (inferred). Trade counts go as
 # value^0.7, so a busy name's trades are both more and larger.
 _DAY_VALUE_SD = 0.3
@@ -145,48 +149,37 @@ class SimConfig:
 
 @dataclass(slots=True)
 class SimParams:
-    """Per-instrument model parameters."""
+    """Per-instrument model parameters.
 
-    beta: F64
-    vol_day: F64  # daily σ of log returns (intraday part)
-    vol_overnight: F64
-    industry: npt.NDArray[np.intp]  # industry number per instrument
-    jump_rate: F64  # jumps per day
+    Returns follow the factor model the back-filled history follows (``sise.sources.factors``:
+    betas, loadings, σ, jumps, ETP underlyings), so a stock moves as much live as in its history;
+    its open-to-close part goes to the session, the rest to the overnight gap.
+    """
+
+    model: FactorModel
+    intraday: F64  # √(1 − overnight share of variance): a σ's open-to-close part
+    overnight: F64  # √(overnight share of variance): its overnight-gap part
     value: F64  # the day's expected KRX value at full size, KRW (``sise.sources.turnover``)
     activity: F64  # share of the day's trades
     tradable: B  # stocks, ETFs, ETNs that are listed
-    tracks: npt.NDArray[np.intp]  # index an ETF/ETN tracks (position in universe.indices), or -1
     index_weights: F64  # (indices × instruments) cap weights of each index's constituents
 
     @classmethod
     def from_universe(
-        cls, universe: Universe, rng: np.random.Generator, turnover: Turnover | None = None
+        cls,
+        universe: Universe,
+        rng: np.random.Generator,
+        turnover: Turnover | None = None,
+        model: FactorModel | None = None,
     ) -> SimParams:
-        """Parameters for ``universe``; trading values follow ``turnover`` (by default the
-        declaration of seed 0) with a day's own noise from ``rng``."""
+        """Parameters for ``universe``; returns follow ``model`` (by default seed 0's), trading
+        values follow ``turnover`` (by default the declaration of seed 0) with a day's own noise
+        from ``rng``."""
         t = universe.instruments
         n = len(t)
-        cap = (t.prev_close * np.maximum(t.listed_shares, 1)).astype(np.float64)
-        kospi = t.market == Market.KOSPI
         kind = t.kind
-        stock = kind == InstrumentKind.STOCK
-        etp = (kind == InstrumentKind.ETF) | (kind == InstrumentKind.ETN)
-        rank = np.zeros(n)
-        # Size percentile within the market: large caps are calmer.
-        for m in (Market.KOSPI, Market.KOSDAQ):
-            sel = np.flatnonzero(stock & (t.market == m))
-            order = np.argsort(-cap[sel])
-            rank[sel[order]] = np.linspace(0.0, 1.0, len(sel))
-        vol = np.where(kospi, 0.017 + 0.020 * rank, 0.024 + 0.022 * rank)
-        vol = vol * np.exp(rng.normal(0.0, 0.15, n))
-        lev = np.abs(t.leverage.astype(np.float64))
-        vol = np.where(etp, 0.010 * np.maximum(lev, 1.0), vol)
-        beta = np.clip(rng.normal(1.0, 0.12, n) + 0.1 * (rank - 0.5), 0.6, 1.4)
-        beta = np.where(etp, t.leverage.astype(np.float64), beta)
-        industries = sorted(set(t.industry))
-        lookup = {name: i for i, name in enumerate(industries)}
-        ind = np.array([lookup[x] for x in t.industry], np.intp)
-        jump = np.where(stock, 0.02 + 0.04 * rank, 0.0)
+        fm = model or FactorModel.from_universe(universe)
+        w = fm.overnight_share
         # The day's value: the declared one times a day's own busyness; trades are more numerous
         # and larger in busier names (counts concave in value).
         tradable = t.active & (kind <= InstrumentKind.ETN) & (t.prev_close > 0)
@@ -197,10 +190,9 @@ class SimParams:
         shares = np.where(
             np.array([d.float_adjusted for d in universe.indices])[:, None], t.float_shares, t.listed_shares
         )
-        w = np.where(universe.membership, shares * t.prev_close, 0).astype(np.float64)
-        w /= np.maximum(w.sum(axis=1, keepdims=True), 1.0)
-        tracks = universe.etp_index()
-        return cls(beta, vol, 0.7 * vol, ind, jump, value, act / act.sum(), tradable, tracks, w)
+        iw = np.where(universe.membership, shares * t.prev_close, 0).astype(np.float64)
+        iw /= np.maximum(iw.sum(axis=1, keepdims=True), 1.0)
+        return cls(fm, np.sqrt(1.0 - w), np.sqrt(w), value, act / act.sum(), tradable, iw)
 
 
 @dataclass(slots=True)
@@ -247,7 +239,10 @@ class MarketSimulator:
         self.rng_arrival = np.random.default_rng(streams[3])
         self.rng_auction = np.random.default_rng(streams[4])
         self.p = params or SimParams.from_universe(
-            universe, np.random.default_rng(streams[5]), Turnover.from_universe(universe, config.seed)
+            universe,
+            np.random.default_rng(streams[5]),
+            Turnover.from_universe(universe, config.seed),
+            FactorModel.from_universe(universe, config.seed),
         )
         self.base, self.upper, self.lower = base, upper, lower
         n = len(self.t)
@@ -258,9 +253,7 @@ class MarketSimulator:
             raise ValueError(f"{config.day} is not a KRX trading day")
         self.open_time: time = self.sched.open_time
         self.close_time: time = self.sched.close_time
-        gap_m = self.rng_price.normal(0.0, 0.006)
-        gap = self.p.beta * gap_m + self.p.vol_overnight * self.rng_price.standard_t(5, n) * 0.6
-        gap = self._track_indices(gap, 0.0005)
+        gap = self._follow_underlyings(self._diffusion(self.p.overnight), self.p.overnight)
         self.lat = _Latent(
             logp=np.log(np.maximum(base, 1)).astype(np.float64),
             gap=np.where(self.p.tradable, gap, 0.0),
@@ -534,27 +527,21 @@ class MarketSimulator:
             state = 1.0
         scale = np.sqrt(dt / self.reg_s) * vp
         factor_scale = scale * np.sqrt(state)
-        z_m = rng.standard_normal()
-        n_ind = int(p.industry.max()) + 1
-        z_i = rng.standard_normal(n_ind)
-        eps = rng.standard_t(4, n) / np.sqrt(2.0)
-        m_vol = 0.011
-        ret = p.beta * m_vol * factor_scale * z_m + 0.006 * factor_scale * z_i[p.industry]
-        idio = np.sqrt(np.maximum(p.vol_day**2 - (p.beta * m_vol) ** 2 - 0.006**2, 1e-6))
-        ret += idio * factor_scale * eps
+        fm = p.model
+        ret = self._diffusion(p.intraday * factor_scale)
         if self.shock_at is not None and t <= self.shock_at < t1 and self.cfg.shock is not None:
-            ret += self.cfg.shock[1] * np.where(self.t.kind == InstrumentKind.STOCK, p.beta, 0.0)
+            ret += self.cfg.shock[1] * fm.beta  # stocks; ETPs follow their underlying
         if in_session:
-            jumps = rng.random(n) < p.jump_rate * dt / self.reg_s
-            if jumps.any():
-                size = rng.uniform(0.03, 0.10, int(jumps.sum())) * rng.choice([-1.0, 1.0], int(jumps.sum()))
-                ret[jumps] += size
+            jumps = np.flatnonzero(rng.random(n) < fm.jump_rate * dt / self.reg_s)
+            if len(jumps):
+                size = rng.uniform(fm.jump_min[jumps], fm.jump_max[jumps])
+                ret[jumps] += size * rng.choice([-1.0, 1.0], len(jumps))
             # Rare news: a move large enough to reach the daily limit (mostly small caps, mostly up).
-            news = rng.random(n) < p.jump_rate * 0.08 * dt / self.reg_s
+            news = rng.random(n) < fm.jump_rate * 0.08 * dt / self.reg_s
             if news.any():
                 k = int(news.sum())
                 ret[news] += rng.uniform(0.22, 0.40, k) * np.where(rng.random(k) < 0.7, 1.0, -1.0)
-        ret = self._track_indices(ret, 0.0003 * scale)
+        ret = self._follow_underlyings(ret, p.intraday * scale)
         if in_session:
             self._break_locks(dt)
         # A locked stock stays pinned at its limit; a free one that reaches a limit locks there.
@@ -596,15 +583,42 @@ class MarketSimulator:
         lat.lock[insts] = 0
         lat.queue[insts] = 0
 
-    def _track_indices(self, ret: F64, noise: float) -> F64:
-        """ETFs/ETNs on a domestic index move with it (times their leverage), plus tracking noise."""
-        etp = np.flatnonzero(self.p.tracks >= 0)
-        if not len(etp):
-            return ret
-        index_ret = self.p.index_weights @ np.where(self.t.kind == InstrumentKind.STOCK, ret, 0.0)
-        lev = self.t.leverage[etp].astype(np.float64)
+    def _diffusion(self, sigma: F64) -> F64:
+        """One draw of every instrument's diffusive log-move, ``sigma`` (per instrument) times its
+        daily σ, from the factor model: market, KOSDAQ and industry factors plus Student-t noise for
+        stocks; the asset-class factor (partly the market's) for ETPs on a non-equity underlying,
+        times their leverage. ETPs on a domestic basket are set by ``_follow_underlyings``."""
+        fm, rng = self.p.model, self.rng_price
+        z_m, z_k = rng.standard_normal(2)
+        systematic = fm.beta * fm.market_vol * z_m + fm.kosdaq_loading * fm.kosdaq_vol * z_k
+        if len(fm.industries):
+            z_i = rng.standard_normal(len(fm.industries))
+            ind = np.maximum(fm.industry, 0)
+            systematic += np.where(
+                fm.industry >= 0, fm.industry_loading * fm.industry_vol[ind] * z_i[ind], 0.0
+            )
+        move = np.where(fm.is_stock, systematic + fm.idio_vol * standard_t(rng, self.n), 0.0)
+        asset = np.flatnonzero(fm.asset_class >= 0)
+        if len(asset):
+            common = np.empty(len(_ASSET_CLASS_PARAMS))
+            for c, (sd, _, rho, _) in enumerate(_ASSET_CLASS_PARAMS):
+                common[c] = sd * (rho * z_m + np.sqrt(1.0 - rho * rho) * rng.standard_normal())
+            own = fm.asset_vol[asset] * rng.standard_normal(len(asset))
+            move[asset] = fm.leverage[asset] * (common[fm.asset_class[asset]] + own)
+        return np.asarray(move * sigma, np.float64)
+
+    def _follow_underlyings(self, ret: F64, sigma: F64) -> F64:
+        """ETPs on a domestic index or sector basket move with it (the cap-weighted move of its
+        members, times their leverage); every ETP adds its tracking noise, ``sigma`` times its
+        daily σ."""
+        fm = self.p.model
+        etp = np.flatnonzero(~fm.is_stock & (fm.tracking_vol > 0))
         out = ret.copy()
-        out[etp] = lev * index_ret[self.p.tracks[etp]] + self.rng_price.normal(0.0, noise, len(etp))
+        on_basket = etp[fm.etp_basket[etp] >= 0]
+        if len(on_basket):
+            basket_ret = fm.basket @ np.where(fm.is_stock, ret, 0.0)
+            out[on_basket] = fm.leverage[on_basket] * basket_ret[fm.etp_basket[on_basket]]
+        out[etp] += fm.tracking_vol[etp] * sigma[etp] * self.rng_price.standard_normal(len(etp))
         return out
 
     def _circuit_breakers(self, t1: int, kc: tuple[int, int]) -> list[Batch]:
