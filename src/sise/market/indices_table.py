@@ -24,8 +24,10 @@ Choices where the references are silent or unverified (all "(inferred)"):
   KOSPI200 1,244.14 and KOSDAQ 848.26 are the levels of the 2026-07-07 snapshot the universe's
   prices come from (``data/README.md``), so levels and prices describe the same moment. KOSPI
   7,772.3 is inferred: KOSPI200 × that day's closing KOSPI / KOSPI200 ratio (7,656.31 / 1,225.57,
-  ``data/index_month_end.csv``'s source). KOSPI100, KOSPI50, KRX100 and KOSDAQ150 keep their
-  earlier plausible ratios to KOSPI200 and KOSDAQ; size and industry levels are plausible values
+  ``data/index_month_end.csv``'s source). KOSDAQ150 1,494.2 is inferred the same way: KOSDAQ ×
+  that day's closing KOSDAQ150 / KOSDAQ ratio (1,464.22 / 831.23; the KOSDAQ150 close from the
+  series ``data/index_month_end.csv`` cites). KOSPI100, KOSPI50 and KRX100 keep their earlier
+  plausible ratios to KOSPI200; size and industry levels are plausible values
   (each index's level is independent of the others: its base cap is set from it).
 """
 
@@ -493,7 +495,7 @@ INDEX_DEFINITIONS: Final[tuple[IndexDef, ...]] = (
         cadence_s=1,
         base_date=date(2010, 1, 4),
         base_value=1000.0,
-        default_level=1339.0,
+        default_level=1494.2,
         krx_code="2203",
         kiwoom_code=None,
         kiwoom_mrkt_tp=None,
