@@ -273,10 +273,15 @@ def test_pyheroapi_rest(closed: Server, venvs: dict[str, Path | Exception]) -> N
     trs = out["trs"]
     assert trs["ka10010"] == closed.answer("ka10010")
     assert trs["ka10051"] == closed.answer("ka10051")["inds_netprps"]
-    for api_id, key in (("ka20004", "inds_tic_chart_qry"), ("ka20006", "inds_dt_pole_qry")):
-        assert trs[api_id] == {"inds_cd": "001", key: closed.answer(api_id)[key]}
-    for api_id in ("ka20007", "ka20008", "ka20019"):
-        assert trs[api_id]["inds_cd"] == "001"  # it reads ka20007's rows from a key of its own
+    charts = {
+        "ka20004": "inds_tic_chart_qry",
+        "ka20006": "inds_dt_pole_qry",
+        "ka20007": "inds_stk_pole_qry",
+        "ka20008": "inds_mth_pole_qry",
+        "ka20019": "inds_yr_pole_qry",
+    }
+    for api_id, key in charts.items():
+        assert trs[api_id] == {"inds_cd": "001", key: closed.answer(api_id)[key]}, api_id
     for api_id, body in PYHEROAPI_BODIES.items():
         wrong = closed.answer(api_id, body)
         assert wrong["return_code"] == 2 and "[1511:" in wrong["return_msg"]
