@@ -197,6 +197,7 @@ def test_kiwoom_client_rest(closed: Server, venvs: dict[str, Path | Exception]) 
     for api_id, (_, body) in CALLS.items():
         folded = with_headers(closed.post(api_id, body), "cont-yn", "next-key")
         assert key_present(out["trs"][api_id]) == folded, api_id
+        assert key_present(out["async"][api_id]) == folded, api_id  # AsyncKiwoomAPI
     # request_all follows cont-yn / next-key over every page of the index's constituents.
     assert out["request_all"] == closed.all_rows("ka20002", "inds_stkpc")
     assert len(out["request_all"]) > 100  # more than one page
