@@ -186,6 +186,7 @@ def test_unknown_api_id_is_1505_after_auth(api: Api) -> None:
         "return_msg": "잘못된 요청입니다[1505:해당 API ID는 존재하지 않습니다. API ID=ka00000]",
     }
     assert r.headers["api-id"] == "ka00000" and r.headers["cont-yn"] == "N" and r.headers["next-key"] == ""
+    assert r.headers["access-control-expose-headers"] == "api-id,cont-yn,next-key"
     no_auth = api.post("ka00000", headers={"authorization": ""}).json()
     assert "[1513:" in no_auth["return_msg"]  # auth is checked before the api-id is looked up
 
@@ -293,6 +294,8 @@ def test_envelope_order_and_headers(api: Api) -> None:
     )
     assert r.headers["content-type"] == JSON
     assert (r.headers["api-id"], r.headers["cont-yn"], r.headers["next-key"]) == (FLAT, "N", "")
+    # Named for clients (and browsers) that read the continuation only through this list.
+    assert r.headers["access-control-expose-headers"] == "api-id,cont-yn,next-key"
     camel = api.post(CAMEL, {}, category="stkinfo")
     assert list(camel.json()) == ["return_msg", "list", "return_code"]
 

@@ -244,9 +244,7 @@ class _KiwoomApi:
                 cont, next_key = page.cont_yn, page.next_key
             else:
                 content, cont, next_key = self._first_page(entry, raw)
-            return Answer(
-                200, content, CONTENT_TYPE, (("api-id", api_id), ("cont-yn", cont), ("next-key", next_key))
-            )
+            return Answer(200, content, CONTENT_TYPE, _tr_headers(api_id, cont, next_key))
         except KiwoomError as e:
             return _answer(e, api_id)
         except Exception:
@@ -303,9 +301,17 @@ class KiwoomShape:
         return _answer(UNEXPECTED(), _api_id(Headers(scope=scope)))
 
 
+def _tr_headers(api_id: str, cont_yn: str, next_key: str) -> tuple[tuple[str, str], ...]:
+    """The headers every ``/api/dostk`` answer carries. Kiwoom also lists them in
+    ``Access-Control-Expose-Headers`` (a logged api.kiwoom.com answer has ``api-id,cont-yn,next-key,
+    resp-cnt,user-data``), and some clients find the continuation only through that list."""
+    tr = (("api-id", api_id), ("cont-yn", cont_yn), ("next-key", next_key))
+    return (*tr, ("Access-Control-Expose-Headers", ",".join(name for name, _ in tr)))
+
+
 def _answer(e: KiwoomError, api_id: str, extra: tuple[tuple[str, str], ...] = ()) -> Answer:
     """An error as Kiwoom sends it, with the TR headers every ``/api/dostk`` answer carries."""
-    headers = (("api-id", api_id), ("cont-yn", "N"), ("next-key", ""), *extra)
+    headers = (*_tr_headers(api_id, "N", ""), *extra)
     return Answer(e.http_status, orjson.dumps(e.body()), CONTENT_TYPE, headers)
 
 
