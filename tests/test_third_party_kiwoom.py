@@ -30,6 +30,7 @@ from kiwoom_libs.venvs import (
     LIBRARIES,
     PYHEROAPI,
     Library,
+    NoIndex,
     NoInterpreter,
     venv_python,
 )
@@ -160,7 +161,7 @@ def venvs() -> dict[str, Path | Exception]:
     def make(lib: Library) -> Path | Exception:
         try:
             return venv_python(lib)
-        except NoInterpreter as e:
+        except (NoInterpreter, NoIndex) as e:
             return e
 
     with ThreadPoolExecutor(len(LIBRARIES)) as pool:
@@ -171,6 +172,8 @@ def python_for(venvs: dict[str, Path | Exception], lib: Library) -> Path:
     found = venvs[lib.name]
     if isinstance(found, NoInterpreter):
         pytest.skip(f"{lib.requirement} needs Python {'.'.join(map(str, lib.min_python))}+: {found}")
+    if isinstance(found, NoIndex):
+        pytest.skip(str(found))
     assert isinstance(found, Path), found
     return found
 

@@ -43,6 +43,20 @@ class NoInterpreter(Exception):
     """No Python new enough for a library on this machine."""
 
 
+class NoIndex(Exception):
+    """pip could not reach a package index (an offline machine): the library cannot be had."""
+
+
+#: What pip prints when it cannot reach an index at all, as opposed to a failing install.
+_OFFLINE = (
+    "Failed to establish a new connection",
+    "Temporary failure in name resolution",
+    "Network is unreachable",
+    "Name or service not known",
+    "No matching distribution found",
+)
+
+
 def cache_dir() -> Path:
     if explicit := os.environ.get("SISE_TEST_CACHE"):
         return Path(explicit)
@@ -107,6 +121,8 @@ def venv_python(lib: Library) -> Path:
         subprocess.run([base, "-m", "venv", str(where)], check=True, capture_output=True, timeout=300)
         pip = [str(python), "-m", "pip", "install", "--disable-pip-version-check", "-q", lib.requirement]
         done = subprocess.run(pip, capture_output=True, text=True, timeout=600)
+        if done.returncode != 0 and any(sign in done.stderr for sign in _OFFLINE):
+            raise NoIndex(f"pip install {lib.requirement}: no package index reachable")
         if done.returncode != 0:
             raise RuntimeError(f"pip install {lib.requirement} failed:\n{done.stdout}\n{done.stderr}")
         ready.write_text(lib.requirement)
