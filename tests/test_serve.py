@@ -83,6 +83,19 @@ def test_the_official_sample_client_works_with_only_the_host_changed(server: Any
     assert bad["return_code"] == 3 and "[8005:" in bad["return_msg"]
 
 
+def test_repeated_slashes_in_a_path_are_one(server: Any) -> None:
+    """A client that joins base URL and path with a slash each asks for ``//api/dostk/…``."""
+    base, _, keys, _ = server
+    real = keys["real"][0]
+    token = fn_au10001(base, real["appkey"], real["secretkey"])["token"]
+    headers = {"authorization": f"Bearer {token}", "api-id": "ka20001"}
+    r = requests.post(base + "//api/dostk//sect", json={"mrkt_tp": "0", "inds_cd": "001"}, headers=headers)
+    assert r.status_code == 200 and r.json()["return_code"] == 0 and r.json()["cur_prc"]
+    apikey = keys["koscom"][0]["apikey"]
+    r = requests.get(base + "//v2//market/stocks/kospi/005930/price", params={"apikey": apikey})
+    assert r.status_code == 200 and r.json()["result"]["isuSrtCd"] == "005930"
+
+
 def test_the_mock_personality_takes_its_own_keys(server: Any) -> None:
     _, mock, keys, _ = server
     wrong = fn_au10001(mock, keys["real"][0]["appkey"], keys["real"][0]["secretkey"])

@@ -1,9 +1,10 @@
 """Drives kiwoom-rest-api (its own venv) against sise; prints what the library returned as JSON
 on the last line (the library prints its URLs on stdout too).
 
-Settings a user changes: ``KIWOOM_DEFAULT_BASE_URL`` (read when the library is imported; the
-token is issued there) and ``base_url=`` of every API class (without it the library requests
-``//api/dostk/…``). The library has no WebSocket client.
+The one setting a user changes: ``KIWOOM_DEFAULT_BASE_URL`` (read when the library is imported).
+Its API classes are built without ``base_url=``, so they request ``//api/dostk/…``, which sise
+takes as ``/api/dostk/…``. The library has no
+WebSocket client.
 """
 
 from __future__ import annotations
@@ -26,9 +27,9 @@ from kiwoom_rest_api.koreanstock.sector import Sector  # noqa: E402
 from kiwoom_rest_api.koreanstock.stockinfo import StockInfo  # noqa: E402
 
 tokens = TokenManager()
-sector = Sector(base_url=cfg["url"], token_manager=tokens)
-chart = Chart(base_url=cfg["url"], token_manager=tokens)
-info = StockInfo(base_url=cfg["url"], token_manager=tokens)
+sector = Sector(token_manager=tokens)
+chart = Chart(token_manager=tokens)
+info = StockInfo(token_manager=tokens)
 
 # api-id -> the library's method; its parameters are named as the body's fields except where noted
 METHODS = {
@@ -63,7 +64,7 @@ out["pages"] = pages
 out["unknown_code"] = METHODS["ka20001"]({"mrkt_tp": "0", "inds_cd": "999"})
 stale = TokenManager()
 stale._access_token, stale._token_expiry = "x" * 86, tokens._token_expiry
-out["bad_token"] = Sector(base_url=cfg["url"], token_manager=stale).industry_current_price_request_ka20001(
+out["bad_token"] = Sector(token_manager=stale).industry_current_price_request_ka20001(
     **cfg["calls"]["ka20001"][1]
 )
 statuses = []

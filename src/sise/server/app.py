@@ -7,6 +7,7 @@ own vendor's shape."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any, Final
 
@@ -38,6 +39,8 @@ from sise.server.runtime import Market, Requests
 KOSCOM_PREFIXES: Final = ("/v2/", "/v3/")
 #: Exact paths of Koscom's WebSockets (koscom.md §11.1).
 KOSCOM_WS_PATHS: Final = (KOSCOM_WS_PATH, *MARKET_WS_PATHS)
+_SLASHES: Final = re.compile("/{2,}")
+_RAW_SLASHES: Final = re.compile(b"/{2,}")
 #: Path prefix of sise's own admin endpoints (``sise.server.admin``), on the real port.
 ADMIN_PREFIX: Final = "/admin/"
 
@@ -72,6 +75,14 @@ class OnePort:
 
     async def _route(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
+        if "//" in path:
+            # Repeated slashes are one, as in front of most web services (nginx's merge_slashes):
+            # a client that joins its base URL and a path with a slash each (kiwoom-rest-api
+            # without ``base_url=``) asks for ``//api/dostk/…``.
+            path = _SLASHES.sub("/", path)
+            raw = scope.get("raw_path")
+            raw = _RAW_SLASHES.sub(b"/", raw) if isinstance(raw, bytes) else path.encode()
+            scope = {**scope, "path": path, "raw_path": raw}
         if self.koscom is not None and (path.startswith(KOSCOM_PREFIXES) or path in KOSCOM_WS_PATHS):
             await self.koscom(scope, receive, send)
         elif self.admin is not None and path.startswith(ADMIN_PREFIX):
