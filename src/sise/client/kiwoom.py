@@ -12,7 +12,7 @@ import time
 from collections.abc import Iterator, Mapping
 from datetime import date
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 import msgspec
@@ -29,6 +29,9 @@ from sise.client.kiwoom_core import (
 )
 from sise.client.kiwoom_errors import KiwoomPageLimitError
 from sise.client.kiwoom_trs import KIWOOM_TRS, tr_path
+
+if TYPE_CHECKING:
+    from sise.client.stream_sync import SyncKiwoomStream
 
 __all__ = ["KiwoomClient"]
 
@@ -118,6 +121,15 @@ class KiwoomClient:
             self.core.token = None
             r = self._post(path, body, {"Content-Type": JSON_TYPE}, "au10002")
             self.core.envelope(r.status_code, r.content, "au10002")
+
+    # -- real time -------------------------------------------------------------------------------
+
+    def stream(self, url: str | None = None, *, batch: int = 1000, **options: Any) -> SyncKiwoomStream:
+        """A ``SyncKiwoomStream`` logging in with this client's token: ``with kiwoom.stream() as
+        s``. ``url``, ``batch`` and ``options`` are ``SyncKiwoomStream``'s."""
+        from sise.client.stream_sync import SyncKiwoomStream  # it builds on this module
+
+        return SyncKiwoomStream(self, url, batch=batch, **options)
 
     # -- any TR ------------------------------------------------------------------------------------
 
