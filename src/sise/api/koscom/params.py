@@ -29,6 +29,12 @@ def parse_date(text: str) -> date:
         raise ParamError("YYYYMMDD") from None
 
 
+def days_before(d: date, days: int) -> date:
+    """``days`` before ``d``, or the first date there is: a query may name ``00010101``, and the
+    look-back before it must not overflow."""
+    return date.fromordinal(max(1, d.toordinal() - days))
+
+
 def parse_hhmm(text: str) -> int:
     """``HHMM`` (or ``HHMMSS``, which the derivatives docs name) as seconds of the day."""
     if len(text) not in (4, 6) or not text.isdigit():
