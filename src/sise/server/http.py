@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from typing import Any, Final
+from typing import Any
 from urllib.parse import unquote
 
 import httptools
@@ -32,10 +32,7 @@ from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 
 from sise.api.surface import Shape
 
-__all__ = ["LINGER_S", "VendorHttpProtocol", "http_protocol"]
-
-#: Seconds an unreadable request's connection stays half-open for the client to read the answer.
-LINGER_S: Final = 2.0
+__all__ = ["VendorHttpProtocol", "http_protocol"]
 
 
 def http_protocol(shape_for: Callable[[str], Shape]) -> type[asyncio.Protocol]:
@@ -58,7 +55,6 @@ class VendorHttpProtocol(HttpToolsProtocol):
         self._skipped = 0  # body bytes of a refused upgrade that llhttp skipped and are still due
         self._unframed = False  # a refused upgrade with a body sise cannot frame
         self._failed_on = b""  # the data the parser failed on, for the answer's shape
-        self._lingering = False  # answered an unreadable request; closing (_close_after_answer)
 
     # ------------------------------------------------------------------------ unreadable requests
 
@@ -82,20 +78,7 @@ class VendorHttpProtocol(HttpToolsProtocol):
         length = str(len(answer.body)).encode()
         content.extend([b"content-length: ", length, b"\r\nconnection: close\r\n\r\n", answer.body])
         self.transport.write(b"".join(content))
-        self._close_after_answer()
-
-    def _close_after_answer(self) -> None:
-        """Close in stages (RFC 9112 §9.6): the client may still be sending (a long target, a
-        pipeline), and closing with its bytes unread resets the connection, which can destroy
-        the answer before the client reads it. So: end the writing half, discard what still
-        comes, close at the client's end of data or after ``LINGER_S``."""
-        self._lingering = True
-        try:
-            self.transport.write_eof()
-        except (NotImplementedError, OSError, RuntimeError):  # no half-close here: close at once
-            self.transport.close()
-            return
-        self.loop.call_later(LINGER_S, self.transport.close)
+        self.transport.close()
 
     # ---------------------------------------------------------------------------------- upgrades
 
@@ -125,8 +108,6 @@ class VendorHttpProtocol(HttpToolsProtocol):
         super().on_message_complete()
 
     def data_received(self, data: bytes) -> None:
-        if self._lingering:  # answered and closing: the rest is discarded
-            return
         if self._skipped:
             data = self._take_body(data)
             if not data:
