@@ -472,6 +472,7 @@ def test_ka10051_past_day_errors(day: Day) -> None:
     future = error(context(day), "ka10051", {**body, "base_dt": "20261121"})
     assert future.detail == 1517 and "base_dt" in future.message
     assert error(context(day), "ka10051", {**body, "base_dt": "2026-11-19"}).detail == 1517
+    assert error(context(day), "ka10051", {**body, "base_dt": "٢٠٢٦١١١٩"}).detail == 1517  # not 0-9
 
 
 # ---------------------------------------------------------------------------------------------------

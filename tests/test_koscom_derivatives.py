@@ -574,6 +574,23 @@ def test_history_continuous_series_and_cycles(day: DDay) -> None:
     assert r.json()["error"]["code"] == 20010
 
 
+@pytest.mark.parametrize("cycle", ["D", "W", "M"])
+def test_history_back_to_the_first_date_there_is_answers_as_from_1900(day: DDay, cycle: str) -> None:
+    """The look-back before ``00010101`` overflowed into a 500 (found by bench/fuzz.py)."""
+    option = day.full.instruments.code[busiest_option(day.full)]
+    for path in ("futures/kospi200/K2FA001", f"options/kospi200/{option}"):
+        for start, end in (("00010101", "00010101"), ("00010101", "20261120")):
+            got = fut(day, f"/v2/market/{path}/history", trnsmCycleTpCd=cycle, inqStrtDd=start, inqEndDd=end)
+            same = fut(
+                day,
+                f"/v2/market/{path}/history",
+                trnsmCycleTpCd=cycle,
+                inqStrtDd="19000101",
+                inqEndDd=end.replace("0001", "1900", 1),
+            )
+            assert (got.status_code, got.json()) == (same.status_code, same.json())
+
+
 def test_option_history_is_today_only(day: DDay) -> None:
     e = day.full
     i = busiest_option(e)

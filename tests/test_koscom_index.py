@@ -602,8 +602,15 @@ def test_history_period_errors(day: Day) -> None:
         {**good, "reqCnt": "101"},
         {**good, "reqCnt": "0"},
         {k: v for k, v in good.items() if k != "inqEndDd"},
+        # Digits str.isdigit takes: int() refused '²' with a 500, and read '٢' (found by bench/fuzz.py)
+        {**good, "reqCnt": "²"},
+        {**good, "reqCnt": "٥"},
+        {**good, "inqStrtDd": "٢٠٢٦١٠٠١"},
     ):
         assert rpc_error(c, path, **q) == 20010, q
+    intraday = {"inddCycleTpCd": "60", "strtTm": "0900", "endTm": "1500"}
+    for q in ({**intraday, "strtTm": "²²²²"}, {**intraday, "endTm": "١٥٠٠"}):
+        assert rpc_error(c, "/index/kospi/K1/intraday", **q) == 20010, q
 
 
 # ---------------------------------------------------------------------------------------------------

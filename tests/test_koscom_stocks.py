@@ -819,6 +819,22 @@ def test_history_today_row_comes_from_the_engine_once_traded(day: Day) -> None:
     assert pre["hisLists"][0]["trdDd"] == YESTERDAY
 
 
+@pytest.mark.parametrize("cycle", ["D", "W", "M"])
+def test_history_back_to_the_first_date_there_is_answers_as_from_1900(day: Day, cycle: str) -> None:
+    """The read-back before ``00010101`` overflowed into a 500 (found by bench/fuzz.py)."""
+    c = client(day)
+    for start, end in (("00010101", "00010101"), ("00010101", "20261120")):
+        got = get(c, "kospi/005930/history", trnsmCycleTpCd=cycle, inqStrtDd=start, inqEndDd=end)
+        same = get(
+            c,
+            "kospi/005930/history",
+            trnsmCycleTpCd=cycle,
+            inqStrtDd="19000101",
+            inqEndDd=end.replace("0001", "1900", 1),
+        )
+        assert (got.status_code, got.json()) == (same.status_code, same.json())
+
+
 def test_weekly_and_monthly_history_aggregate_the_days(day: Day) -> None:
     daily = adjusted_daily(day, SAMSUNG)
     c = client(day, day.pre, at(8, 0))

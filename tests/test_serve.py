@@ -136,6 +136,8 @@ def test_sise_serve_answers_malformed_requests_in_kiwoom_json(server: Any) -> No
     base = server[0]
     unreadable = raw(base, b"FOO /api/dostk/sect HTTP/1.1\r\nHost: x\r\n\r\n")
     assert unreadable.startswith(b"HTTP/1.1 400") and "[1512:" in unreadable.decode()
+    koscom = raw(base, b"FOO /v2/market/stocks/kospi/lists HTTP/1.1\r\nHost: x\r\n\r\n")
+    assert koscom.startswith(b"HTTP/1.1 400") and koscom.endswith(b'{"message":"Bad Request"}')  # its own
     upgrade = raw(
         base,
         b"POST /api/dostk/sect HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"

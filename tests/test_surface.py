@@ -40,7 +40,7 @@ from sise.api.kiwoom.tr import Answer, KiwoomContext, Tr, TrResult
 from sise.api.koscom.errors import KoscomShape
 from sise.api.wire import Body, Param, Record
 from sise.api.wire import Request as TrRequest
-from sise.server.app import create_app
+from sise.server.app import OnePort, create_app
 from sise.server.http import http_protocol
 
 REAL = KeyPair("real-appkey-1", "real-secret-1")
@@ -307,11 +307,13 @@ def test_rate_limit_none_is_the_vendor_default_and_zero_is_off() -> None:
 
 @pytest.fixture
 def port() -> Iterator[int]:
-    app = make_app()
+    koscom = Starlette()  # Koscom's paths on the same port, for the shape of what cannot be parsed
+    surface.install(koscom, KoscomShape())
+    app = OnePort(make_app(), koscom)
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     config = uvicorn.Config(
-        app, log_level="error", lifespan="off", access_log=False, http=http_protocol(app.state.shape)
+        app, log_level="error", lifespan="off", access_log=False, http=http_protocol(app.shape_for)
     )
     srv = uvicorn.Server(config)
     thread = threading.Thread(target=srv.run, kwargs={"sockets": [sock]}, daemon=True)
@@ -400,6 +402,29 @@ def test_an_unreadable_request_gets_kiwoom_json_and_a_close(connect: Callable[[]
     assert status == 400 and headers["content-type"] == JSON and headers["connection"] == "close"
     assert orjson.loads(body) == kiwoom(2, 1512, "Http header에 값이 설정되지 않았거나 읽을 수 없습니다")
     assert conn.closed()
+
+
+@pytest.mark.parametrize(
+    "request_line",
+    [
+        b"FOO /v2/market/stocks/kospi/lists HTTP/1.1",
+        b"GET /v2/market/stocks/kospi/" + b"9" * 70_000 + b"/price HTTP/1.1",
+    ],
+    ids=["unknown-method", "long-target"],
+)
+def test_an_unreadable_request_for_a_koscom_path_gets_koscom_json(
+    connect: Callable[[], Conn], request_line: bytes
+) -> None:
+    """The port's one protocol answered every unreadable request in Kiwoom's shape, Koscom's
+    paths too (found by bench/fuzz.py: a 70 kB path)."""
+    conn = connect()
+    conn.send(request_line + b"\r\nHost: t\r\n\r\n")
+    status, headers, body = conn.response()
+    assert (status, headers["content-type"]) == (400, "application/json; charset=utf-8"), body
+    assert body == b'{"message":"Bad Request"}'
+    conn = connect()
+    conn.send(b"FOO /api/dostk/sect HTTP/1.1\r\nHost: t\r\n\r\n")  # and Kiwoom's stay Kiwoom's
+    assert orjson.loads(conn.response()[2])["return_msg"].startswith("입력 값 오류입니다[1512:")
 
 
 @pytest.mark.parametrize("upgrade", [WS, H2C], ids=["websocket", "h2c"])

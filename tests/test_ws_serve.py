@@ -14,6 +14,7 @@ import asyncio
 import itertools
 import json
 import signal
+import socket
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ from typing import Any, Final
 import pytest
 import requests
 import uvicorn
+from starlette.websockets import WebSocket, WebSocketDisconnect
 from uvicorn.protocols.utils import ClientDisconnected
 from uvicorn.server import ServerState
 from websockets.client import ClientProtocol
@@ -31,7 +33,7 @@ from websockets.sync.client import ClientConnection, connect
 from websockets.uri import parse_uri
 
 from served import free_port, served
-from sise.api.outlet import UTF8
+from sise.api.outlet import UTF8, Outlet
 from sise.server.ws import SiseWebSocketProtocol
 
 LOGIN_TIMEOUT: Final = 1.0  # --ws-login-timeout: Kiwoom's LOGIN and Koscom's init
@@ -643,6 +645,28 @@ def test_koscom_a_malformed_frame_gets_47_and_the_socket_stays(serve: Serve) -> 
         assert rpc(ws) == ok(6)
 
 
+@pytest.mark.parametrize("path", ["/api/dostk/websocket", "/ws", "/ws_ksp", "/ws_kdq"])
+def test_a_text_frame_that_is_not_utf8_is_closed_with_1007_without_a_traceback(
+    serve: Serve, path: str
+) -> None:
+    """RFC 6455 §8.1; uvicorn logged each one as an error with a traceback (found by bench/fuzz.py;
+    the module's server log must stay clean)."""
+    peer = ClientProtocol(parse_uri(serve.ws(path)))
+    with socket.create_connection(("127.0.0.1", serve.port), timeout=TIMEOUT) as sock:
+        peer.send_request(peer.connect())
+        sock.sendall(b"".join(peer.data_to_send()))
+        while not peer.events_received():  # the handshake's answer
+            peer.receive_data(sock.recv(65536))
+        assert peer.handshake_exc is None
+        peer.send_text(b"\xc3\x28")  # sent as is: the sans-I/O protocol does not check it
+        sock.sendall(b"".join(peer.data_to_send()))
+        while peer.close_rcvd is None:
+            data = sock.recv(65536)
+            assert data, "closed without a close frame"
+            peer.receive_data(data)
+    assert peer.close_rcvd.code == 1007
+
+
 def test_koscom_a_second_init_with_the_key_ends_the_first_with_32000(serve: Serve) -> None:
     key = serve.koscom_key()
     with client(serve.ws("/ws")) as first:
@@ -762,3 +786,32 @@ def test_a_frame_sent_after_the_peers_close_frame_ends_the_session_quietly() -> 
         return outcome[0]
 
     assert isinstance(asyncio.run(main()), ClientDisconnected)
+
+
+def test_every_send_after_the_peer_went_is_a_disconnect() -> None:
+    """A session's reader and writer both send: the first send to find the peer gone gets
+    Starlette's ``WebSocketDisconnect``, and so must the other's, which Starlette makes a
+    RuntimeError that the session logged as a failure (found by bench/fuzz.py: a client that
+    subscribed to much, stopped reading, then vanished)."""
+
+    async def receive() -> Any:
+        return {"type": "websocket.connect"}
+
+    async def send(message: Any) -> None:
+        if message["type"] == "websocket.send":
+            raise ClientDisconnected()  # an OSError, as uvicorn raises it for a vanished peer
+
+    async def main() -> list[BaseException]:
+        ws = WebSocket({"type": "websocket", "path": "/ws", "headers": []}, receive, send)
+        await ws.accept()
+        outlet = Outlet(ws)
+        errors: list[BaseException] = []
+        for _ in range(2):
+            try:
+                await outlet.send(b"{}")
+            except BaseException as e:
+                errors.append(e)
+        return errors
+
+    errors = asyncio.run(main())
+    assert [type(e) for e in errors] == [WebSocketDisconnect, WebSocketDisconnect]

@@ -24,7 +24,7 @@ import contextlib
 import logging
 from typing import Final, Protocol
 
-from starlette.websockets import WebSocket
+from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 __all__ = ["EXTENSION", "SLOW_CONSUMER", "UTF8", "Outlet", "Transport"]
 
@@ -57,7 +57,11 @@ class Outlet:
         self.cut_reason: str | None = None
 
     async def send(self, *frames: bytes) -> None:
-        """Text frames of UTF-8 ``frames``, in order."""
+        """Text frames of UTF-8 ``frames``, in order. ``WebSocketDisconnect`` once the session
+        is over: Starlette raises it only for the send that finds the peer gone or the close
+        sent, and a RuntimeError for every later one (a session's reader and writer both send)."""
+        if self.ws.application_state is WebSocketState.DISCONNECTED:
+            raise WebSocketDisconnect(1006)
         if self._transport is not None:
             await self.ws.send({"type": "websocket.send", UTF8: frames})
         else:

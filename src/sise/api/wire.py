@@ -37,6 +37,7 @@ __all__ = [
     "Record",
     "Request",
     "choice_of",
+    "digits",
     "lookup",
     "one_of",
 ]
@@ -266,6 +267,12 @@ E = TypeVar("E", bound=Enum)
 
 class ParamError(ValueError):
     """A request value that is present but not acceptable; ``str()`` is the reason shown."""
+
+
+def digits(text: str) -> bool:
+    """Whether ``text`` is ASCII digits only: ``str.isdigit`` also takes ``²``, which ``int``
+    refuses, and ``٢``, which it reads, where the vendors take 0–9 alone."""
+    return text.isascii() and text.isdigit()
 
 
 @dataclass(frozen=True, slots=True)

@@ -216,7 +216,7 @@ def _server(app: OnePort, options: ServeOptions) -> _Server:
         log_level=options.log_level,
         lifespan="off",
         access_log=False,
-        http=http_protocol(app.state.shape),
+        http=http_protocol(app.shape_for),
         ws=SiseWebSocketProtocol,
         ws_per_message_deflate=options.ws_deflate,
     )

@@ -32,6 +32,7 @@ from sise.api.koscom.ws import PATH as KOSCOM_WS_PATH
 from sise.api.koscom.ws import KoscomWsOptions
 from sise.api.koscom.ws_market import PATHS as MARKET_WS_PATHS
 from sise.api.stream import DEFAULT_MAX_PENDING_BYTES, StreamHub
+from sise.api.surface import Shape
 from sise.market.timeutil import kst_datetime
 from sise.server.runtime import Market, Requests
 
@@ -48,7 +49,8 @@ ADMIN_PREFIX: Final = "/admin/"
 class OnePort:
     """Kiwoom and Koscom on one port: ``/v2/…``, ``/v3/…`` and the Koscom WebSocket paths are
     Koscom's, ``/admin/…`` the admin app's when there is one, the rest Kiwoom's. ``state`` is the
-    Kiwoom app's (its shape answers requests the HTTP parser cannot read)."""
+    Kiwoom app's; :meth:`shape_for` says whose shape answers a request the HTTP parser cannot
+    read."""
 
     def __init__(
         self,
@@ -83,12 +85,22 @@ class OnePort:
             raw = scope.get("raw_path")
             raw = _RAW_SLASHES.sub(b"/", raw) if isinstance(raw, bytes) else path.encode()
             scope = {**scope, "path": path, "raw_path": raw}
+        await self.app_for(path)(scope, receive, send)
+
+    def app_for(self, path: str) -> ASGIApp:
+        """The app that serves ``path`` (its slashes already merged)."""
         if self.koscom is not None and (path.startswith(KOSCOM_PREFIXES) or path in KOSCOM_WS_PATHS):
-            await self.koscom(scope, receive, send)
-        elif self.admin is not None and path.startswith(ADMIN_PREFIX):
-            await self.admin(scope, receive, send)
-        else:
-            await self.kiwoom(scope, receive, send)
+            return self.koscom
+        if self.admin is not None and path.startswith(ADMIN_PREFIX):
+            return self.admin
+        return self.kiwoom
+
+    def shape_for(self, path: str) -> Shape:
+        """Whose answers a request for ``path`` gets when the HTTP parser cannot read it: Koscom's
+        on its paths, else Kiwoom's (the admin app has no vendor)."""
+        app = self.app_for(_SLASHES.sub("/", path))
+        shape: Shape = (self.koscom if app is self.koscom else self.kiwoom).state.shape
+        return shape
 
 
 def create_app(

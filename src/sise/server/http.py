@@ -1,8 +1,10 @@
 """uvicorn's HTTP/1.1 protocol, with the two answers the app never sees made the vendor's own.
 
 - **Unreadable requests.** A request httptools cannot parse (an unknown method token, a broken
-  request line or header) is answered by the protocol, before any app runs: uvicorn sends a
-  plain-text 400. Here it is the vendor's :meth:`~sise.api.surface.Shape.malformed` answer.
+  request line or header, a target past its limit) is answered by the protocol, before any app
+  runs: uvicorn sends a plain-text 400. Here it is the :meth:`~sise.api.surface.Shape.malformed`
+  answer of the vendor whose path it asked for, as far as the parser read it (one port serves
+  Kiwoom and Koscom).
 - **Upgrades sise does not take.** llhttp treats any ``Connection: upgrade`` request as leaving
   HTTP: it skips the body and stops parsing. uvicorn then hands a ``POST`` with ``Upgrade:
   websocket`` to the WebSocket protocol, which never answers it and holds the connection, and it
@@ -20,35 +22,54 @@ those on paths without a WebSocket route (``sise.api.surface``).
 from __future__ import annotations
 
 import asyncio
-from typing import Any, ClassVar
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import unquote
 
 import httptools
 from uvicorn.protocols.http.flow_control import HIGH_WATER_LIMIT
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 
-from sise.api.errors import Answer
 from sise.api.surface import Shape
 
 __all__ = ["VendorHttpProtocol", "http_protocol"]
 
 
-def http_protocol(shape: Shape) -> type[asyncio.Protocol]:
-    """uvicorn's ``http=`` protocol class for an app answering in ``shape``."""
-    return type("VendorHttpProtocol", (VendorHttpProtocol,), {"malformed": shape.malformed()})
+def http_protocol(shape_for: Callable[[str], Shape]) -> type[asyncio.Protocol]:
+    """uvicorn's ``http=`` protocol class for an app answering a path in ``shape_for(path)``."""
+
+    class Protocol(VendorHttpProtocol):
+        def shape_for(self, path: str) -> Shape:
+            return shape_for(path)
+
+    return Protocol
 
 
 class VendorHttpProtocol(HttpToolsProtocol):
-    malformed: ClassVar[Answer]
+    def shape_for(self, path: str) -> Shape:
+        """The shape of the app serving ``path``."""
+        raise NotImplementedError
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._skipped = 0  # body bytes of a refused upgrade that llhttp skipped and are still due
         self._unframed = False  # a refused upgrade with a body sise cannot frame
+        self._failed_on = b""  # the data the parser failed on, for the answer's shape
 
     # ------------------------------------------------------------------------ unreadable requests
 
+    def _path(self) -> str:
+        """The path of the request the parser gave up on: its target as far as it was read (reset
+        at each request's first byte), else the one on the first line of the data it failed on
+        (an unknown method fails before the target)."""
+        target = getattr(self, "url", b"")
+        if not target:
+            line = self._failed_on.split(b"\r\n", 1)[0].split(b" ")
+            target = line[1] if len(line) > 1 else b""
+        return unquote(target.split(b"?", 1)[0].decode("latin-1"))
+
     def send_400_response(self, msg: str) -> None:
-        answer = self.malformed
+        answer = self.shape_for(self._path()).malformed()
         content = [STATUS_LINE[answer.status]]
         for name, value in self.server_state.default_headers:
             content.extend([name, b": ", value, b"\r\n"])
@@ -95,10 +116,12 @@ class VendorHttpProtocol(HttpToolsProtocol):
         try:
             self.parser.feed_data(data)
         except httptools.HttpParserError:
+            self._failed_on = data
             self.logger.warning("Invalid HTTP request received.")
             self.send_400_response("Invalid HTTP request received.")
         except httptools.HttpParserUpgrade as upgrade:
             if self._unframed:
+                self._failed_on = data
                 self.logger.warning("Refused upgrade request with a chunked body.")
                 self.send_400_response("Refused upgrade request with a chunked body.")
             elif self._should_upgrade():

@@ -1,6 +1,7 @@
 """uvicorn's WebSocket protocol with what sise's real-time sessions need of the transport
 (``sise.api.outlet``): UTF-8 frames sent without a decode and encode per subscriber, and a cut
-that does not wait behind the unsent data."""
+that does not wait behind the unsent data. A text message that is not UTF-8 is the peer's error:
+closed with 1007 as uvicorn does, but logged as one warning line, not an error with a traceback."""
 
 from __future__ import annotations
 
@@ -37,6 +38,18 @@ class SiseWebSocketProtocol(WebSocketsSansIOProtocol):
         super().handle_connect(event)
         extensions: dict[str, Any] = self.scope["extensions"]
         extensions[EXTENSION] = _Transport(self)
+
+    def send_receive_event_to_app(self) -> None:
+        if self.curr_msg_data_type == "text" and not self.close_sent:
+            try:
+                b"".join(self.frames).decode()
+            except UnicodeDecodeError:
+                self.frames = []
+                self.logger.warning("Invalid UTF-8 in a text frame: closed with 1007.")
+                self.conn.send_close(1007)  # RFC 6455 §8.1
+                self.handle_parser_exception()
+                return
+        super().send_receive_event_to_app()
 
     async def send(self, message: Any) -> None:
         frames = message.get(UTF8) if message.get("type") == "websocket.send" else None

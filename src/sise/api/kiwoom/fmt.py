@@ -22,7 +22,7 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 
-from sise.api.wire import Fmt, ParamError
+from sise.api.wire import Fmt, ParamError, digits
 
 I64 = npt.NDArray[np.int64]
 
@@ -61,7 +61,7 @@ NEG_INT: Final = Fmt(
 
 def parse_ymd(text: str) -> date:
     """A ``YYYYMMDD`` request value as a date."""
-    if len(text) != 8 or not text.isdigit():
+    if len(text) != 8 or not digits(text):
         raise ParamError("YYYYMMDD 형식이 아닙니다")
     try:
         return date(int(text[:4]), int(text[4:6]), int(text[6:]))

@@ -12,7 +12,7 @@ from datetime import date
 from typing import Final
 
 from sise.api.koscom.errors import BAD_ISSUE_CODE, BAD_PERIOD, INPUT_ERROR, ErrorDef
-from sise.api.wire import Param, ParamError, one_of
+from sise.api.wire import Param, ParamError, digits, one_of
 
 #: At most this many rows of history or intraday bars per call (koscom.md §1.7).
 MAX_ROWS: Final = 100
@@ -21,7 +21,7 @@ MAX_CODES: Final = 20
 
 
 def parse_date(text: str) -> date:
-    if len(text) != 8 or not text.isdigit():
+    if len(text) != 8 or not digits(text):
         raise ParamError("YYYYMMDD")
     try:
         return date(int(text[:4]), int(text[4:6]), int(text[6:]))
@@ -29,9 +29,15 @@ def parse_date(text: str) -> date:
         raise ParamError("YYYYMMDD") from None
 
 
+def days_before(d: date, days: int) -> date:
+    """``days`` before ``d``, or the first date there is: a query may name ``00010101``, and the
+    look-back before it must not overflow."""
+    return date.fromordinal(max(1, d.toordinal() - days))
+
+
 def parse_hhmm(text: str) -> int:
     """``HHMM`` (or ``HHMMSS``, which the derivatives docs name) as seconds of the day."""
-    if len(text) not in (4, 6) or not text.isdigit():
+    if len(text) not in (4, 6) or not digits(text):
         raise ParamError("HHMM")
     h, m, s = int(text[:2]), int(text[2:4]), int(text[4:6] or 0)
     if h > 24 or m > 59 or s > 59:
@@ -40,7 +46,7 @@ def parse_hhmm(text: str) -> int:
 
 
 def parse_count(text: str) -> int:
-    if not text.isdigit() or not 0 < int(text) <= MAX_ROWS:
+    if not digits(text) or not 0 < int(text) <= MAX_ROWS:
         raise ParamError(f"1..{MAX_ROWS}")
     return int(text)
 

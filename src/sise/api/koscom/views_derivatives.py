@@ -1024,7 +1024,7 @@ def _history(fam: Family) -> Any:
         key = path.code if continuous else e.instruments.code[i]
         # A period before the window's start gives the first row its change.
         lead = {"D": _LOOKBACK_DAYS, "W": 3 * _LOOKBACK_DAYS, "M": 12 * _LOOKBACK_DAYS}[cycle]
-        rows = periods(daily_rows(ctx, i, key, start - timedelta(days=lead), end), cycle, session_date(ctx))
+        rows = periods(daily_rows(ctx, i, key, P.days_before(start, lead), end), cycle, session_date(ctx))
         # The first row's reference: today's base (yesterday's settlement) when it is today's row
         # (options and stock futures have no stored days), else itself (no earlier row read).
         today = len(rows) > 0 and int(rows["date"][0]) == yyyymmdd(session_date(ctx)) and cycle == "D"

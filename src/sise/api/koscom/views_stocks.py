@@ -39,6 +39,7 @@ from sise.api.koscom.params import (
     START,
     START_OPTIONAL,
     START_TIME,
+    days_before,
 )
 from sise.api.numbers import THOUSAND_KRW, index_sign, to_unit
 from sise.api.periods import Period, koscom_label, period_keys, period_runs
@@ -1290,7 +1291,7 @@ def daily_bars(ctx: KoscomContext, i: int, end: date, newest: int | None = None)
     else:
         # Read back only as far as ``newest`` trading days can reach (KRX has at least 240 a
         # year); all of it when that falls short (a young listing, a long closure).
-        stored = _rows(ctx, "stock_daily", code, last - timedelta(days=newest * 366 // 240 + 10), last)
+        stored = _rows(ctx, "stock_daily", code, days_before(last, newest * 366 // 240 + 10), last)
         if len(stored) < newest:
             stored = _rows(ctx, "stock_daily", code, None, last)
         stored = stored[-newest:]
