@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import pickle
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime, time
 from typing import TYPE_CHECKING
 
@@ -163,6 +163,22 @@ class SimParams:
     activity: F64  # share of the day's trades
     tradable: B  # stocks, ETFs, ETNs that are listed
     index_weights: F64  # (indices × instruments) cap weights of each index's constituents
+    # Derived from ``model`` once, for the step: industry factor of each instrument (0 for none)
+    # and its σ on it (0 for none); the ETPs, those on a domestic basket and those on an asset.
+    industry_of: npt.NDArray[np.intp] = field(init=False)
+    industry_sigma: F64 = field(init=False)
+    etps: npt.NDArray[np.intp] = field(init=False)
+    basket_etps: npt.NDArray[np.intp] = field(init=False)
+    asset_etps: npt.NDArray[np.intp] = field(init=False)
+
+    def __post_init__(self) -> None:
+        fm = self.model
+        self.industry_of = np.maximum(fm.industry, 0).astype(np.intp)
+        sigma = fm.industry_vol[self.industry_of] if len(fm.industries) else np.zeros(len(fm.industry))
+        self.industry_sigma = np.where(fm.industry >= 0, fm.industry_loading * sigma, 0.0)
+        self.etps = np.flatnonzero(~fm.is_stock & (fm.tracking_vol > 0))
+        self.basket_etps = self.etps[fm.etp_basket[self.etps] >= 0]
+        self.asset_etps = np.flatnonzero(fm.asset_class >= 0)
 
     @classmethod
     def from_universe(
@@ -588,17 +604,14 @@ class MarketSimulator:
         daily σ, from the factor model: market, KOSDAQ and industry factors plus Student-t noise for
         stocks; the asset-class factor (partly the market's) for ETPs on a non-equity underlying,
         times their leverage. ETPs on a domestic basket are set by ``_follow_underlyings``."""
-        fm, rng = self.p.model, self.rng_price
+        p, rng = self.p, self.rng_price
+        fm = p.model
         z_m, z_k = rng.standard_normal(2)
         systematic = fm.beta * fm.market_vol * z_m + fm.kosdaq_loading * fm.kosdaq_vol * z_k
         if len(fm.industries):
-            z_i = rng.standard_normal(len(fm.industries))
-            ind = np.maximum(fm.industry, 0)
-            systematic += np.where(
-                fm.industry >= 0, fm.industry_loading * fm.industry_vol[ind] * z_i[ind], 0.0
-            )
+            systematic += p.industry_sigma * rng.standard_normal(len(fm.industries))[p.industry_of]
         move = np.where(fm.is_stock, systematic + fm.idio_vol * standard_t(rng, self.n), 0.0)
-        asset = np.flatnonzero(fm.asset_class >= 0)
+        asset = p.asset_etps
         if len(asset):
             common = np.empty(len(_ASSET_CLASS_PARAMS))
             for c, (sd, _, rho, _) in enumerate(_ASSET_CLASS_PARAMS):
@@ -611,10 +624,9 @@ class MarketSimulator:
         """ETPs on a domestic index or sector basket move with it (the cap-weighted move of its
         members, times their leverage); every ETP adds its tracking noise, ``sigma`` times its
         daily σ."""
-        fm = self.p.model
-        etp = np.flatnonzero(~fm.is_stock & (fm.tracking_vol > 0))
+        p = self.p
+        fm, etp, on_basket = p.model, p.etps, p.basket_etps
         out = ret.copy()
-        on_basket = etp[fm.etp_basket[etp] >= 0]
         if len(on_basket):
             basket_ret = fm.basket @ np.where(fm.is_stock, ret, 0.0)
             out[on_basket] = fm.leverage[on_basket] * basket_ret[fm.etp_basket[on_basket]]
